@@ -1,0 +1,39 @@
+# Saual: `make run` (the bot; a terminal chat without a token), `make test`, `make bench`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench index clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The CPU build of torch lies on disk; installing it first keeps pip from
+	# pulling a multi-GB CUDA build for sentence-transformers.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: install
+	$(BIN)/saual index
+
+run: install
+	@test -f $${INDEX_DIR:-var/index}/CURRENT || $(BIN)/saual index
+	@if $(BIN)/python -c "from bot.config import Settings; raise SystemExit(not Settings().bot_token)"; \
+	then $(BIN)/saual run; else $(BIN)/saual chat; fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python scripts/bench.py --out docs/benchmarks.md
+
+clean:
+	rm -rf var/eval .pytest_cache .ruff_cache

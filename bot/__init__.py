@@ -1,0 +1,1 @@
+"""Saual's Telegram application and command line."""

@@ -1,0 +1,29 @@
+"""Saual's retrieval core: knowledge corpus, normalisation, encoders, index, search.
+
+Never imports the bot. The public surface is this module's ``__all__``.
+"""
+
+from .corpus import Agency, Chunk, Corpus, Document, load_knowledge, load_passages
+from .encoders import EmbeddingCache, Encoder, make_encoder
+from .errors import (
+    CorpusError,
+    EmbeddingsError,
+    EncoderError,
+    IndexError_,
+    IndexMismatch,
+    IndexNotFound,
+    Problem,
+)
+from .evaluate import Question, evaluate, load_questions
+from .index import BuildReport, LoadedIndex, build_index, current_build, load_index, publish_build
+from .normalize import Analyzer, Synonyms, detect_lang, fold, to_cyrillic
+from .search import Hit, SearchConfig, SearchEngine, SearchResult
+
+__all__ = [
+    "Agency", "Analyzer", "BuildReport", "Chunk", "Corpus", "CorpusError", "Document",
+    "EmbeddingCache", "EmbeddingsError", "Encoder", "EncoderError", "Hit", "IndexError_",
+    "IndexMismatch", "IndexNotFound", "LoadedIndex", "Problem", "Question", "SearchConfig",
+    "SearchEngine", "SearchResult", "Synonyms", "build_index", "current_build", "detect_lang",
+    "evaluate", "fold", "load_index", "load_knowledge", "load_passages", "load_questions",
+    "make_encoder", "publish_build", "to_cyrillic",
+]

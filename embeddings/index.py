@@ -1,0 +1,264 @@
+"""Build, publish and load index builds.
+
+A build is a folder ``<root>/<build-id>/`` with::
+
+    manifest.json   schema, encoder (name, version, dim), metric, analyzer,
+                    corpus digest and counts, build time
+    dense.faiss     FAISS inner-product index of L2-normalised chunk vectors
+    lexical/        bm25s index over the analyzer's terms
+    chunks.jsonl    chunk metadata, in index order
+    documents.json  page metadata (title, url, agency, category...)
+    extras.json     synonyms, categories, agencies and the vocabulary for typos
+
+``<root>/CURRENT`` names the build in service and is replaced atomically
+with :func:`os.replace`, so a reader sees the old build or the new one, never
+half of one. Only the CLI builds; the bot only loads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import bm25s
+import faiss
+import numpy as np
+
+from .corpus import Chunk, Corpus, Document
+from .encoders import EmbeddingCache, Encoder
+from .errors import IndexMismatch, IndexNotFound
+from .normalize import Analyzer, Synonyms
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+ANALYZER_VERSION = "kkru-stem+ngram4+syn/2"
+BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
+KEEP_BUILDS = 3
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    build_id: str
+    path: Path
+    documents: int
+    chunks: int
+    embedded: int  # chunks actually sent to the encoder (the rest came from the cache)
+    seconds: float
+
+
+def _lexical_text(chunk: Chunk, doc: Document) -> str:
+    return f"{doc.title}\n{chunk.heading}\n{chunk.text}"
+
+
+def build_index(
+    corpus: Corpus,
+    encoder: Encoder,
+    root: Path | str,
+    *,
+    publish: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildReport:
+    """Embed and index a validated corpus into a new build folder."""
+    started = time.perf_counter()
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    docs = {(d.id, d.lang): d for d in corpus.documents}
+    chunks = corpus.chunks()
+    analyzer = Analyzer(Synonyms.from_groups(corpus.synonyms))
+
+    total = len(chunks)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, total)
+
+    cache = EmbeddingCache(root / "embedding-cache.sqlite3")
+    try:
+        texts = [c.embed_text(docs[(c.doc_id, c.lang)].title) for c in chunks]
+        vectors, embedded = cache.encode(encoder, texts, progress=tick)
+    finally:
+        cache.close()
+    if vectors.shape[1] != encoder.dim:
+        raise IndexMismatch(
+            f"encoder {encoder.name} returned {vectors.shape[1]} dimensions, "
+            f"it declares {encoder.dim}"
+        )
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    build_id = f"{stamp}-{corpus.digest[:8]}"
+    tmp = root / f".{build_id}.tmp"
+    tmp.mkdir()
+    try:
+        dense = faiss.IndexFlatIP(encoder.dim)
+        dense.add(vectors)
+        faiss.write_index(dense, str(tmp / "dense.faiss"))
+
+        vocab: Counter[str] = Counter()
+        tokens = []
+        for c in chunks:
+            analyzed = analyzer.analyze(_lexical_text(c, docs[(c.doc_id, c.lang)]), c.lang)
+            vocab.update(analyzed.words)
+            tokens.append(analyzed.terms(analyzer.ngram))
+        lexical = bm25s.BM25(**BM25_PARAMS)
+        lexical.index(tokens, show_progress=False)
+        lexical.save(str(tmp / "lexical"), show_progress=False)
+
+        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
+            for c in chunks:
+                fh.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+        documents = [
+            {k: v for k, v in asdict(d).items() if k not in ("sections", "path")}
+            | {"sections": [s.heading for s in d.sections]}
+            for d in corpus.documents
+        ]
+        _write_json(tmp / "documents.json", documents)
+        _write_json(
+            tmp / "extras.json",
+            {
+                "synonyms": corpus.synonyms,
+                "categories": corpus.categories,
+                "agencies": {a.id: asdict(a) for a in corpus.agencies.values()},
+                "vocabulary": sorted(w for w, n in vocab.items() if len(w) > 2 and not
+                                     w.isdigit()),
+            },
+        )
+        manifest = {
+            "schema": SCHEMA_VERSION,
+            "build_id": build_id,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "encoder": {"name": encoder.name, "version": encoder.version, "dim": encoder.dim},
+            "metric": "inner_product",
+            "normalized": True,
+            "analyzer": {"version": ANALYZER_VERSION, "ngram": analyzer.ngram},
+            "lexical": BM25_PARAMS,
+            "corpus": {
+                "digest": corpus.digest,
+                "documents": len(corpus.documents),
+                "chunks": len(chunks),
+                "kinds": dict(Counter(d.kind for d in corpus.documents)),
+            },
+        }
+        _write_json(tmp / "manifest.json", manifest)
+        final = root / build_id
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if publish:
+        publish_build(root, build_id)
+    return BuildReport(build_id, final, len(corpus.documents), len(chunks), embedded,
+                       time.perf_counter() - started)
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def publish_build(root: Path | str, build_id: str) -> None:
+    """Point CURRENT at a build atomically, then prune old builds."""
+    root = Path(root)
+    if not (root / build_id / "manifest.json").exists():
+        raise IndexNotFound(f"no build {build_id!r} in {root}")
+    pointer = root / f".CURRENT.{os.getpid()}.tmp"
+    pointer.write_text(build_id + "\n", encoding="utf-8")
+    os.replace(pointer, root / "CURRENT")
+    builds = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for old in builds[:-KEEP_BUILDS]:
+        if old.name != build_id:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def current_build(root: Path | str) -> str:
+    root = Path(root)
+    try:
+        build_id = (root / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise IndexNotFound(
+            f"no index in {root}: build one with `saual index`"
+        ) from None
+    if not (root / build_id / "manifest.json").exists():
+        raise IndexNotFound(f"{root}/CURRENT names {build_id!r}, which is not a complete build")
+    return build_id
+
+
+@dataclass
+class LoadedIndex:
+    """A build loaded into memory; read-only and shared by concurrent searches."""
+
+    build_id: str
+    manifest: dict
+    dense: faiss.Index
+    lexical: bm25s.BM25
+    chunks: list[Chunk]
+    documents: dict[tuple[str, str], dict]
+    analyzer: Analyzer
+    vocabulary: list[str]
+    categories: dict
+    agencies: dict
+    chunk_doc: np.ndarray  # chunk index -> topic index
+    topic_ids: list[str]
+
+
+def load_index(root: Path | str, encoder: Encoder, build_id: str | None = None) -> LoadedIndex:
+    """Load the published build (or `build_id`), refusing one made for another encoder."""
+    root = Path(root)
+    build_id = build_id or current_build(root)
+    path = root / build_id
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    check_manifest(manifest, encoder, path)
+    dense = faiss.read_index(str(path / "dense.faiss"))
+    lexical = bm25s.BM25.load(str(path / "lexical"), show_progress=False)
+    chunks = [
+        Chunk(**json.loads(line))
+        for line in (path / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    if dense.ntotal != len(chunks):
+        raise IndexMismatch(f"{path}: dense index has {dense.ntotal} rows for {len(chunks)} chunks")
+    documents = {
+        (d["id"], d["lang"]): d
+        for d in json.loads((path / "documents.json").read_text(encoding="utf-8"))
+    }
+    extras = json.loads((path / "extras.json").read_text(encoding="utf-8"))
+    analyzer = Analyzer(Synonyms.from_groups(extras["synonyms"]), manifest["analyzer"]["ngram"])
+    topic_ids = list(dict.fromkeys(c.doc_id for c in chunks))
+    position = {t: i for i, t in enumerate(topic_ids)}
+    chunk_doc = np.array([position[c.doc_id] for c in chunks], dtype=np.int64)
+    return LoadedIndex(build_id, manifest, dense, lexical, chunks, documents, analyzer,
+                       extras["vocabulary"], extras["categories"], extras["agencies"],
+                       chunk_doc, topic_ids)
+
+
+def check_manifest(manifest: dict, encoder: Encoder, path: Path | str = "") -> None:
+    problems = []
+    if manifest.get("schema") != SCHEMA_VERSION:
+        problems.append(f"schema {manifest.get('schema')} (this version reads {SCHEMA_VERSION})")
+    built = manifest.get("encoder", {})
+    if built.get("name") != encoder.name:
+        problems.append(f"encoder {built.get('name')!r} (configured: {encoder.name!r})")
+    elif built.get("version") != encoder.version:
+        problems.append(f"encoder version {built.get('version')} (installed: {encoder.version})")
+    if built.get("dim") != encoder.dim:
+        problems.append(f"dimension {built.get('dim')} (encoder gives {encoder.dim})")
+    if manifest.get("metric") != "inner_product" or not manifest.get("normalized"):
+        problems.append(f"metric {manifest.get('metric')!r} (expected normalised inner product)")
+    if manifest.get("analyzer", {}).get("version") != ANALYZER_VERSION:
+        problems.append(f"analyzer {manifest.get('analyzer', {}).get('version')!r} "
+                        f"(this version: {ANALYZER_VERSION!r})")
+    if problems:
+        raise IndexMismatch(
+            f"index build {path} does not match this configuration: "
+            + "; ".join(problems)
+            + ". Rebuild it with `saual index`."
+        )

@@ -1,0 +1,413 @@
+"""Hybrid search: dense (FAISS) + lexical (BM25) with score-level fusion.
+
+For one question:
+
+1. fold it, detect its language, turn Latin script into Cyrillic (the table
+   whose words the index knows best wins), and correct words the index has
+   never seen against its vocabulary (loose key for a keyboard without Kazakh
+   letters, then rapidfuzz);
+2. score every chunk twice: cosine to the question's embedding, and BM25
+   over stems, boundary 4-grams and synonym concepts;
+3. z-normalise both score vectors within the question and add them with a
+   fixed weight (score fusion measured better than reciprocal-rank fusion:
+   docs/benchmarks.md);
+4. a topic scores as its best chunk; the page in the question's language is
+   shown when it exists (else the other one, flagged), with its best section
+   as the snippet;
+5. abstain when the best match is not close enough in absolute terms: a
+   logistic model over the best cosine and the IDF-weighted share of the
+   question's words that the best topic contains, so weather or recipes get
+   no page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from .encoders import Encoder
+from .errors import IndexNotFound
+from .index import LoadedIndex, current_build, load_index
+from .normalize import (
+    KK_LETTERS,
+    _translit_word,
+    detect_lang,
+    fold,
+    has_latin,
+    kk_stem,
+    loose,
+    ru_stem,
+    words,
+)
+
+logger = logging.getLogger(__name__)
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Tunable behaviour; the defaults are the engine's only settings."""
+
+    # Share of the BM25 z-score in the fused score. 0.5 maximised mean hit@1 on
+    # the even-numbered questions of KazQAD and XQuAD-ru (the tuning half);
+    # docs/benchmarks.md reports the odd half as held out.
+    lexical_weight: float = 0.5
+    fusion: str = "zscore"  # or "rrf" (reciprocal-rank fusion, k=60), for comparison
+    # Confidence = logistic(dense_w * 10 * (cosine - 0.85) + coverage_w * coverage + bias),
+    # where cosine is the best chunk's similarity to the question and coverage
+    # the IDF-weighted share of the question's stems found in the best topic.
+    # Fitted on tests/fixtures/calibration.jsonl by scripts/calibrate.py.
+    confidence_dense_weight: float = 3.594
+    confidence_coverage_weight: float = 2.577
+    confidence_bias: float = -1.264
+    min_confidence: float = 0.3  # below it the engine abstains
+    typo_cutoff: float = 84.0  # rapidfuzz ratio to accept a correction
+    snippet_chars: int = 700
+    reload_every: float = 5.0  # seconds between checks of the CURRENT pointer
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    lang: str
+    url: str
+    score: float
+    snippet: str
+    section: str
+    summary: str = ""
+    category: str = ""
+    agency: str = ""
+    kind: str = "page"
+    fallback: bool = False  # the page is not in the question's language
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    lang: str
+    confident: bool
+    confidence: float
+    hits: list[Hit] = field(default_factory=list)
+    normalized: str = ""
+    # the confidence model's inputs, for calibration and debugging
+    best_cosine: float = 0.0
+    coverage: float = 0.0
+
+    def as_json(self) -> dict:
+        return {
+            "lang": self.lang,
+            "confident": self.confident,
+            "results": [
+                {"id": h.id, "title": h.title, "lang": h.lang, "url": h.url,
+                 "score": round(h.score, 4), "snippet": h.snippet}
+                for h in self.hits
+            ],
+        }
+
+
+def _zscore(scores: np.ndarray) -> np.ndarray:
+    std = float(scores.std())
+    if std < 1e-9:
+        return np.zeros_like(scores)
+    return (scores - float(scores.mean())) / std
+
+
+def _rrf(scores: np.ndarray, k: int = 60) -> np.ndarray:
+    ranks = np.empty(len(scores), dtype=np.float64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return 1.0 / (k + ranks)
+
+
+def make_snippet(text: str, limit: int) -> str:
+    """Cut a section at a paragraph or sentence end near `limit` characters."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    if cut < limit // 2:
+        ends = [m.end() for m in re.finditer(r"[.!?…](\s|$)", text[:limit])]
+        cut = ends[-1] if ends and ends[-1] > limit // 2 else text.rfind(" ", 0, limit)
+    return text[: max(cut, 1)].rstrip() + " …"
+
+
+class _QueryProcessor:
+    """Language, transliteration and typo tolerance against one index's vocabulary."""
+
+    def __init__(self, vocabulary: list[str], cutoff: float):
+        self.vocab = vocabulary
+        self.vocab_set = set(vocabulary)
+        # A word whose stem the index knows is an inflection, not a typo: Kazakh
+        # questions are full of forms no page happens to use.
+        self.stems = {kk_stem(w) for w in vocabulary} | {ru_stem(w) for w in vocabulary}
+        self.cutoff = cutoff
+        by_loose: dict[str, str] = {}
+        for w in vocabulary:
+            by_loose.setdefault(loose(w), w)
+        self.by_loose = by_loose
+        self.by_first: dict[str, list[str]] = {}
+        for w in vocabulary:
+            self.by_first.setdefault(loose(w[0]), []).append(w)
+        self._cache: dict[str, str | None] = {}
+
+    def known(self, w: str) -> bool:
+        return w in self.vocab_set or loose(w) in self.by_loose
+
+    def correct(self, w: str) -> str | None:
+        if w in self._cache:
+            return self._cache[w]
+        fix: str | None = None
+        if (w in self.vocab_set or len(w) < 4 or w.isdigit()
+                or kk_stem(w) in self.stems or ru_stem(w) in self.stems):
+            fix = None
+        elif not any(ch in KK_LETTERS for ch in w) and loose(w) in self.by_loose:
+            # typed on a keyboard without Kazakh letters: «куалик» for «куәлік»
+            fix = self.by_loose[loose(w)]
+        else:
+            # A typo rarely hits the first letter; requiring it keeps «неден»
+            # from turning into «енеден».
+            first = loose(w[0])
+            candidates = self.by_first.get(first, ())
+            match = process.extractOne(
+                w, candidates, scorer=fuzz.ratio, processor=None, score_cutoff=self.cutoff
+            )
+            fix = match[0] if match else None
+        if len(self._cache) < 50_000:
+            self._cache[w] = fix
+        return fix
+
+    def process(self, text: str) -> tuple[str, list[str], list[str], str]:
+        """(lang, words as typed after transliteration, corrected words, text for
+        the encoder).
+
+        The encoder gets the question as typed, with only the transliterated
+        and corrected words replaced: case and punctuation help it (dense-only
+        hit@1 on KazQAD fell from 0.552 to 0.461 on folded text).
+        """
+        folded = fold(text)
+        lang = detect_lang(folded)
+        raw = words(folded)
+        ws = raw
+        if has_latin(folded):
+            ws, lang = self._transliterate(raw, lang)
+        corrected = [self.correct(w) or w for w in ws]
+        if lang == "ru" and any(ch in KK_LETTERS for w in corrected for ch in w) and any(
+            ch in KK_LETTERS for w in ws for ch in w
+        ):
+            lang = "kk"
+        changes = {r: c for r, c in zip(raw, corrected, strict=True) if r != c}
+        dense_text = text.strip()
+        if changes:
+            dense_text = _WORD_RE.sub(
+                lambda m: changes.get(m.group().casefold().replace("ё", "е"), m.group()),
+                dense_text,
+            )
+        return lang, ws, corrected, dense_text
+
+    def _transliterate(self, ws: list[str], lang: str) -> tuple[list[str], str]:
+        latin = [bool(re.search(r"[a-zäöüışğñūç]", w)) for w in ws]
+        options = {}
+        for table in ("kk", "ru"):
+            conv = [_translit_word(w, table) if is_lat else w
+                    for w, is_lat in zip(ws, latin, strict=True)]
+            hits = sum(self.known(w) for w, is_lat in zip(conv, latin, strict=True) if is_lat)
+            options[table] = (hits, conv)
+        kk_hits, kk_words = options["kk"]
+        ru_hits, ru_words = options["ru"]
+        # Brand names typed in Latin (eGov, WhatsApp) stay as they are when the
+        # index knows them in Latin.
+        keep = [w in self.vocab_set for w in ws]
+        if lang == "kk" or kk_hits > ru_hits:
+            chosen, lang = kk_words, "kk"
+        else:
+            chosen = ru_words
+        return [w if k else c for w, c, k in zip(ws, chosen, keep, strict=True)], lang
+
+
+class SearchEngine:
+    """Searches one loaded index; `reload()` swaps in a newly published build.
+
+    Safe to share between threads: a search works on the index object it
+    started with, so a swap never disturbs a request in flight.
+    """
+
+    def __init__(
+        self,
+        index: LoadedIndex,
+        encoder: Encoder,
+        config: SearchConfig | None = None,
+        root: Path | str | None = None,
+    ):
+        self.encoder = encoder
+        self.config = config or SearchConfig()
+        self.root = Path(root) if root else None
+        self._state = self._prepare(index)
+        self._lock = threading.Lock()
+        self._checked = time.monotonic()
+        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="search")
+
+    def _prepare(self, index: LoadedIndex):
+        return (index, _QueryProcessor(index.vocabulary, self.config.typo_cutoff),
+                _TopicStats(index))
+
+    @classmethod
+    def open(cls, root: Path | str, encoder: Encoder, config: SearchConfig | None = None):
+        return cls(load_index(root, encoder), encoder, config, root)
+
+    @property
+    def index(self) -> LoadedIndex:
+        return self._state[0]
+
+    # -- hot reload --------------------------------------------------------
+    def reload(self, force: bool = False) -> bool:
+        """Load the build CURRENT points to, if it changed. True when swapped."""
+        if self.root is None:
+            return False
+        now = time.monotonic()
+        if not force and now - self._checked < self.config.reload_every:
+            return False
+        with self._lock:
+            self._checked = now
+            try:
+                build = current_build(self.root)
+            except IndexNotFound:
+                logger.warning("index pointer in %s is missing; keeping build %s",
+                               self.root, self.index.build_id)
+                return False
+            if build == self.index.build_id:
+                return False
+            new = load_index(self.root, self.encoder, build)
+            self._state = self._prepare(new)
+            logger.info("switched to index build %s", build)
+            return True
+
+    # -- search ------------------------------------------------------------
+    def search(self, text: str, k: int = 5, lang: str | None = None) -> SearchResult:
+        self.reload()
+        index, qp, stats = self._state
+        qlang, typed, corrected, dense_text = qp.process(text)
+        lang = lang or qlang
+        if not corrected:
+            return SearchResult(text, lang, False, 0.0, [], "")
+        normalized = " ".join(corrected)
+
+        dense = self._dense_scores(index, dense_text)
+        analyzer = index.analyzer
+        # Terms of the question as corrected, plus those of words the
+        # correction changed as typed. Repeated terms are kept: BM25 then
+        # weighs a piece that recurs in the question more, which measured
+        # better than a set of terms.
+        terms = analyzer.analyze(normalized, lang).terms(analyzer.ngram)
+        changed = [t for t, c in zip(typed, corrected, strict=True) if t != c]
+        if changed:
+            terms += analyzer.analyze(" ".join(changed), lang).terms(analyzer.ngram)
+        lexical = index.lexical.get_scores(terms) if terms else np.zeros(len(index.chunks))
+        lexical = np.asarray(lexical, dtype=np.float32)
+
+        w = self.config.lexical_weight
+        if self.config.fusion == "rrf":
+            fused = w * _rrf(lexical) + (1 - w) * _rrf(dense)
+        else:
+            fused = w * _zscore(lexical) + (1 - w) * _zscore(dense)
+        n_topics = len(index.topic_ids)
+        topic_score = np.full(n_topics, -np.inf, dtype=np.float64)
+        np.maximum.at(topic_score, index.chunk_doc, fused)
+        order = np.argsort(-topic_score)[:k]
+
+        hits = [self._hit(index, int(t), fused, lang) for t in order]
+        best_cosine, coverage = self._features(index, order, dense, corrected, lang, stats)
+        confidence = self.confidence(best_cosine, coverage)
+        return SearchResult(text, lang, confidence >= self.config.min_confidence, confidence,
+                            hits, normalized, best_cosine, coverage)
+
+    async def asearch(self, text: str, k: int = 5, lang: str | None = None) -> SearchResult:
+        """The same search, run in a worker thread so the event loop stays free."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self.search, text, k, lang)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _dense_scores(self, index: LoadedIndex, text: str) -> np.ndarray:
+        qv = self.encoder.encode_queries([text])
+        sims, ids = index.dense.search(qv, index.dense.ntotal)
+        out = np.empty(index.dense.ntotal, dtype=np.float32)
+        out[ids[0]] = sims[0]
+        return out
+
+    def _hit(self, index: LoadedIndex, topic: int, fused: np.ndarray, lang: str) -> Hit:
+        topic_id = index.topic_ids[topic]
+        members = np.flatnonzero(index.chunk_doc == topic)
+        langs = {index.chunks[i].lang for i in members}
+        show = lang if lang in langs else sorted(langs)[0]
+        own = [i for i in members if index.chunks[i].lang == show]
+        best = max(own, key=lambda i: fused[i])
+        sections = [i for i in own if index.chunks[i].ordinal > 0] or own
+        best_section = max(sections, key=lambda i: fused[i])
+        doc = index.documents[(topic_id, show)]
+        chunk = index.chunks[best_section]
+        return Hit(
+            id=topic_id,
+            title=doc["title"],
+            lang=show,
+            url=doc.get("source_url", ""),
+            score=float(fused[best]),
+            snippet=make_snippet(chunk.text, self.config.snippet_chars),
+            section=chunk.heading,
+            summary=doc.get("summary", ""),
+            category=doc.get("category", ""),
+            agency=doc.get("agency", ""),
+            kind=doc.get("kind", "page"),
+            fallback=show != lang,
+        )
+
+    def _features(self, index, order, dense, corrected, lang, stats) -> tuple[float, float]:
+        if not len(order):
+            return 0.0, 0.0
+        top = int(order[0])
+        best_cosine = float(dense[index.chunk_doc == top].max())
+        stems = [s for s in index.analyzer.analyze(" ".join(corrected), lang).stems
+                 if len(s) > 2]
+        return best_cosine, stats.coverage(stems, top)
+
+    def confidence(self, best_cosine: float, coverage: float) -> float:
+        cfg = self.config
+        z = (cfg.confidence_dense_weight * 10 * (best_cosine - 0.85)
+             + cfg.confidence_coverage_weight * coverage + cfg.confidence_bias)
+        return float(1 / (1 + math.exp(-z)))
+
+
+class _TopicStats:
+    """Which stems each topic contains, and how rare each stem is across topics."""
+
+    def __init__(self, index: LoadedIndex):
+        stems: list[set[str]] = [set() for _ in index.topic_ids]
+        for i, chunk in enumerate(index.chunks):
+            doc = index.documents[(chunk.doc_id, chunk.lang)]
+            text = f"{doc['title']} {chunk.heading} {chunk.text}"
+            stems[int(index.chunk_doc[i])].update(index.analyzer.analyze(text, chunk.lang).stems)
+        self.stems = stems
+        self.df = Counter(s for topic in stems for s in topic)
+        self.n = len(stems)
+
+    def idf(self, stem: str) -> float:
+        return math.log((self.n + 1) / (self.df.get(stem, 0) + 0.5))
+
+    def coverage(self, stems: list[str], topic: int) -> float:
+        """IDF-weighted share of the question's stems found in a topic: words the
+        knowledge base has never seen (плов, Роналду) weigh the most."""
+        total = sum(self.idf(s) for s in stems)
+        if not total:
+            return 0.0
+        return sum(self.idf(s) for s in stems if s in self.stems[topic]) / total

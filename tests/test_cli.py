@@ -1,0 +1,90 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from embeddings import current_build
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(knowledge, tmp_path, monkeypatch, encoder):
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("ENCODER", "test-hash")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("bot.cli.make_encoder", lambda spec: encoder)
+    return tmp_path
+
+
+def test_index_check_build_ask_and_eval(env, knowledge):
+    result = runner.invoke(app, ["index", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "6 pages (3 topics)" in result.output and "no errors" in result.output
+    assert not (env / "index").exists()
+
+    result = runner.invoke(app, ["index"])
+    assert result.exit_code == 0, result.output
+    assert current_build(env / "index") in result.output
+
+    result = runner.invoke(app, ["ask", "прописка онлайн", "--json", "--k", "2"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["lang"] == "ru" and len(data["results"]) == 2
+    assert data["results"][0]["id"] == "residence-registration"
+
+    questions = env / "q.jsonl"
+    questions.write_text(
+        "\n".join(json.dumps(q, ensure_ascii=False) for q in [
+            {"q": "прописка", "lang": "ru", "expected": ["residence-registration"], "kind": "k"},
+            {"q": "жеке куәлік", "lang": "kk", "expected": ["id-card"]},
+            {"q": "рецепт плова", "lang": "ru", "expected": []},
+        ]), encoding="utf-8")
+    result = runner.invoke(app, ["eval", "--questions", str(questions), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.output)
+    for key in ("n", "hit@1", "hit@3", "hit@5", "mrr@10", "by_lang", "by_kind",
+                "oos_false_answer_rate", "in_scope_abstain_rate", "lang_match@1", "latency_ms"):
+        assert key in metrics
+    assert metrics["n"] == 3 and metrics["hit@1"] == 1.0
+    assert set(metrics["by_lang"]) == {"kk", "ru"} and set(metrics["by_kind"]) == {"k"}
+    assert set(metrics["latency_ms"]) == {"p50", "p95"}
+
+
+def test_broken_knowledge_is_refused_and_the_serving_index_stays(env, knowledge):
+    assert runner.invoke(app, ["index"]).exit_code == 0
+    serving = current_build(env / "index")
+    page = knowledge / "pages/documents/id-card.kk.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("lang: kk", "lang: en"),
+                    encoding="utf-8")
+    result = runner.invoke(app, ["index"])
+    assert result.exit_code == 1
+    assert "id-card.kk.md:3: [lang] must be one of kk, ru" in result.output
+    assert "left as it was" in result.output
+    assert current_build(env / "index") == serving
+
+
+def test_eval_on_a_passage_set(env):
+    passages = env / "p.jsonl"
+    passages.write_text(
+        '{"id": "a", "lang": "kk", "title": "Абай", "text": "Абай Құнанбайұлы ақын болған."}\n'
+        '{"id": "b", "lang": "kk", "title": "Алматы", "text": "Алматы — ең үлкен қала."}\n',
+        encoding="utf-8")
+    questions = env / "q.jsonl"
+    questions.write_text('{"q": "Абай кім болған?", "lang": "kk", "expected": ["a"]}\n'
+                         '{"q": "Ең үлкен қала қайсы?", "lang": "kk", "expected": ["b"]}\n',
+                         encoding="utf-8")
+    args = ["eval", "--questions", str(questions), "--passages", str(passages), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["hit@1"] == 1.0
+    # the second run reuses the passage index
+    assert runner.invoke(app, args).exit_code == 0
+
+
+def test_ask_without_an_index_says_how_to_build_one(env):
+    result = runner.invoke(app, ["ask", "прописка"])
+    assert result.exit_code == 1
+    assert "saual index" in result.output

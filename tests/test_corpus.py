@@ -1,0 +1,109 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from embeddings import CorpusError, load_knowledge, load_passages
+
+
+def test_fixture_loads_with_chunks_per_section(knowledge):
+    corpus = load_knowledge(knowledge)
+    assert len(corpus.documents) == 6
+    doc = corpus.document("id-card", "ru")
+    assert [s.heading for s in doc.sections] == ["Кто получает", "Где подать заявление",
+                                                  "Документы"]
+    chunks = [c for c in corpus.chunks() if c.doc_id == "id-card" and c.lang == "ru"]
+    assert [c.ordinal for c in chunks] == [0, 1, 2, 3]  # summary chunk + one per section
+    assert corpus.agencies["mvd"].name["kk"] == "Ішкі істер министрлігі"
+    assert corpus.synonyms["residence-registration"][0] == "прописка"
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_every_problem_is_reported_at_once_with_path_line_and_field(knowledge):
+    pages = knowledge / "pages"
+    _edit(pages / "documents/id-card.ru.md", "summary: Удостоверение", "summry: Удостоверение")
+    _edit(pages / "documents/id-card.kk.md", "agency: mvd", "agency: nobody")
+    _edit(pages / "documents/residence-registration.ru.md",
+          "source_url: https://egov.kz/cms/ru/services/registration", "source_url: egov kz")
+    _edit(pages / "documents/residence-registration.kk.md", "updated: 2026-11-27",
+          "updated: 27.11.2026")
+    _edit(pages / "participation/polling-station.ru.md", "## Что взять с собой\n", "## Пусто\n\n"
+          "## Что взять с собой\n")
+    (pages / "participation/polling-station.kk.md").unlink()
+
+    with pytest.raises(CorpusError) as caught:
+        load_knowledge(knowledge)
+    problems = {(Path(p.path).name, p.field): p for p in caught.value.problems}
+    assert problems[("id-card.ru.md", "summary")].line == 2  # the front matter it is missing from
+    assert "unknown agency 'nobody'" in problems[("id-card.kk.md", "agency")].reason
+    assert "malformed URL" in problems[("residence-registration.ru.md", "source_url")].reason
+    assert problems[("residence-registration.ru.md", "source_url")].line == 8
+    assert "not a date" in problems[("residence-registration.kk.md", "updated")].reason
+    empty = problems[("polling-station.ru.md", "body")]
+    assert "empty section 'Пусто'" in empty.reason and empty.line == 15
+    assert "has no kk page" in problems[("polling-station.ru.md", "lang")].reason
+    assert len(caught.value.problems) == 6
+    assert "id-card.ru.md:2: [summary] missing or empty" in str(caught.value)
+
+
+def test_duplicate_ids_unknown_topic_and_category(knowledge):
+    pages = knowledge / "pages"
+    dup = (pages / "documents/id-card.ru.md").read_text(encoding="utf-8")
+    (pages / "participation/id-card.ru.md").write_text(dup, encoding="utf-8")
+    stray = dup.replace("id: id-card", "id: hunting-licence").replace(
+        "category: documents", "category: hunting")
+    (pages / "documents/hunting-licence.ru.md").write_text(stray, encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_knowledge(knowledge)
+    reasons = [p.reason for p in caught.value.problems]
+    assert any(r.startswith("duplicate id 'id-card'") for r in reasons)
+    assert any("unknown category 'hunting'" in r for r in reasons)
+    assert any("topic 'hunting-licence' is not in catalog.yaml" in r for r in reasons)
+
+
+def test_catalogue_topic_without_pages_is_an_error(knowledge):
+    for path in (knowledge / "pages/participation").glob("*.md"):
+        path.unlink()
+    with pytest.raises(CorpusError, match="catalogue topic 'polling-station'"):
+        load_knowledge(knowledge)
+
+
+def test_front_matter_yaml_error_and_missing_front_matter(knowledge):
+    (knowledge / "pages/documents/id-card.ru.md").write_text("## Только текст\nтекст\n",
+                                                             encoding="utf-8")
+    (knowledge / "pages/documents/id-card.kk.md").write_text(
+        "---\nid: [unclosed\n---\n## a\nb\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_knowledge(knowledge)
+    reasons = {Path(p.path).name: p.reason for p in caught.value.problems}
+    assert "no YAML front matter" in reasons["id-card.ru.md"]
+    assert "not valid YAML" in reasons["id-card.kk.md"]
+
+
+def test_synonym_term_in_two_groups_is_refused(knowledge):
+    with open(knowledge / "synonyms.yaml", "a", encoding="utf-8") as fh:
+        fh.write("  - id: other\n    terms: [Прописка, тіркелу]\n")
+    with pytest.raises(CorpusError, match="already in group 'residence-registration'"):
+        load_knowledge(knowledge)
+
+
+def test_passages_load_and_report_bad_lines(tmp_path):
+    good = tmp_path / "passages.jsonl"
+    good.write_text(
+        json.dumps({"id": "p1", "lang": "kk", "title": "Абай_Құнанбайұлы", "text": "Ақын."}) + "\n",
+        encoding="utf-8")
+    corpus = load_passages(good)
+    assert corpus.documents[0].title == "Абай Құнанбайұлы"
+    assert corpus.chunks()[0].text == "Ақын."
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "p1", "lang": "kk", "text": "a"}\n{"id": "p1", "lang": "en", '
+                   '"text": ""}\nnot json\n', encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_passages(bad)
+    lines = sorted((p.line, p.field) for p in caught.value.problems)
+    assert lines == [(2, "lang"), (2, "text"), (3, "")]

@@ -1,0 +1,97 @@
+import asyncio
+
+import pytest
+
+from embeddings import SearchConfig, SearchEngine, build_index, load_knowledge
+from embeddings.search import make_snippet
+
+
+@pytest.fixture
+def engine(knowledge, encoder, tmp_path):
+    root = tmp_path / "index"
+    build_index(load_knowledge(knowledge), encoder, root)
+    return SearchEngine.open(root, encoder)
+
+
+@pytest.mark.parametrize(
+    ("question", "topic", "lang"),
+    [
+        ("Как получить удостоверение личности?", "id-card", "ru"),
+        ("жеке куәлікті қайдан аламын", "id-card", "kk"),
+        ("прописка онлайн", "residence-registration", "ru"),
+        ("тұрақты тіркеуге қалай тұрамын", "residence-registration", "kk"),
+        ("где мой избирательный участок", "polling-station", "ru"),
+        ("zheke kualik alu", "id-card", "kk"),  # Latin script, no Kazakh letters
+        ("propiska", "residence-registration", "ru"),
+        ("удаставерение личнасти", "id-card", "ru"),  # typos
+        ("сайлау учаскесі қайда", "polling-station", "kk"),
+    ],
+)
+def test_finds_the_topic_in_the_question_language(engine, question, topic, lang):
+    result = engine.search(question)
+    assert result.hits[0].id == topic
+    assert result.lang == lang
+    assert result.hits[0].lang == lang and not result.hits[0].fallback
+
+
+def test_results_are_distinct_topics_with_snippet_and_source(engine):
+    result = engine.search("удостоверение личности документы")
+    ids = [h.id for h in result.hits]
+    assert len(ids) == len(set(ids)) == 3
+    top = result.hits[0]
+    assert top.url == "https://egov.kz/cms/ru/services/passport/id_card"
+    assert top.section and top.snippet
+
+
+def test_other_language_is_a_flagged_fallback(knowledge, encoder, tmp_path):
+    from embeddings.corpus import Corpus
+
+    corpus = load_knowledge(knowledge)
+    only_ru = Corpus([d for d in corpus.documents if not (d.id == "id-card" and d.lang == "kk")],
+                     corpus.categories, corpus.topics, corpus.agencies, corpus.synonyms, "x")
+    build_index(only_ru, encoder, tmp_path / "i")
+    engine = SearchEngine.open(tmp_path / "i", encoder)
+    hit = engine.search("удостоверение личности алу керек пе").hits[0]
+    assert hit.id == "id-card" and hit.lang == "ru" and hit.fallback
+
+
+def test_json_shape(engine):
+    data = engine.search("прописка").as_json()
+    assert set(data) == {"lang", "confident", "results"}
+    assert set(data["results"][0]) == {"id", "title", "lang", "url", "score", "snippet"}
+
+
+def test_empty_and_punctuation_only_questions_abstain(engine):
+    for text in ("", "???", "   "):
+        result = engine.search(text)
+        assert not result.confident and result.hits == []
+
+
+def test_lexical_only_and_dense_only_weights(knowledge, encoder, tmp_path):
+    build_index(load_knowledge(knowledge), encoder, tmp_path / "i")
+    for weight in (0.0, 1.0):
+        engine = SearchEngine.open(tmp_path / "i", encoder, SearchConfig(lexical_weight=weight))
+        assert engine.search("прописка онлайн").hits[0].id == "residence-registration"
+
+
+async def test_asearch_runs_off_the_event_loop(engine):
+    ticks = 0
+
+    async def ticker():
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    results = await asyncio.gather(*(engine.asearch("прописка") for _ in range(20)))
+    task.cancel()
+    assert all(r.hits[0].id == "residence-registration" for r in results)
+    assert ticks > 0  # the loop kept running while searches ran in threads
+
+
+def test_snippet_cuts_at_a_sentence_end():
+    text = "Первое предложение. " * 30
+    snippet = make_snippet(text, 100)
+    assert len(snippet) <= 102 and snippet.endswith("предложение. …")
+    assert make_snippet("коротко", 100) == "коротко"
