@@ -1,0 +1,84 @@
+"""The shipped knowledge base: complete, consistent between languages, valid."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from embeddings import load_knowledge
+from embeddings.corpus import LANGS
+
+KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+URL = re.compile(r"https?://[^\s)\]>\"'«»]+")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_knowledge(KNOWLEDGE)  # raises with every problem if anything is invalid
+
+
+def _pages(corpus):
+    return {(d.id, d.lang): d for d in corpus.documents if d.kind == "page"}
+
+
+def _body(doc) -> str:
+    return "\n".join(f"{s.heading}\n{s.text}" for s in doc.sections) + "\n" + doc.summary
+
+
+def _urls(doc) -> set[str]:
+    found = set(URL.findall(_body(doc))) | {doc.source_url}
+    # the Kazakh and Russian versions of one official page differ only by language marker
+    return {re.sub(r"lang=(kk|ru)", "lang=*", re.sub(r"/(kk|ru)(/|$)", r"/*\2",
+                                                        u.rstrip(".,;:"))) for u in found}
+
+
+def _numbers(doc) -> set[str]:
+    return set(NUMBER.findall(URL.sub(" ", _body(doc))))
+
+
+def test_every_catalogue_topic_has_both_languages(corpus):
+    catalogue = yaml.safe_load((KNOWLEDGE / "catalog.yaml").read_text(encoding="utf-8"))
+    pages = _pages(corpus)
+    missing = [(t["id"], lang) for t in catalogue["topics"] for lang in LANGS
+               if (t["id"], lang) not in pages]
+    assert missing == []
+    assert len(pages) == 2 * len(catalogue["topics"])
+
+
+def test_kk_and_ru_pages_agree_on_every_url_and_number(corpus):
+    pages = _pages(corpus)
+    disagreements = []
+    for (topic, lang), doc in sorted(pages.items()):
+        if lang != "ru":
+            continue
+        kk = pages[(topic, "kk")]
+        if _urls(doc) != _urls(kk):
+            disagreements.append(f"{topic}: URLs ru-only {_urls(doc) - _urls(kk)}, "
+                                 f"kk-only {_urls(kk) - _urls(doc)}")
+        if _numbers(doc) != _numbers(kk):
+            disagreements.append(f"{topic}: numbers ru-only {_numbers(doc) - _numbers(kk)}, "
+                                 f"kk-only {_numbers(kk) - _numbers(doc)}")
+    assert disagreements == []
+
+
+def test_pages_refer_to_known_agencies_and_categories_and_link_https(corpus):
+    for doc in corpus.documents:
+        assert doc.agency in corpus.agencies, doc.path
+        assert doc.category in corpus.categories, doc.path
+        assert doc.source_url.startswith("https://"), doc.path
+
+
+def test_pages_are_written_for_citizens(corpus):
+    for doc in _pages(corpus).values():
+        words = len(re.findall(r"\w+", _body(doc)))
+        assert 120 <= words <= 500, f"{doc.path}: {words} words"
+        assert len(doc.sections) >= 3, doc.path
+        assert doc.keywords, doc.path
+
+
+def test_semantic_core_is_large_and_every_agency_is_described(corpus):
+    assert len(corpus.synonyms) >= 150
+    for agency in corpus.agencies.values():
+        assert agency.description["kk"] and agency.description["ru"]
