@@ -35,6 +35,11 @@ _KK_PLAIN_WORDS = frozenset(
 )
 
 
+# Endings of Kazakh personal and genitive forms that Russian words do not have,
+# as typed without Kazakh letters: аламын, куалигимнин, тиркелемиз.
+_KK_PLAIN_ENDINGS = ("мын", "мин", "мыз", "миз", "сыз", "сиз", "нын", "нин", "ныз", "низ")
+
+
 def fold(text: str) -> str:
     """Casefold, ё->е, NFC, and turn punctuation into spaces."""
     text = unicodedata.normalize("NFC", text).casefold().replace("ё", "е")
@@ -82,7 +87,8 @@ def detect_lang(text: str, default: str = "ru") -> str:
     ws = words(low)
     if any(("q" in w or "w" in w) and _LATIN.search(w) for w in ws):
         return "kk"
-    kk_hits = sum(1 for w in ws if w in _KK_PLAIN_WORDS)
+    kk_hits = sum(1 for w in ws if w in _KK_PLAIN_WORDS or (len(w) > 5 and w.endswith(
+        _KK_PLAIN_ENDINGS)))
     if kk_hits and kk_hits * 3 >= len(ws):
         return "kk"
     if ws and all(_LATIN.search(w) for w in ws) and _latin_kk_hint(ws):

@@ -159,6 +159,9 @@ class _QueryProcessor:
         self.by_first: dict[str, list[str]] = {}
         for w in vocabulary:
             self.by_first.setdefault(loose(w[0]), []).append(w)
+        self.loose_by_first: dict[str, list[str]] = {}
+        for key in by_loose:
+            self.loose_by_first.setdefault(key[0], []).append(key)
         self._cache: dict[str, str | None] = {}
 
     def known(self, w: str) -> bool:
@@ -171,17 +174,22 @@ class _QueryProcessor:
         if (w in self.vocab_set or len(w) < 4 or w.isdigit()
                 or kk_stem(w) in self.stems or ru_stem(w) in self.stems):
             fix = None
-        elif not any(ch in KK_LETTERS for ch in w) and loose(w) in self.by_loose:
-            # typed on a keyboard without Kazakh letters: «куалик» for «куәлік»
-            fix = self.by_loose[loose(w)]
+        elif not any(ch in KK_LETTERS for ch in w):
+            # Typed on a keyboard without Kazakh letters («куалигимнин» for
+            # «куәлігімнің»): compare loose keys, where ә = а, қ = к, і = и...
+            key = loose(w)
+            if key in self.by_loose:
+                fix = self.by_loose[key]
+            else:
+                match = process.extractOne(key, self.loose_by_first.get(key[0], ()),
+                                           scorer=fuzz.ratio, processor=None,
+                                           score_cutoff=self.cutoff)
+                fix = self.by_loose[match[0]] if match else None
         else:
             # A typo rarely hits the first letter; requiring it keeps «неден»
             # from turning into «енеден».
-            first = loose(w[0])
-            candidates = self.by_first.get(first, ())
-            match = process.extractOne(
-                w, candidates, scorer=fuzz.ratio, processor=None, score_cutoff=self.cutoff
-            )
+            match = process.extractOne(w, self.by_first.get(loose(w[0]), ()), scorer=fuzz.ratio,
+                                       processor=None, score_cutoff=self.cutoff)
             fix = match[0] if match else None
         if len(self._cache) < 50_000:
             self._cache[w] = fix
@@ -202,9 +210,11 @@ class _QueryProcessor:
         if has_latin(folded):
             ws, lang = self._transliterate(raw, lang)
         corrected = [self.correct(w) or w for w in ws]
-        if lang == "ru" and any(ch in KK_LETTERS for w in corrected for ch in w) and any(
-            ch in KK_LETTERS for w in ws for ch in w
-        ):
+        # Corrections that restore Kazakh letters («калай» -> «қалай») tell the
+        # language of a question typed without them.
+        restored = sum(1 for t, c in zip(ws, corrected, strict=True)
+                       if t != c and any(ch in KK_LETTERS for ch in c))
+        if lang == "ru" and restored and restored * 3 >= len(ws):
             lang = "kk"
         changes = {r: c for r, c in zip(raw, corrected, strict=True) if r != c}
         dense_text = text.strip()
