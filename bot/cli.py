@@ -37,6 +37,7 @@ logger = logging.getLogger("saual")
 
 def _settings() -> Settings:
     settings = Settings()
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return settings

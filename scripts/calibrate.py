@@ -3,8 +3,9 @@
     python scripts/calibrate.py [--questions tests/fixtures/calibration.jsonl]
 
 Runs every question through the engine over the published index, collects the
-two inputs of the confidence model (the best chunk's cosine and the
-IDF-weighted coverage of the question's stems by the best topic), fits a
+three inputs of the confidence model (the best chunk's cosine, the
+IDF-weighted coverage of the question's stems by the best topic, and the share
+of stems no page contains), fits a
 logistic regression (in-scope = 1, out-of-scope = 0) and prints the
 coefficients and, per threshold, the out-of-scope false-answer rate and the
 in-scope abstain rate, for `SearchConfig` in embeddings/search.py.
@@ -37,19 +38,20 @@ def main() -> int:
     features, labels = [], []
     for q in questions:
         r = engine.search(q.q)
-        features.append([10 * (r.best_cosine - 0.85), r.coverage])
+        features.append([10 * (r.best_cosine - 0.85), r.coverage, r.unknown])
         labels.append(1.0 if q.expected else 0.0)
     x = np.c_[np.array(features), np.ones(len(features))]
     y = np.array(labels)
-    w = np.zeros(3)
+    w = np.zeros(x.shape[1])
     for _ in range(50_000):  # plain gradient descent: two features, a few hundred rows
         p = 1 / (1 + np.exp(-x @ w))
-        w -= 0.2 * (x.T @ (p - y) / len(y) + args.l2 * np.r_[w[:2], 0.0])
+        w -= 0.3 * (x.T @ (p - y) / len(y) + args.l2 * np.r_[w[:-1], 0.0])
     print(f"confidence_dense_weight: float = {w[0]:.3f}")
     print(f"confidence_coverage_weight: float = {w[1]:.3f}")
-    print(f"confidence_bias: float = {w[2]:.3f}")
+    print(f"confidence_unknown_weight: float = {w[2]:.3f}")
+    print(f"confidence_bias: float = {w[3]:.3f}")
     p = 1 / (1 + np.exp(-x @ w))
-    for t in np.arange(0.2, 0.75, 0.05):
+    for t in np.arange(0.3, 0.75, 0.05):
         confident = p >= t
         false_answers = confident[y == 0].mean()
         abstains = (~confident[y == 1]).mean()

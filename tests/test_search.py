@@ -95,3 +95,27 @@ def test_snippet_cuts_at_a_sentence_end():
     snippet = make_snippet(text, 100)
     assert len(snippet) <= 102 and snippet.endswith("предложение. …")
     assert make_snippet("коротко", 100) == "коротко"
+
+
+def test_topic_scores_add_a_share_of_the_second_best_chunk():
+    import numpy as np
+
+    from embeddings.search import _topic_scores
+
+    chunk_topic = np.array([0, 0, 1, 2, 2, 2])
+    fused = np.array([1.0, 3.0, 2.0, -1.0, 0.5, -2.0])
+    scores = _topic_scores(chunk_topic, fused, 4, 0.5)
+    assert scores[:3].tolist() == [3.5, 2.0, 0.5]  # a negative second best adds nothing
+    assert scores[3] == -np.inf  # a topic without chunks never ranks
+
+
+def test_keyboard_without_kazakh_letters_is_corrected_and_detected_as_kazakh(engine):
+    result = engine.search("жеке куалигимди кайдан аламын")
+    assert result.lang == "kk"
+    assert result.hits[0].id == "id-card" and result.hits[0].lang == "kk"
+    assert "куәлігимди" in result.normalized.split()  # stem restored, ending as typed
+
+
+def test_inflections_the_index_has_never_seen_are_not_corrected(engine):
+    # «куәліктеріңіз» is not in the fixture, but its stem is: no correction
+    assert "куәліктеріңіз" in engine.search("куәліктеріңіз").normalized
