@@ -19,7 +19,7 @@ from embeddings import (
     IndexNotFound,
     SearchEngine,
     build_index,
-    current_build,
+    ensure_index,
     evaluate,
     load_index,
     load_knowledge,
@@ -48,16 +48,25 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+class _Progress:
+    """A tqdm bar on a terminal, silent elsewhere, fed by build callbacks."""
+
+    def __init__(self, total: int, label: str):
+        self._bar = tqdm(total=total, desc=f"embedding {label}", unit="chunk",
+                         disable=not sys.stderr.isatty(), leave=False)
+
+    def progress(self, done: int, total: int) -> None:
+        self._bar.total = total
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
 def _build(corpus, encoder, root: Path, label: str):
-    bar = tqdm(total=len(corpus.chunks()), desc=f"embedding {label}", unit="chunk",
-               disable=not sys.stderr.isatty(), leave=False)
-
-    def progress(done: int, total: int) -> None:
-        bar.total = total
-        bar.update(done - bar.n)
-
+    bar = _Progress(len(corpus.chunks()), label)
     try:
-        return build_index(corpus, encoder, root, progress=progress)
+        return build_index(corpus, encoder, root, progress=bar.progress)
     finally:
         bar.close()
 
@@ -160,14 +169,11 @@ def eval_(
         except EmbeddingsError as exc:
             _fail(str(exc))
         root = Path("var/eval") / hashlib.sha256(str(passages.resolve()).encode()).hexdigest()[:12]
+        bar = _Progress(len(corpus.documents), passages.name)
         try:
-            build = current_build(root)
-            loaded = load_index(root, encoder, build)
-            if loaded.manifest["corpus"]["digest"] != corpus.digest:
-                raise IndexNotFound("stale")
-        except EmbeddingsError:
-            _build(corpus, encoder, root, passages.name)
-            loaded = load_index(root, encoder)
+            loaded = ensure_index(corpus, encoder, root, progress=bar.progress)
+        finally:
+            bar.close()
         engine = SearchEngine(loaded, encoder, config)
     metrics = evaluate(engine, qs)
     if as_json:

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
@@ -413,12 +413,8 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True) -> Corpus:
     return Corpus(docs, categories, topics, agencies, synonyms, _digest(files, root))
 
 
-def load_passages(path: Path | str) -> Corpus:
-    """An external passage set: JSON Lines of {"id", "lang", "title", "text"}."""
-    path = Path(path)
-    problems: list[Problem] = []
-    docs: list[Document] = []
-    seen: set[str] = set()
+def read_jsonl(path: Path, problems: list[Problem]) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line; bad lines become problems."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (FileNotFoundError, UnicodeDecodeError) as exc:
@@ -434,6 +430,16 @@ def load_passages(path: Path | str) -> Corpus:
         if not isinstance(row, dict):
             problems.append(Problem(str(path), n, "", "must be a JSON object"))
             continue
+        yield n, row
+
+
+def load_passages(path: Path | str) -> Corpus:
+    """An external passage set: JSON Lines of {"id", "lang", "title", "text"}."""
+    path = Path(path)
+    problems: list[Problem] = []
+    docs: list[Document] = []
+    seen: set[str] = set()
+    for n, row in read_jsonl(path, problems):
         bad = False
         for key in ("id", "text"):
             if not isinstance(row.get(key), str) or not row[key].strip():

@@ -8,7 +8,6 @@ distinct topics returned.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .corpus import read_jsonl
 from .errors import CorpusError, Problem
 from .search import SearchEngine
 
@@ -33,15 +33,8 @@ def load_questions(path: Path | str) -> list[Question]:
     path = Path(path)
     problems: list[Problem] = []
     out: list[Question] = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(str(path), n, "", f"not valid JSON: {exc.msg}"))
-            continue
-        if not isinstance(row, dict) or not isinstance(row.get("q"), str) or not row["q"].strip():
+    for n, row in read_jsonl(path, problems):
+        if not isinstance(row.get("q"), str) or not row["q"].strip():
             problems.append(Problem(str(path), n, "q", "missing question text"))
             continue
         expected = row.get("expected", [])

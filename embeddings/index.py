@@ -240,6 +240,21 @@ def load_index(root: Path | str, encoder: Encoder, build_id: str | None = None) 
                        chunk_doc, topic_ids)
 
 
+def ensure_index(corpus: Corpus, encoder: Encoder, root: Path | str,
+                 progress: Callable[[int, int], None] | None = None) -> LoadedIndex:
+    """The published build of `root` if it was made from this very corpus with
+    this encoder; otherwise build (embedding only what the cache lacks) and load."""
+    root = Path(root)
+    try:
+        loaded = load_index(root, encoder)
+        if loaded.manifest["corpus"]["digest"] == corpus.digest:
+            return loaded
+    except (IndexNotFound, IndexMismatch):
+        pass
+    build_index(corpus, encoder, root, progress=progress)
+    return load_index(root, encoder)
+
+
 def check_manifest(manifest: dict, encoder: Encoder, path: Path | str = "") -> None:
     problems = []
     if manifest.get("schema") != SCHEMA_VERSION:

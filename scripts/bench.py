@@ -23,7 +23,7 @@ from embeddings import (
     SearchConfig,
     SearchEngine,
     build_index,
-    current_build,
+    ensure_index,
     evaluate,
     load_index,
     load_knowledge,
@@ -37,14 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def passage_engine(name: str, passages: Path, encoder, config: SearchConfig) -> SearchEngine:
     corpus = load_passages(passages)
-    root = ROOT / "var" / "bench" / name
-    try:
-        loaded = load_index(root, encoder, current_build(root))
-        if loaded.manifest["corpus"]["digest"] != corpus.digest:
-            raise LookupError
-    except Exception:
-        build_index(corpus, encoder, root)
-        loaded = load_index(root, encoder)
+    loaded = ensure_index(corpus, encoder, ROOT / "var" / "bench" / name)
     return SearchEngine(loaded, encoder, config)
 
 
