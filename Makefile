@@ -6,13 +6,17 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint bench index clean
 
-$(STAMP): pyproject.toml
+EMULATOR := tests/e2e/emulator
+
+$(STAMP): pyproject.toml $(EMULATOR)/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The CPU build of torch lies on disk; installing it first keeps pip from
 	# pulling a multi-GB CUDA build for sentence-transformers.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# The Bot API emulator for the end-to-end tests (npm, pinned by its lockfile).
+	npm ci --prefix $(EMULATOR) --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 install: $(STAMP)

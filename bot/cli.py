@@ -171,7 +171,8 @@ def eval_(
         root = Path("var/eval") / hashlib.sha256(str(passages.resolve()).encode()).hexdigest()[:12]
         bar = _Progress(len(corpus.documents), passages.name)
         try:
-            loaded = ensure_index(corpus, encoder, root, progress=bar.progress)
+            loaded = ensure_index(corpus, encoder, root, progress=bar.progress,
+                                  cache_path=Path("var/embedding-cache.sqlite3"))
         finally:
             bar.close()
         engine = SearchEngine(loaded, encoder, config)

@@ -66,8 +66,13 @@ def build_index(
     *,
     publish: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    cache_path: Path | str | None = None,
 ) -> BuildReport:
-    """Embed and index a validated corpus into a new build folder."""
+    """Embed and index a validated corpus into a new build folder.
+
+    Embeddings come from the cache at `cache_path` (default: inside `root`)
+    when the same text was embedded by the same encoder before.
+    """
     started = time.perf_counter()
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -84,7 +89,7 @@ def build_index(
         if progress:
             progress(done, total)
 
-    cache = EmbeddingCache(root / "embedding-cache.sqlite3")
+    cache = EmbeddingCache(Path(cache_path) if cache_path else root / "embedding-cache.sqlite3")
     try:
         texts = [c.embed_text(docs[(c.doc_id, c.lang)].title) for c in chunks]
         vectors, embedded = cache.encode(encoder, texts, progress=tick)
@@ -241,7 +246,8 @@ def load_index(root: Path | str, encoder: Encoder, build_id: str | None = None) 
 
 
 def ensure_index(corpus: Corpus, encoder: Encoder, root: Path | str,
-                 progress: Callable[[int, int], None] | None = None) -> LoadedIndex:
+                 progress: Callable[[int, int], None] | None = None,
+                 cache_path: Path | str | None = None) -> LoadedIndex:
     """The published build of `root` if it was made from this very corpus with
     this encoder; otherwise build (embedding only what the cache lacks) and load."""
     root = Path(root)
@@ -251,7 +257,7 @@ def ensure_index(corpus: Corpus, encoder: Encoder, root: Path | str,
             return loaded
     except (IndexNotFound, IndexMismatch):
         pass
-    build_index(corpus, encoder, root, progress=progress)
+    build_index(corpus, encoder, root, progress=progress, cache_path=cache_path)
     return load_index(root, encoder)
 
 

@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def passage_engine(name: str, passages: Path, encoder, config: SearchConfig) -> SearchEngine:
     corpus = load_passages(passages)
-    loaded = ensure_index(corpus, encoder, ROOT / "var" / "bench" / name)
+    loaded = ensure_index(corpus, encoder, ROOT / "var" / "bench" / name,
+                          cache_path=ROOT / "var" / "embedding-cache.sqlite3")
     return SearchEngine(loaded, encoder, config)
 
 
@@ -100,7 +101,8 @@ def main() -> int:
     out("## Knowledge base\n")
     kb_root = ROOT / "var" / "bench" / "knowledge"
     started = time.perf_counter()
-    report = build_index(load_knowledge(ROOT / "knowledge"), encoder, kb_root)
+    report = build_index(load_knowledge(ROOT / "knowledge"), encoder, kb_root,
+                         cache_path=ROOT / "var" / "embedding-cache.sqlite3")
     out(f"Index: {report.documents} pages, {report.chunks} chunks; build "
         f"{time.perf_counter() - started:.1f}s with {report.embedded} chunks embedded "
         "(the rest from the embedding cache).\n")

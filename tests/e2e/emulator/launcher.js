@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// A thin launcher around the npm package telegram-test-api (unchanged) that
+// makes it answer like Telegram's Bot API where the package does not, so the
+// real bot can run against it unmodified. Our routes sit in front of the
+// package's own:
+//   - getMe gains is_bot;
+//   - setMyCommands, deleteMyCommands, sendChatAction, setChatMenuButton answer true
+//     (the package answers 500);
+//   - getUpdates honours offset and timeout (long polling) instead of busy polling,
+//     and callback queries get chat_instance;
+//   - editMessageText returns the edited message and answerCallbackQuery true
+//     (the package returns null);
+//   - unknown methods answer Telegram's 404 instead of 500;
+//   - webhook deliveries carry X-Telegram-Bot-Api-Secret-Token when one was set.
+// Usage: node launcher.js [port]   (prints "listening <port>" when ready)
+'use strict';
+
+const http = require('http');
+const express = require('express');
+const axios = require('axios');
+const TelegramServer = require('telegram-test-api');
+
+const port = Number(process.argv[2] || process.env.PORT || 9000);
+const host = '127.0.0.1';
+const emulator = new TelegramServer({ port, host, storeTimeout: 600 });
+const secrets = {};
+
+// Webhook deliveries with the secret-token header (the package's own omits it).
+emulator.addUserUpdate = async function addUserUpdate(update) {
+  const webhook = this.webhooks[update.botToken];
+  if (webhook) {
+    const headers = {};
+    if (secrets[update.botToken]) headers['X-Telegram-Bot-Api-Secret-Token'] = secrets[update.botToken];
+    const resp = await axios({ url: webhook.url, method: 'POST', headers, data: TelegramServer.formatUpdate(update), validateStatus: () => true });
+    if (resp.status > 204) throw new Error(`Webhook invocation failed with HTTP ${resp.status}`);
+  } else {
+    this.storage.userMessages.push(update);
+  }
+  this.updateId++;
+};
+
+const app = express();
+app.use(express.json());
+app.use(express.urlencoded({ extended: true }));
+
+const ok = (res, result) => res.json({ ok: true, result });
+const param = (req, name) => (req.body && req.body[name] !== undefined ? req.body[name] : req.query[name]);
+
+app.all('/bot:token/getMe', (req, res) => ok(res, {
+  id: 666, is_bot: true, first_name: 'Saual Test', username: 'SaualTestBot',
+  can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false,
+}));
+
+for (const method of ['setMyCommands', 'deleteMyCommands', 'sendChatAction', 'setChatMenuButton']) {
+  app.all(`/bot:token/${method}`, (req, res) => ok(res, true));
+}
+
+app.all('/bot:token/answerCallbackQuery', (req, res) => ok(res, true));
+
+app.all('/bot:token/sendMessage', (req, res) => {
+  const msg = emulator.addBotMessage({ ...req.body }, req.params.token);
+  ok(res, { ...msg, date: Math.floor(msg.date / 1000), from: { id: 666, is_bot: true, first_name: 'Saual Test' } });
+});
+
+app.all('/bot:token/editMessageText', (req, res) => {
+  const message = TelegramServer.normalizeMessage({ ...req.body });
+  const stored = emulator.storage.botMessages.find((u) => String(u.messageId) === String(message.message_id)
+    && String(u.message.chat_id) === String(message.chat_id));
+  if (!stored) {
+    res.status(400).json({ ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
+    return;
+  }
+  emulator.editMessageText(message);
+  stored.isRead = false; // the client sees the edit as a fresh bot message
+  ok(res, {
+    ...stored.message, message_id: stored.messageId, date: Math.floor(stored.time / 1000),
+    chat: { id: Number(stored.message.chat_id), type: 'private', first_name: 'User' },
+    from: { id: 666, is_bot: true, first_name: 'Saual Test' },
+  });
+});
+
+function formatted(update) {
+  const out = TelegramServer.formatUpdate(update);
+  if (out.callback_query) out.callback_query.chat_instance = String(update.callbackQuery.from.id);
+  if (out.message && out.message.date > 1e11) out.message.date = Math.floor(out.message.date / 1000);
+  return out;
+}
+
+app.all('/bot:token/getUpdates', (req, res) => {
+  const token = req.params.token;
+  const offset = Number(param(req, 'offset') || 0);
+  const timeout = Math.min(Number(param(req, 'timeout') || 0), 50);
+  // Updates below the offset are confirmed: drop them, as Telegram does.
+  emulator.storage.userMessages = emulator.storage.userMessages.filter(
+    (u) => u.botToken !== token || u.updateId >= offset);
+  const pending = () => emulator.storage.userMessages.filter((u) => u.botToken === token && u.updateId >= offset);
+  const reply = () => ok(res, pending().map(formatted));
+  if (pending().length || timeout <= 0) { reply(); return; }
+  const events = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery'];
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    events.forEach((e) => emulator.off(e, finish));
+    reply();
+  };
+  const timer = setTimeout(finish, timeout * 1000);
+  events.forEach((e) => emulator.on(e, finish));
+  req.on('close', () => { if (!done) { done = true; clearTimeout(timer); events.forEach((e) => emulator.off(e, finish)); } });
+});
+
+app.all('/bot:token/setWebhook', (req, res, next) => {
+  const secret = param(req, 'secret_token');
+  if (secret) secrets[req.params.token] = secret; else delete secrets[req.params.token];
+  next();
+});
+
+// Everything else goes to the package, except what it does not know.
+const known = new Set(['getMe', 'getUpdates', 'sendMessage', 'editMessageText', 'editMessageReplyMarkup',
+  'answerCallbackQuery', 'deleteMessage', 'setWebhook', 'deleteWebhook']);
+app.all('/bot:token/:method', (req, res, next) => {
+  if (known.has(req.params.method)) { next(); return; }
+  res.status(404).json({ ok: false, error_code: 404, description: 'Not Found' });
+});
+app.use(emulator.webServer);
+
+emulator.started = true;
+const server = http.createServer(app);
+server.listen(port, host, () => {
+  emulator.cleanUpDaemon();
+  process.stdout.write(`listening ${server.address().port}\n`);
+});
+const stop = () => server.close(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
