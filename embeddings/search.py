@@ -37,7 +37,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from .encoders import Encoder
-from .errors import IndexNotFound
+from .errors import EmbeddingsError, IndexNotFound
 from .index import LoadedIndex, current_build, load_index
 from .normalize import (
     KK_LETTERS,
@@ -328,6 +328,7 @@ class SearchEngine:
         self._state = self._prepare(index)
         self._lock = threading.Lock()
         self._checked = time.monotonic()
+        self._failed_build: str | None = None
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="search")
 
     def _prepare(self, index: LoadedIndex):
@@ -358,10 +359,19 @@ class SearchEngine:
                 logger.warning("index pointer in %s is missing; keeping build %s",
                                self.root, self.index.build_id)
                 return False
-            if build == self.index.build_id:
+            if build in (self.index.build_id, self._failed_build):
                 return False
-            new = load_index(self.root, self.encoder, build)
-            self._state = self._prepare(new)
+            try:
+                new = load_index(self.root, self.encoder, build)
+                state = self._prepare(new)
+            except (EmbeddingsError, OSError, ValueError, KeyError, RuntimeError):
+                # A broken build must not take the service down: keep answering
+                # from the one in service and say so once.
+                logger.exception("index build %s cannot be loaded; keeping build %s",
+                                 build, self.index.build_id)
+                self._failed_build = build
+                return False
+            self._state = state
             logger.info("switched to index build %s", build)
             return True
 

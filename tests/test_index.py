@@ -91,3 +91,18 @@ def test_engine_picks_up_a_new_build_without_restart(knowledge, encoder, tmp_pat
     # a vanished pointer keeps the build in service
     os.remove(root / "CURRENT")
     assert not engine.reload(force=True) and engine.index.build_id == new
+
+
+def test_a_broken_published_build_keeps_the_old_one_serving(knowledge, encoder, tmp_path):
+    root = tmp_path / "index"
+    build_index(load_knowledge(knowledge), encoder, root)
+    engine = SearchEngine.open(root, encoder)
+    serving = engine.index.build_id
+    page = knowledge / "pages/documents/id-card.ru.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n## Ещё\nТекст.\n", encoding="utf-8")
+    broken = build_index(load_knowledge(knowledge), encoder, root).build_id
+    (root / broken / "dense.faiss").write_bytes(b"not an index")
+    assert not engine.reload(force=True)
+    assert engine.index.build_id == serving
+    assert engine.search("прописка").hits[0].id == "residence-registration"
+    assert not engine.reload(force=True)  # not retried until CURRENT changes

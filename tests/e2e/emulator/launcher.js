@@ -8,7 +8,10 @@
 //     (the package answers 500);
 //   - getUpdates honours offset and timeout (long polling) instead of busy polling,
 //     and callback queries get chat_instance;
-//   - editMessageText returns the edited message and answerCallbackQuery true
+//   - sendMessage and editMessageText answer with objects where the request had
+//     JSON strings (link_preview_options...), date in seconds and a `from`;
+//   - editMessageText and editMessageReplyMarkup return the edited message and
+//     answerCallbackQuery true
 //     (the package returns null);
 //   - unknown methods answer Telegram's 404 instead of 500;
 //   - webhook deliveries carry X-Telegram-Bot-Api-Secret-Token when one was set.
@@ -44,6 +47,17 @@ app.use(express.json());
 app.use(express.urlencoded({ extended: true }));
 
 const ok = (res, result) => res.json({ ok: true, result });
+// Form-encoded requests carry objects as JSON strings; Telegram answers with objects.
+const JSON_FIELDS = ['reply_markup', 'entities', 'link_preview_options'];
+const decoded = (body) => {
+  const out = { ...body };
+  for (const key of JSON_FIELDS) {
+    if (typeof out[key] === 'string') {
+      try { out[key] = JSON.parse(out[key]); } catch (e) { /* leave as sent */ }
+    }
+  }
+  return out;
+};
 const param = (req, name) => (req.body && req.body[name] !== undefined ? req.body[name] : req.query[name]);
 
 app.all('/bot:token/getMe', (req, res) => ok(res, {
@@ -58,26 +72,32 @@ for (const method of ['setMyCommands', 'deleteMyCommands', 'sendChatAction', 'se
 app.all('/bot:token/answerCallbackQuery', (req, res) => ok(res, true));
 
 app.all('/bot:token/sendMessage', (req, res) => {
-  const msg = emulator.addBotMessage({ ...req.body }, req.params.token);
+  const msg = emulator.addBotMessage(decoded(req.body), req.params.token);
   ok(res, { ...msg, date: Math.floor(msg.date / 1000), from: { id: 666, is_bot: true, first_name: 'Saual Test' } });
 });
 
-app.all('/bot:token/editMessageText', (req, res) => {
-  const message = TelegramServer.normalizeMessage({ ...req.body });
-  const stored = emulator.storage.botMessages.find((u) => String(u.messageId) === String(message.message_id)
-    && String(u.message.chat_id) === String(message.chat_id));
-  if (!stored) {
-    res.status(400).json({ ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
-    return;
-  }
-  emulator.editMessageText(message);
-  stored.isRead = false; // the client sees the edit as a fresh bot message
-  ok(res, {
-    ...stored.message, message_id: stored.messageId, date: Math.floor(stored.time / 1000),
-    chat: { id: Number(stored.message.chat_id), type: 'private', first_name: 'User' },
-    from: { id: 666, is_bot: true, first_name: 'Saual Test' },
-  });
-});
+// Edits answer with the edited message (the package answers null), and the
+// client sees an edited message again as unread.
+function edit(method) {
+  return (req, res) => {
+    const message = decoded(req.body);
+    const stored = emulator.storage.botMessages.find((u) => String(u.messageId) === String(message.message_id)
+      && String(u.message.chat_id) === String(message.chat_id));
+    if (!stored) {
+      res.status(400).json({ ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
+      return;
+    }
+    emulator[method](message);
+    stored.isRead = false;
+    ok(res, {
+      ...stored.message, message_id: stored.messageId, date: Math.floor(stored.time / 1000),
+      chat: { id: Number(stored.message.chat_id), type: 'private', first_name: 'User' },
+      from: { id: 666, is_bot: true, first_name: 'Saual Test' },
+    });
+  };
+}
+app.all('/bot:token/editMessageText', edit('editMessageText'));
+app.all('/bot:token/editMessageReplyMarkup', edit('editMessageReplyMarkup'));
 
 function formatted(update) {
   const out = TelegramServer.formatUpdate(update);
@@ -107,7 +127,7 @@ app.all('/bot:token/getUpdates', (req, res) => {
   };
   const timer = setTimeout(finish, timeout * 1000);
   events.forEach((e) => emulator.on(e, finish));
-  req.on('close', () => { if (!done) { done = true; clearTimeout(timer); events.forEach((e) => emulator.off(e, finish)); } });
+  res.on('close', () => { if (!done) { done = true; clearTimeout(timer); events.forEach((e) => emulator.off(e, finish)); } });
 });
 
 app.all('/bot:token/setWebhook', (req, res, next) => {

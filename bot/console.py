@@ -1,0 +1,190 @@
+"""`saual chat`: talk to the bot in a terminal, no Telegram needed.
+
+The terminal plays Telegram: what the user types becomes an `Update` fed to
+the same Dispatcher and handlers that serve Telegram; what the bot sends
+goes to :class:`ConsoleSession`, a Bot API session that prints messages and
+answers like the Bot API would. Inline buttons are printed as numbered
+choices; typing a number presses one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetMe,
+    Response,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import CallbackQuery, Chat, Message, MessageEntity, Update, User
+
+from .config import Settings
+from .factory import Saual
+
+CHAT_ID = 1  # the terminal user's id, as Telegram would give one
+TOKEN = "42:terminal-chat"  # a well-formed token; nothing is sent anywhere
+BOT_USER = {"id": 42, "is_bot": True, "first_name": "Saual", "username": "saual_bot"}
+HELLO = ("Saual — терминалдағы чат / чат в терминале. Сұрақ, команда (/menu, /help) немесе "
+         "батырманың нөмірін жазыңыз / пишите вопрос, команду или номер кнопки; "
+         "Ctrl+D — шығу / выход.")
+
+
+class ConsoleSession(BaseSession):
+    """A Bot API that lives in the terminal.
+
+    Keeps the messages it "sent" (the buttons under them are pressed by
+    number) and returns what the Bot API would: the Message for
+    sendMessage and editMessageText, True for the rest.
+    """
+
+    def __init__(self, out: Callable[[str], None]):
+        super().__init__()
+        self.out = out
+        self.messages: dict[int, dict[str, Any]] = {}
+        self.choices: list[tuple[int, str]] = []  # (message id, callback data)
+        self._ids = itertools.count(1)
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[Any],
+                           timeout: int | None = None) -> Any:
+        params = self._params(bot, method)
+        result: Any = True
+        if isinstance(method, GetMe):
+            result = BOT_USER
+        elif isinstance(method, SendMessage):
+            message_id = next(self._ids)
+            result = self.messages[message_id] = {
+                "message_id": message_id, "date": _now(), "from": BOT_USER,
+                "chat": {"id": params["chat_id"], "type": "private"},
+                "text": params["text"], "entities": params.get("entities") or [],
+                "reply_markup": params.get("reply_markup"),
+            }
+            self._print(result)
+        elif isinstance(method, EditMessageText | EditMessageReplyMarkup):
+            stored = self.messages.get(params.get("message_id", -1))
+            if stored is None:
+                raise TelegramBadRequest(method, "Bad Request: message to edit not found")
+            if isinstance(method, EditMessageText):
+                stored.update(text=params["text"], entities=params.get("entities") or [])
+            stored["reply_markup"] = params.get("reply_markup")
+            stored["edit_date"] = _now()
+            self._print(stored, edited=True)
+            result = stored
+        elif isinstance(method, AnswerCallbackQuery) and params.get("text"):
+            self.out(f"  ⓘ {params['text']}")
+        response = Response[method.__returning__].model_validate(  # type: ignore[name-defined]
+            {"ok": True, "result": result}, context={"bot": bot})
+        return response.result
+
+    def _params(self, bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any]:
+        files: dict[str, Any] = {}
+        out = {}
+        for key, value in method.model_dump(warnings=False).items():
+            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            if prepared is not None:
+                out[key] = prepared
+        return out
+
+    def _print(self, message: dict[str, Any], edited: bool = False) -> None:
+        self.out("")
+        self.out(("✎ " if edited else "") + message["text"])
+        markup = message.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard") or []
+        if not rows:
+            return
+        self.choices = []
+        for row in rows:
+            for button in row:
+                if button.get("url"):
+                    self.out(f"  {button['text']}: {button['url']}")
+                elif button.get("callback_data"):
+                    self.choices.append((message["message_id"], button["callback_data"]))
+                    self.out(f"  [{len(self.choices)}] {button['text']}")
+
+    async def stream_content(self, url: str, headers: dict[str, Any] | None = None,
+                             timeout: int = 30, chunk_size: int = 65536,
+                             raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
+        raise NotImplementedError("the terminal chat has no files")
+        yield b""  # pragma: no cover
+
+    async def close(self) -> None:
+        pass
+
+
+def _now() -> int:
+    return int(dt.datetime.now(dt.UTC).timestamp())
+
+
+class Conversation:
+    """Turns typed lines into updates for the Dispatcher."""
+
+    def __init__(self, app: Saual, session: ConsoleSession, language_code: str = "ru"):
+        self.app = app
+        self.session = session
+        self.bot = app.bot(session=session, token=TOKEN)
+        self.user = User(id=CHAT_ID, is_bot=False, first_name="Terminal",
+                         language_code=language_code)
+        self._updates = itertools.count(1)
+        self._messages = itertools.count(1_000_000)
+
+    async def say(self, line: str) -> None:
+        line = line.strip()
+        if not line:
+            return
+        if line.isdigit() and 1 <= int(line) <= len(self.session.choices):
+            message_id, data = self.session.choices[int(line) - 1]
+            update = Update(update_id=next(self._updates), callback_query=CallbackQuery(
+                id=str(next(self._messages)), from_user=self.user, chat_instance="terminal",
+                message=Message.model_validate(self.session.messages[message_id]), data=data))
+        else:
+            entities = None
+            if line.startswith("/"):
+                length = len(line.split()[0])
+                entities = [MessageEntity(type="bot_command", offset=0, length=length)]
+            update = Update(update_id=next(self._updates), message=Message(
+                message_id=next(self._messages), date=dt.datetime.now(dt.UTC),
+                chat=Chat(id=CHAT_ID, type="private"), from_user=self.user, text=line,
+                entities=entities))
+        await self.app.dispatcher.feed_update(self.bot, update)
+
+
+async def run_chat(settings: Settings, read: Callable[[], str], out: Callable[[str], None],
+                   *, app: Saual | None = None) -> None:
+    """Read lines with `read` until EOF, print the bot's replies with `out`.
+
+    `read` blocks (it is `input`): the bot has nothing else to do meanwhile,
+    and a blocking read keeps Ctrl+C and Ctrl+D behaving as in any prompt.
+    """
+    own = app is None
+    if app is None:
+        # One person at a keyboard (or a script piping lines in) is not a flood.
+        settings = settings.model_copy(update={"flood_limit": 1_000_000})
+        app = await Saual.create(settings)
+    session = ConsoleSession(out)
+    chat = Conversation(app, session)
+    dp = app.dispatcher
+    await dp.emit_startup(bot=chat.bot, **dp.workflow_data)
+    try:
+        out(HELLO)
+        await chat.say("/start")
+        while True:
+            try:
+                line = read()
+            except (EOFError, KeyboardInterrupt):
+                out("")
+                break
+            await chat.say(line)
+    finally:
+        await dp.emit_shutdown(bot=chat.bot, **dp.workflow_data)
+        await chat.bot.session.close()
+        if own:
+            await app.close()

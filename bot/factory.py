@@ -1,0 +1,250 @@
+"""The composition root: the only place that builds the bot's objects.
+
+:class:`Saual` loads the index and the encoder, opens and migrates the
+database, builds the services and the Dispatcher (services go in as
+Dispatcher keyword arguments and reach handlers by parameter name), and owns
+their shutdown. :func:`run_polling` and :func:`run_webhook` serve Telegram;
+``bot.console`` drives the same Dispatcher from a terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from aiogram.utils.i18n import I18n
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from embeddings import EmbeddingsError, Encoder, SearchEngine, load_index, make_encoder
+
+from .config import Settings
+from .handlers import routers
+from .handlers.start import commands
+from .middlewares import FloodMiddleware, InFlight, LocaleMiddleware, UserMiddleware
+from .services import LANGS, Answers, Catalog, FloodLimiter, Users
+from .storage import Storage
+
+logger = logging.getLogger(__name__)
+
+LOCALES = Path(__file__).parent / "locales"
+# No parse mode: every text is sent as text + entities (aiogram.utils.formatting),
+# so nothing a user or a knowledge file contains is ever parsed as markup.
+DEFAULTS = DefaultBotProperties(link_preview_is_disabled=True)
+
+
+class ConfigurationError(Exception):
+    """A setting needed for the requested mode is missing or wrong."""
+
+
+def build_i18n() -> I18n:
+    return I18n(path=LOCALES, default_locale="ru", domain="messages")
+
+
+def load_engine(settings: Settings, encoder: Encoder | None = None) -> SearchEngine:
+    """Load the published index build (blocking: run it in a thread)."""
+    encoder = encoder or make_encoder(settings.encoder)
+    index = load_index(settings.index_dir, encoder)
+    return SearchEngine(index, encoder, settings.search_config(), settings.index_dir)
+
+
+class Saual:
+    """The running application: engine, storage, services and Dispatcher."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: SearchEngine,
+        storage: Storage,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.settings = settings
+        self.engine = engine
+        self.storage = storage
+        self.i18n = build_i18n()
+        self.catalog = Catalog(engine)
+        self.users = Users(storage)
+        self.answers = Answers(engine, storage, self.catalog, results=settings.answer_results,
+                               suggest_min_confidence=settings.suggest_min_confidence)
+        self.limiter = FloodLimiter(settings.flood_limit, settings.flood_window, clock)
+        self.inflight = InFlight()
+        self.dispatcher = self._build_dispatcher()
+        self._reload_task: asyncio.Task | None = None
+
+    @classmethod
+    async def create(cls, settings: Settings, *, encoder: Encoder | None = None,
+                     clock: Callable[[], float] = time.monotonic) -> Saual:
+        engine = await asyncio.to_thread(load_engine, settings, encoder)
+        storage = Storage.from_url(settings.database_url)
+        try:
+            await storage.migrate()
+            # Warm the encoder and the search path before the first citizen waits.
+            await engine.asearch("eGov", k=1)
+            app = cls(settings, engine, storage, clock=clock)
+        except BaseException:
+            engine.close()
+            await storage.close()
+            raise
+        logger.info("serving index build %s", engine.index.build_id)
+        return app
+
+    def _build_dispatcher(self) -> Dispatcher:
+        dp = Dispatcher(name="saual", answers=self.answers, catalog=self.catalog,
+                        users=self.users, i18n=self.i18n)
+        dp.update.outer_middleware(self.inflight)
+        dp.update.outer_middleware(UserMiddleware(self.users))
+        dp.update.outer_middleware(LocaleMiddleware(self.i18n))
+        flood = FloodMiddleware(self.limiter)
+        dp.message.outer_middleware(flood)
+        dp.callback_query.outer_middleware(flood)
+        dp.callback_query.middleware(CallbackAnswerMiddleware())
+        dp.include_routers(*routers())
+        dp.startup.register(self._on_startup)
+        dp.shutdown.register(self._on_shutdown)
+        return dp
+
+    def bot(self, session: BaseSession | None = None, token: str | None = None) -> Bot:
+        """A Bot for the configured Bot API server (or the given session)."""
+        if token is None:
+            if self.settings.bot_token is None:
+                raise ConfigurationError("BOT_TOKEN is not set")
+            token = self.settings.bot_token.get_secret_value()
+        if session is None:
+            session = AiohttpSession(api=TelegramAPIServer.from_base(
+                self.settings.telegram_api_base))
+        return Bot(token, session=session, default=DEFAULTS)
+
+    # -- lifecycle -----------------------------------------------------------
+    async def _on_startup(self, bot: Bot) -> None:
+        await self.register_commands(bot)
+        if self._reload_task is None:
+            self._reload_task = asyncio.create_task(self._reload_loop(), name="index-reload")
+
+    async def _on_shutdown(self) -> None:
+        await self.inflight.drain(self.settings.shutdown_timeout)
+        if self._reload_task is not None:
+            self._reload_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reload_task
+            self._reload_task = None
+
+    async def register_commands(self, bot: Bot) -> None:
+        """setMyCommands in Kazakh and Russian, and Russian as the default."""
+        for lang in (*LANGS, None):
+            with self.i18n.context(), self.i18n.use_locale(lang or "ru"):
+                listed = [BotCommand(command=c, description=d) for c, d in commands()]
+            try:
+                await bot.set_my_commands(listed, language_code=lang)
+            except TelegramAPIError as exc:  # the bot still works without a command list
+                logger.warning("setMyCommands(%s) failed: %s", lang or "default", exc)
+
+    async def _reload_loop(self) -> None:
+        """Pick up a newly published index build even when nobody is asking."""
+        every = self.engine.config.reload_every
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await asyncio.to_thread(self.engine.reload, True)
+            except EmbeddingsError as exc:
+                logger.error("index reload failed, still serving %s: %s",
+                             self.engine.index.build_id, exc)
+
+    async def close(self) -> None:
+        self.engine.close()
+        await self.storage.close()
+
+
+# -- serving -------------------------------------------------------------------
+
+
+async def run_polling(settings: Settings) -> None:
+    """Long polling until SIGINT/SIGTERM; answers in progress are let finish."""
+    app = await Saual.create(settings)
+    try:
+        bot = app.bot()
+        try:
+            await bot.delete_webhook(drop_pending_updates=False)
+        except TelegramAPIError as exc:
+            logger.warning("deleteWebhook failed: %s", exc)
+        await app.dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
+    finally:
+        await app.close()
+
+
+def webhook_secret(settings: Settings) -> str:
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.get_secret_value()
+    logger.warning("WEBHOOK_SECRET is not set; using a random one for this process "
+                   "(set it when several instances share one webhook)")
+    return secrets.token_urlsafe(32)
+
+
+def web_application(app: Saual, bot: Bot, secret: str, *,
+                    background: bool = True) -> web.Application:
+    """The aiohttp application: the webhook route (secret-token checked) and /healthz."""
+    settings = app.settings
+    web_app = web.Application()
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "index": app.engine.index.build_id,
+                                  "in_flight": app.inflight.count})
+
+    async def set_webhook(_web_app: web.Application) -> None:
+        if settings.webhook_url:
+            await bot.set_webhook(
+                url=settings.webhook_url.rstrip("/") + settings.webhook_path,
+                secret_token=secret,
+                allowed_updates=app.dispatcher.resolve_used_update_types(),
+            )
+
+    web_app.router.add_get("/healthz", healthz)
+    # Shutdown runs in registration order: the Dispatcher's shutdown (which
+    # waits for answers in progress) must come before the handler closes the
+    # bot's session.
+    setup_application(web_app, app.dispatcher, bot=bot)
+    web_app.on_startup.append(set_webhook)
+    SimpleRequestHandler(dispatcher=app.dispatcher, bot=bot, secret_token=secret,
+                         handle_in_background=background).register(web_app,
+                                                                   path=settings.webhook_path)
+    return web_app
+
+
+async def run_webhook(settings: Settings) -> None:
+    """Serve the webhook until SIGINT/SIGTERM."""
+    if not settings.webhook_url:
+        raise ConfigurationError("WEBHOOK_URL is not set")
+    app = await Saual.create(settings)
+    try:
+        bot = app.bot()
+        runner = web.AppRunner(web_application(app, bot, webhook_secret(settings)))
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+            logger.info("webhook listening on %s:%d%s", settings.webhook_host,
+                        settings.webhook_port, settings.webhook_path)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(sig, stop.set)
+            await stop.wait()
+            logger.info("stopping")
+        finally:
+            await runner.cleanup()
+    finally:
+        await app.close()

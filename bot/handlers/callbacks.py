@@ -1,0 +1,42 @@
+"""Callback data of the inline buttons.
+
+Telegram allows 64 bytes of callback data (a Cyrillic letter takes two), so
+prefixes are one letter and values are ids, never titles.
+"""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class LangCB(CallbackData, prefix="l"):
+    code: str  # kk | ru
+
+
+class MenuCB(CallbackData, prefix="m"):
+    """The menu: the list of categories (`cat` empty) or one category's topics."""
+
+    cat: str = ""
+    new: bool = False  # send a new menu message instead of editing this one
+
+
+class TopicCB(CallbackData, prefix="t"):
+    """One page: edited into the menu message, or sent as a new message."""
+
+    id: str
+    new: bool = False
+
+
+class FullCB(CallbackData, prefix="f"):
+    """The whole text of a page, as new messages."""
+
+    id: str
+
+
+class VoteCB(CallbackData, prefix="v"):
+    q: int  # question log id
+    v: int  # 1 or -1
+
+
+class MoreCB(CallbackData, prefix="o"):
+    q: int  # question log id

@@ -1,0 +1,185 @@
+"""Message texts built from formatting nodes.
+
+Everything is rendered as text plus entities (`aiogram.utils.formatting`), so a
+`<` or `&` in a question or a knowledge page is just a character: nothing is
+parsed as markup. Long texts are packed into messages of at most
+:data:`LIMIT` characters (Telegram's limit, counted in UTF-16 units as
+Telegram counts them).
+"""
+
+from __future__ import annotations
+
+import re
+
+from aiogram.utils.formatting import Bold, Italic, Text, sizeof
+from aiogram.utils.i18n import gettext as _
+
+from ..services import Answer, Entry, Page
+
+LIMIT = 4096
+EDIT_BUDGET = 3500  # a page edited into the menu message must fit one message
+QUOTE_CHARS = 120  # how much of a question is repeated back
+PARAGRAPH = "\n\n"
+
+
+def _list_markers(text: str) -> str:
+    # Knowledge pages use "- " for lists; a bullet reads better in Telegram.
+    return re.sub(r"(?m)^(\s*)- ", r"\1• ", text)
+
+
+def fill(template: str, **values: object) -> Text:
+    """Put values (strings or nodes) into a translated template's {name} slots.
+
+    The template is split, never formatted, so a value is never read as
+    markup or as another placeholder.
+    """
+    parts: list[object] = []
+    for i, piece in enumerate(re.split(r"\{(\w+)\}", template)):
+        parts.append(values.get(piece, "{" + piece + "}") if i % 2 else piece)
+    return Text(*[p for p in parts if p != ""])
+
+
+def quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def fallback_note(page_lang: str) -> str:
+    if page_lang == "ru":
+        return _("This page exists only in Russian.")
+    return _("This page exists only in Kazakh.")
+
+
+def answer_card(a: Answer) -> Text:
+    hit = a.best
+    assert hit is not None
+    blocks: list[object] = [Bold(hit.title)]
+    if hit.fallback:
+        blocks.append(Italic(fallback_note(hit.lang)))
+    if hit.summary:
+        blocks.append(hit.summary)
+    if hit.snippet:
+        body = _list_markers(hit.snippet)
+        blocks.append(Text(Bold("§ ", hit.section), "\n", body) if hit.section else Text(body))
+    return join(blocks)
+
+
+def no_answer(question: str, suggestions: list[Entry]) -> Text:
+    blocks: list[object] = [fill(_("Sorry, I have no answer to «{question}»."),
+                                 question=quote(question))]
+    if suggestions:
+        blocks.append(_("Perhaps one of these topics will help:"))
+    else:
+        blocks.append(_("Try asking in other words, or look through the menu."))
+    return join(blocks)
+
+
+def page_card(page: Page, budget: int = EDIT_BUDGET) -> tuple[Text, bool]:
+    """Title, summary and as many sections as fit `budget`; True when cut."""
+    head: list[object] = [Bold(page.title)]
+    if page.fallback:
+        head.append(Italic(fallback_note(page.lang)))
+    if page.summary:
+        head.append(page.summary)
+    blocks = list(head)
+    used = size(join(blocks))
+    truncated = False
+    for s in page.sections:
+        block = section(s.heading, s.text)
+        extra = size(block) + len(PARAGRAPH)
+        if used + extra > budget:
+            truncated = True
+            break
+        blocks.append(block)
+        used += extra
+    if truncated:
+        rest = [s.heading for s in page.sections[len(blocks) - len(head):]]
+        blocks.append(Text(Bold(_("Also on this page:")), "\n",
+                           "\n".join(f"• {h}" for h in rest)))
+    return join(blocks), truncated
+
+
+def section(heading: str, text: str) -> Text:
+    return Text(Bold(heading), "\n", _list_markers(text))
+
+
+def page_full(page: Page) -> list[Text]:
+    """The whole page as blocks; :func:`pack` makes messages of them."""
+    blocks: list[Text] = [Text(Bold(page.title))]
+    if page.fallback:
+        blocks.append(Text(Italic(fallback_note(page.lang))))
+    if page.summary:
+        blocks.append(Text(page.summary))
+    blocks.extend(section(s.heading, s.text) for s in page.sections)
+    return blocks
+
+
+def menu_root() -> Text:
+    return Text(_("Choose a section:"))
+
+
+def menu_category(title: str) -> Text:
+    return fill(_("{category}: choose a topic:"), category=Bold(title))
+
+
+def join(blocks: list[object], sep: str = PARAGRAPH) -> Text:
+    items: list[object] = []
+    for i, b in enumerate(blocks):
+        if i:
+            items.append(sep)
+        items.append(b)
+    return Text(*items)
+
+
+def size(node: Text) -> int:
+    text, _entities = node.render()
+    return sizeof(text)
+
+
+def pack(blocks: list[Text], limit: int = LIMIT) -> list[Text]:
+    """Group blocks into messages of at most `limit` characters.
+
+    A block that alone is too long is cut at paragraph, line or word ends
+    (its formatting, if any, is kept only on whole pieces).
+    """
+    messages: list[Text] = []
+    current: list[object] = []
+    used = 0
+    for block in blocks:
+        pieces = [block] if size(block) <= limit else [Text(p) for p in split_plain(
+            block.render()[0], limit)]
+        for piece in pieces:
+            n = size(piece)
+            extra = n + (len(PARAGRAPH) if current else 0)
+            if current and used + extra > limit:
+                messages.append(join(current))
+                current, used = [], 0
+                extra = n
+            current.append(piece)
+            used += extra
+    if current:
+        messages.append(join(current))
+    return messages
+
+
+def split_plain(text: str, limit: int = LIMIT) -> list[str]:
+    """Cut plain text into pieces of at most `limit` UTF-16 units."""
+    out: list[str] = []
+    rest = text.strip()
+    while sizeof(rest) > limit:
+        # the longest prefix that fits, in characters
+        cut = limit
+        while sizeof(rest[:cut]) > limit:
+            cut -= (sizeof(rest[:cut]) - limit + 1) // 2 or 1
+        window = rest[:cut]
+        for sep in ("\n\n", "\n", ". ", " "):
+            at = window.rfind(sep)
+            if at > cut // 2:
+                cut = at + len(sep)
+                break
+        piece, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
+        if piece:
+            out.append(piece)
+    if rest:
+        out.append(rest)
+    return out

@@ -1,0 +1,103 @@
+"""Inline keyboards; every label goes through gettext at build time."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from ..services import Answer, Entry, Page
+from .callbacks import FullCB, LangCB, MenuCB, MoreCB, TopicCB, VoteCB
+
+# Language names are written in their own language, never translated.
+LANGUAGE_NAMES = {"kk": "🇰🇿 Қазақша", "ru": "🇷🇺 Русский"}
+MAX_LABEL = 60  # longer button labels are cut; clients show about this much
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
+
+
+def languages() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for code, name in LANGUAGE_NAMES.items():
+        kb.button(text=name, callback_data=LangCB(code=code))
+    return kb.as_markup()
+
+
+def about() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("📚 Menu"), callback_data=MenuCB(new=True))
+    kb.button(text=_("🌐 Language"), callback_data=LangCB(code=""))
+    return kb.as_markup()
+
+
+def categories(entries: list[Entry]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for e in entries:
+        kb.button(text=_label(e.title), callback_data=MenuCB(cat=e.id))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def topics(entries: list[Entry]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for e in entries:
+        kb.button(text=_label(e.title), callback_data=TopicCB(id=e.id))
+    kb.button(text=_("⬅️ All sections"), callback_data=MenuCB())
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def _source(page_url: str) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text=_("🔗 Official source"), url=page_url)] if page_url else []
+
+
+def page(p: Page, *, in_menu: bool, truncated: bool) -> InlineKeyboardMarkup:
+    rows = [_source(p.url)]
+    if truncated:
+        rows.append([InlineKeyboardButton(text=_("📄 Whole page"),
+                                          callback_data=FullCB(id=p.id).pack())])
+    if in_menu:
+        rows.append([InlineKeyboardButton(text=_("⬅️ Back"),
+                                          callback_data=MenuCB(cat=p.category).pack())])
+    else:
+        rows.append([InlineKeyboardButton(text=_("📚 Menu"),
+                                          callback_data=MenuCB(new=True).pack())])
+    return InlineKeyboardMarkup(inline_keyboard=[r for r in rows if r])
+
+
+def source(url: str) -> InlineKeyboardMarkup | None:
+    row = _source(url)
+    return InlineKeyboardMarkup(inline_keyboard=[row]) if row else None
+
+
+def answer(a: Answer, vote: int = 0) -> InlineKeyboardMarkup:
+    """The answer card's buttons; `vote` marks the user's 👍 (1) or 👎 (-1)."""
+    assert a.best is not None
+    up, down = ("👍 ✓" if vote == 1 else "👍"), ("👎 ✓" if vote == -1 else "👎")
+    rows = [
+        _source(a.best.url),
+        [InlineKeyboardButton(text=up, callback_data=VoteCB(q=a.question_id, v=1).pack()),
+         InlineKeyboardButton(text=down, callback_data=VoteCB(q=a.question_id, v=-1).pack())],
+        [],
+    ]
+    if a.best.kind == "page":  # published answers (kind "qa") have no page to show
+        rows[-1].append(InlineKeyboardButton(text=_("📄 Whole page"),
+                                             callback_data=FullCB(id=a.best.id).pack()))
+    if a.others:
+        rows[-1].append(InlineKeyboardButton(text=_("🔎 Other answers"),
+                                             callback_data=MoreCB(q=a.question_id).pack()))
+    rows.append([InlineKeyboardButton(text=_("📚 Menu"), callback_data=MenuCB(new=True).pack())])
+    return InlineKeyboardMarkup(inline_keyboard=[r for r in rows if r])
+
+
+def topic_list(entries: list[Entry], *, menu: bool = True) -> InlineKeyboardMarkup:
+    """Topics that open as new messages (suggestions, other answers)."""
+    kb = InlineKeyboardBuilder()
+    for e in entries:
+        kb.button(text=_label(e.title), callback_data=TopicCB(id=e.id, new=True))
+    if menu:
+        kb.button(text=_("📚 Menu"), callback_data=MenuCB(new=True))
+    kb.adjust(1)
+    return kb.as_markup()

@@ -1,0 +1,91 @@
+"""Questions and answers: search, the question log, feedback, other answers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from embeddings import Hit, SearchEngine
+
+from ..storage import Storage
+from .catalog import Catalog, Entry
+from .masking import mask
+
+logger = logging.getLogger(__name__)
+
+VOTES = (1, -1)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The outcome of one question.
+
+    `best` is the page to show when the engine is confident; otherwise
+    `suggestions` holds the close topics worth offering (possibly none).
+    """
+
+    question_id: int
+    lang: str
+    confident: bool
+    best: Hit | None = None
+    suggestions: list[Hit] = field(default_factory=list)
+    others: int = 0  # how many further results "other answers" can show
+
+
+class Answers:
+    def __init__(
+        self,
+        engine: SearchEngine,
+        storage: Storage,
+        catalog: Catalog,
+        *,
+        results: int = 5,
+        suggest_min_confidence: float = 0.1,
+        suggestions: int = 3,
+    ):
+        self.engine = engine
+        self.storage = storage
+        self.catalog = catalog
+        self.results = results
+        self.suggest_min_confidence = suggest_min_confidence
+        self.suggestions = suggestions
+
+    async def ask(self, user_id: int, text: str) -> Answer:
+        """Answer `text`; the question is logged masked, under the user's id."""
+        result = await self.engine.asearch(text, k=self.results)
+        hits = result.hits
+        question_id = await self.storage.questions.add(
+            user_id=user_id, text=mask(text), lang=result.lang,
+            topic_id=hits[0].id if hits else None, confidence=result.confidence,
+            confident=result.confident, results=[h.id for h in hits],
+        )
+        logger.info("question %d from user %d: lang=%s confident=%s confidence=%.3f top=%s",
+                    question_id, user_id, result.lang, result.confident, result.confidence,
+                    hits[0].id if hits else None)
+        if result.confident and hits:
+            return Answer(question_id, result.lang, True, hits[0], others=len(hits) - 1)
+        close = hits[: self.suggestions] if result.confidence >= self.suggest_min_confidence else []
+        return Answer(question_id, result.lang, False, suggestions=close)
+
+    async def vote(self, question_id: int, user_id: int, value: int) -> bool:
+        """Store 👍 (1) or 👎 (-1) for an answer; False when there is no such question."""
+        if value not in VOTES:
+            raise ValueError(f"a vote is 1 or -1, not {value!r}")
+        if await self.storage.questions.get(question_id) is None:
+            return False
+        await self.storage.users.get_or_create(user_id)
+        await self.storage.feedback.set(question_id, user_id, value)
+        logger.info("feedback %+d on question %d from user %d", value, question_id, user_id)
+        return True
+
+    async def others(self, question_id: int, lang: str) -> list[Entry]:
+        """The results after the first, titled in `lang`, for topics still served."""
+        record = await self.storage.questions.get(question_id)
+        if record is None:
+            return []
+        out = []
+        for topic in record.results[1:]:
+            title = self.catalog.title(topic, lang)
+            if title:
+                out.append(Entry(topic, title))
+        return out

@@ -1,0 +1,124 @@
+"""The browsable catalogue: categories, their topics and the pages, per language.
+
+Everything comes from the index build in service (its documents, chunks and
+category names), so the menu always matches what search can answer, and a
+newly published build changes both at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from embeddings import LoadedIndex, SearchEngine
+
+LANGS = ("kk", "ru")
+
+
+def other(lang: str) -> str:
+    return "ru" if lang == "kk" else "kk"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A category or a topic, titled in the language asked for when possible."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Page:
+    id: str
+    lang: str
+    title: str
+    summary: str
+    url: str
+    category: str
+    agency: str
+    sections: tuple[Section, ...]
+    fallback: bool = False  # the page is not in the language asked for
+
+
+class _View:
+    """Lookup tables for one loaded build."""
+
+    def __init__(self, index: LoadedIndex):
+        self.build_id = index.build_id
+        self.categories: dict[str, dict[str, str]] = dict(index.categories)
+        self.pages: dict[tuple[str, str], dict] = {
+            key: doc for key, doc in index.documents.items() if doc.get("kind", "page") == "page"
+        }
+        self.topics_by_category: dict[str, list[str]] = {}
+        for (topic, _lang), doc in self.pages.items():
+            ids = self.topics_by_category.setdefault(doc.get("category", ""), [])
+            if topic not in ids:
+                ids.append(topic)
+        self.sections: dict[tuple[str, str], list[Section]] = {}
+        for chunk in sorted(index.chunks, key=lambda c: (c.doc_id, c.lang, c.ordinal)):
+            if chunk.ordinal > 0 and (chunk.doc_id, chunk.lang) in self.pages:
+                self.sections.setdefault((chunk.doc_id, chunk.lang), []).append(
+                    Section(chunk.heading, chunk.text))
+
+
+class Catalog:
+    def __init__(self, engine: SearchEngine):
+        self.engine = engine
+        self._view: _View | None = None
+
+    def _current(self) -> _View:
+        index = self.engine.index
+        if self._view is None or self._view.build_id != index.build_id:
+            self._view = _View(index)
+        return self._view
+
+    def _doc(self, topic_id: str, lang: str) -> tuple[dict, str] | None:
+        pages = self._current().pages
+        for code in (lang, other(lang)):
+            if (topic_id, code) in pages:
+                return pages[(topic_id, code)], code
+        return None
+
+    def categories(self, lang: str) -> list[Entry]:
+        """Categories that have at least one page, in catalogue order."""
+        view = self._current()
+        names = view.categories
+        order = list(names) + sorted(set(view.topics_by_category) - set(names))
+        return [Entry(cat, names.get(cat, {}).get(lang) or names.get(cat, {}).get(other(lang))
+                      or cat)
+                for cat in order if view.topics_by_category.get(cat)]
+
+    def category_title(self, category: str, lang: str) -> str:
+        names = self._current().categories.get(category, {})
+        return names.get(lang) or names.get(other(lang)) or category
+
+    def topics(self, category: str, lang: str) -> list[Entry]:
+        """A category's topics, alphabetically by their title in `lang`."""
+        out = []
+        for topic in self._current().topics_by_category.get(category, []):
+            found = self._doc(topic, lang)
+            if found:
+                out.append(Entry(topic, found[0]["title"]))
+        return sorted(out, key=lambda e: e.title.casefold())
+
+    def title(self, topic_id: str, lang: str) -> str | None:
+        found = self._doc(topic_id, lang)
+        return found[0]["title"] if found else None
+
+    def page(self, topic_id: str, lang: str) -> Page | None:
+        """The page in `lang`, else in the other language (flagged), else None."""
+        found = self._doc(topic_id, lang)
+        if not found:
+            return None
+        doc, shown = found
+        sections = self._current().sections.get((topic_id, shown), [])
+        return Page(
+            id=topic_id, lang=shown, title=doc["title"], summary=doc.get("summary", ""),
+            url=doc.get("source_url", ""), category=doc.get("category", ""),
+            agency=doc.get("agency", ""), sections=tuple(sections), fallback=shown != lang,
+        )

@@ -1,0 +1,42 @@
+"""Users: first contact, the chosen language, the blocked flag."""
+
+from __future__ import annotations
+
+import logging
+
+from ..storage import Storage, User
+from .catalog import LANGS
+
+logger = logging.getLogger(__name__)
+
+
+def choose_locale(saved: str | None, telegram_code: str | None) -> str:
+    """The interface language: the user's choice first, else Telegram's setting.
+
+    Many Kazakh speakers run Telegram in Russian, so the saved choice wins;
+    without one, a Kazakh Telegram gets Kazakh and everything else Russian.
+    """
+    if saved in LANGS:
+        return saved
+    if telegram_code and telegram_code.lower().split("-")[0] == "kk":
+        return "kk"
+    return "ru"
+
+
+class Users:
+    def __init__(self, storage: Storage):
+        self.storage = storage
+
+    async def seen(self, user_id: int) -> User:
+        """The user's record, created on first contact."""
+        return await self.storage.users.get_or_create(user_id)
+
+    async def set_language(self, user_id: int, lang: str) -> User:
+        if lang not in LANGS:
+            raise ValueError(f"unsupported language {lang!r}")
+        logger.info("user %d chose %s", user_id, lang)
+        return await self.storage.users.set_language(user_id, lang)
+
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        logger.info("user %d %s the bot", user_id, "blocked" if blocked else "unblocked")
+        await self.storage.users.set_blocked(user_id, blocked)

@@ -1,0 +1,86 @@
+"""Storage: the only place with SQL (SQLAlchemy 2 Core, async).
+
+SQLite through aiosqlite by default (one file, WAL); PostgreSQL through
+asyncpg when several bot instances share state. The schema is versioned with
+Alembic; :meth:`Storage.migrate` brings a database to the newest revision and
+the bot calls it at start-up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from .repos import FeedbackRecord, FeedbackRepo, QuestionRecord, QuestionRepo, User, UserRepo
+from .tables import metadata
+
+__all__ = [
+    "FeedbackRecord", "FeedbackRepo", "QuestionRecord", "QuestionRepo", "Storage", "User",
+    "UserRepo", "metadata",
+]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic configuration for `url`, without an ini file."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    # configparser treats % as interpolation; URLs may carry %-escapes.
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class Storage:
+    """The database engine and its repositories."""
+
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
+        self.users = UserRepo(engine)
+        self.questions = QuestionRepo(engine)
+        self.feedback = FeedbackRepo(engine)
+
+    @classmethod
+    def from_url(cls, url: str) -> Storage:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_async_engine(url)
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_async_engine(url, pool_pre_ping=True)
+        return cls(engine)
+
+    async def migrate(self, revision: str = "head") -> None:
+        """Upgrade the schema to `revision` (the newest by default)."""
+        await self._alembic("upgrade", revision)
+
+    async def downgrade(self, revision: str) -> None:
+        await self._alembic("downgrade", revision)
+
+    async def _alembic(self, action: str, revision: str) -> None:
+        cfg = alembic_config(self.engine.url.render_as_string(hide_password=False))
+
+        def run(connection: Connection) -> None:
+            cfg.attributes["connection"] = connection
+            getattr(command, action)(cfg, revision)
+
+        async with self.engine.begin() as conn:
+            await conn.run_sync(run)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,250 @@
+"""A recording Bot API session and a driver that plays a Telegram user.
+
+`RecordingSession` records every Bot API call and answers like Telegram
+would: the sent or edited Message, True for the rest, and Telegram's errors
+for what Telegram refuses (texts over 4096 characters, markup that does not
+parse, callback data over 64 bytes, an edit that changes nothing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.methods import Response, TelegramMethod
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    ChatMemberBanned,
+    ChatMemberMember,
+    ChatMemberUpdated,
+    Message,
+    MessageEntity,
+    Sticker,
+    Update,
+    User,
+)
+from aiogram.utils.formatting import sizeof
+
+BOT = {"id": 123, "is_bot": True, "first_name": "Saual", "username": "saual_test_bot"}
+TOKEN = "123:TEST-token"
+HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
+             "a", "tg-emoji", "code", "pre", "blockquote"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        return self.params.get("text", "")
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        markup = self.params.get("reply_markup") or {}
+        return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+class _StrictHTML(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.error: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in HTML_TAGS:
+            self.error = f"Unsupported start tag \"{tag}\""
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag:
+            self.error = f"Unexpected end tag \"{tag}\""
+
+
+def _check_html(text: str) -> None:
+    parser = _StrictHTML()
+    parser.feed(text)
+    parser.close()
+    if parser.error or parser.stack:
+        raise ValueError(parser.error or "unclosed tags")
+
+
+class RecordingSession(BaseSession):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[Call] = []
+        self.messages: dict[int, dict[str, Any]] = {}
+        self.blocked: set[int] = set()  # chats whose user blocked the bot
+        self._ids = itertools.count(1)
+
+    def named(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[Any],
+                           timeout: int | None = None) -> Any:
+        files: dict[str, Any] = {}
+        params = {}
+        for key, value in method.model_dump(warnings=False).items():
+            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            if prepared is not None:
+                params[key] = prepared
+        name = method.__api_method__
+        self.calls.append(Call(name, params))
+        result = self._answer(method, name, params)
+        return Response[method.__returning__].model_validate(  # type: ignore[name-defined]
+            {"ok": True, "result": result}, context={"bot": bot}).result
+
+    def _refuse(self, method: TelegramMethod[Any], message: str) -> None:
+        raise TelegramBadRequest(method=method, message=f"Bad Request: {message}")
+
+    def _check_message(self, method: TelegramMethod[Any], params: dict[str, Any]) -> None:
+        text = params.get("text", "")
+        if not text.strip():
+            self._refuse(method, "message text is empty")
+        if sizeof(text) > 4096:
+            self._refuse(method, "message is too long")
+        if params.get("parse_mode") == "HTML":
+            try:
+                _check_html(text)
+            except ValueError as exc:
+                self._refuse(method, f"can't parse entities: {exc}")
+        for row in (params.get("reply_markup") or {}).get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(data.encode()) <= 64:
+                    self._refuse(method, "BUTTON_DATA_INVALID")
+
+    def _answer(self, method: TelegramMethod[Any], name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return BOT
+        if name == "sendMessage":
+            if params["chat_id"] in self.blocked:
+                raise TelegramForbiddenError(method=method,
+                                             message="Forbidden: bot was blocked by the user")
+            self._check_message(method, params)
+            message_id = next(self._ids)
+            self.messages[message_id] = {
+                "message_id": message_id, "date": int(dt.datetime.now(dt.UTC).timestamp()),
+                "from": BOT, "chat": {"id": params["chat_id"], "type": "private",
+                                      "first_name": "Citizen"},
+                "text": params["text"], "entities": params.get("entities") or [],
+                **({"reply_markup": params["reply_markup"]} if "reply_markup" in params else {}),
+            }
+            return self.messages[message_id]
+        if name in ("editMessageText", "editMessageReplyMarkup"):
+            stored = self.messages.get(params.get("message_id"))
+            if stored is None:
+                self._refuse(method, "message to edit not found")
+            new = dict(stored)
+            if name == "editMessageText":
+                self._check_message(method, params)
+                new.update(text=params["text"], entities=params.get("entities") or [])
+            new.pop("reply_markup", None)
+            if "reply_markup" in params:
+                new["reply_markup"] = params["reply_markup"]
+            if (new.get("text"), new.get("entities"), new.get("reply_markup")) == (
+                    stored.get("text"), stored.get("entities"), stored.get("reply_markup")):
+                self._refuse(method, "message is not modified: specified new message content "
+                                     "and reply markup are exactly the same")
+            new["edit_date"] = int(dt.datetime.now(dt.UTC).timestamp())
+            self.messages[stored["message_id"]] = new
+            return new
+        if name in ("answerCallbackQuery", "sendChatAction", "setMyCommands", "deleteWebhook",
+                    "setWebhook", "deleteMessage"):
+            return True
+        raise AssertionError(f"the bot called {name}, which this fake does not know")
+
+    async def stream_content(self, *args: Any, **kwargs: Any):  # pragma: no cover
+        raise NotImplementedError
+        yield b""
+
+    async def close(self) -> None:
+        pass
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Citizen:
+    """One Telegram user in a private chat with the bot, driven through the Dispatcher."""
+
+    _update_ids = itertools.count(1)
+    _message_ids = itertools.count(10_000)
+
+    def __init__(self, dp: Dispatcher, bot: Bot, session: RecordingSession, clock: FakeClock,
+                 user_id: int = 777, language_code: str | None = "ru", step: float = 2.0):
+        self.dp, self.bot, self.session, self.clock = dp, bot, session, clock
+        self.user = User(id=user_id, is_bot=False, first_name="Citizen",
+                         language_code=language_code)
+        self.step = step  # seconds that pass between the user's actions
+
+    def _chat(self) -> Chat:
+        return Chat(id=self.user.id, type="private", first_name="Citizen")
+
+    async def _feed(self, **event: Any) -> list[Call]:
+        self.clock.now += self.step
+        before = len(self.session.calls)
+        await self.dp.feed_update(self.bot, Update(update_id=next(self._update_ids), **event))
+        return self.session.calls[before:]
+
+    def _message(self, **content: Any) -> Message:
+        return Message(message_id=next(self._message_ids), date=dt.datetime.now(dt.UTC),
+                       chat=self._chat(), from_user=self.user, **content)
+
+    async def send(self, text: str) -> list[Call]:
+        entities = None
+        if text.startswith("/"):
+            entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
+        return await self._feed(message=self._message(text=text, entities=entities))
+
+    async def send_sticker(self) -> list[Call]:
+        sticker = Sticker(file_id="CAAC", file_unique_id="u1", type="regular", width=512,
+                          height=512, is_animated=False, is_video=False)
+        return await self._feed(message=self._message(sticker=sticker))
+
+    def last_with_buttons(self) -> dict[str, Any]:
+        for message in sorted(self.session.messages.values(), key=lambda m: -m["message_id"]):
+            if message.get("reply_markup", {}).get("inline_keyboard"):
+                return message
+        raise AssertionError("no message with buttons")
+
+    def buttons(self, message: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        message = message or self.last_with_buttons()
+        return [b for row in message["reply_markup"]["inline_keyboard"] for b in row]
+
+    async def press(self, label: str, message: dict[str, Any] | None = None) -> list[Call]:
+        """Press the button whose text contains `label` under `message` (default: the
+        newest message with buttons)."""
+        message = message or self.last_with_buttons()
+        for button in self.buttons(message):
+            if label in button["text"] and "callback_data" in button:
+                return await self.press_data(button["callback_data"], message)
+        raise AssertionError(f"no button {label!r} in {[b['text'] for b in self.buttons(message)]}")
+
+    async def press_data(self, data: str, message: dict[str, Any]) -> list[Call]:
+        query = CallbackQuery(id=str(next(self._message_ids)), from_user=self.user,
+                              chat_instance="ci-777", data=data,
+                              message=Message.model_validate(message))
+        return await self._feed(callback_query=query)
+
+    async def block(self, blocked: bool = True) -> list[Call]:
+        old = ChatMemberMember(user=User(**BOT))
+        new = ChatMemberBanned(user=User(**BOT), until_date=0)
+        if not blocked:
+            old, new = new, old
+        return await self._feed(my_chat_member=ChatMemberUpdated(
+            chat=self._chat(), from_user=self.user, date=dt.datetime.now(dt.UTC),
+            old_chat_member=old, new_chat_member=new))

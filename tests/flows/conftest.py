@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+from botkit import TOKEN, Citizen, FakeClock, RecordingSession
+
+from bot.config import Settings
+from bot.factory import Saual
+from embeddings import build_index, load_knowledge
+
+
+@pytest.fixture
+def settings(knowledge, tmp_path) -> Settings:
+    return Settings(
+        _env_file=None, bot_token=TOKEN, database_url=f"sqlite+aiosqlite:///{tmp_path}/bot.db",
+        knowledge_dir=knowledge, index_dir=tmp_path / "index", encoder="test-hash",
+        # The hashed-trigram test encoder gives far lower cosines than the real
+        # model the engine's confidence is calibrated for: on the fixture pages
+        # a real question scores ~5e-3 and an unrelated one ~3e-7.
+        search_min_confidence=1e-3, suggest_min_confidence=1e-5,
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def saual(settings, encoder, clock):
+    build_index(load_knowledge(settings.knowledge_dir), encoder, settings.index_dir)
+    app = await Saual.create(settings, encoder=encoder, clock=clock)
+    yield app
+    await app.close()
+
+
+@pytest.fixture
+def session() -> RecordingSession:
+    return RecordingSession()
+
+
+@pytest.fixture
+async def bot(saual, session):
+    bot = saual.bot(session=session)
+    yield bot
+    await bot.session.close()
+
+
+@pytest.fixture
+def citizen(saual, bot, session, clock) -> Citizen:
+    return Citizen(saual.dispatcher, bot, session, clock)

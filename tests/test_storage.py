@@ -1,0 +1,98 @@
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.exc import IntegrityError
+
+from bot.storage import Storage, alembic_config, metadata
+
+
+@pytest.fixture
+async def storage(tmp_path):
+    s = Storage.from_url(f"sqlite+aiosqlite:///{tmp_path}/var/test.sqlite3")
+    yield s
+    await s.close()
+
+
+def _revisions(url: str) -> list[str]:
+    script = ScriptDirectory.from_config(alembic_config(url))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+async def _tables(storage) -> set[str]:
+    async with storage.engine.connect() as conn:
+        names = await conn.run_sync(lambda c: sa.inspect(c).get_table_names())
+    return set(names) - {"alembic_version"}
+
+
+async def test_every_migration_goes_up_down_and_up_again(storage):
+    """The stairway: each revision upgrades, downgrades to its parent, upgrades again."""
+    revisions = _revisions(str(storage.engine.url))
+    assert revisions, "no migrations found"
+    previous = "base"
+    for revision in revisions:
+        await storage.migrate(revision)
+        await storage.downgrade(previous)
+        await storage.migrate(revision)
+        previous = revision
+    assert await _tables(storage) == {"users", "questions", "feedback"}
+    await storage.downgrade("base")
+    assert await _tables(storage) == set()
+
+
+async def test_migrations_build_exactly_the_declared_schema(storage):
+    await storage.migrate()
+
+    def diff(connection):
+        return compare_metadata(MigrationContext.configure(connection), metadata)
+
+    async with storage.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(storage):
+    await storage.migrate()
+    async with storage.engine.connect() as conn:
+        assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+        assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+
+
+async def test_users(storage):
+    await storage.migrate()
+    assert await storage.users.get(7) is None
+    user = await storage.users.get_or_create(7)
+    assert (user.id, user.language, user.blocked) == (7, None, False)
+    assert user.created_at.tzinfo is dt.UTC
+    assert await storage.users.get_or_create(7) == user
+    chosen = await storage.users.set_language(7, "kk")
+    assert chosen.language == "kk" and chosen.updated_at >= user.updated_at
+    await storage.users.set_blocked(7, True)
+    assert (await storage.users.get(7)).blocked
+    # setting a flag on an unknown user creates the user
+    await storage.users.set_language(8, "ru")
+    assert (await storage.users.get(8)).language == "ru"
+
+
+async def test_questions_and_feedback(storage):
+    await storage.migrate()
+    await storage.users.get_or_create(7)
+    qid = await storage.questions.add(user_id=7, text="прописка [phone]", lang="ru",
+                                      topic_id="residence-registration", confidence=0.91,
+                                      confident=True, results=["residence-registration", "id"])
+    question = await storage.questions.get(qid)
+    assert question.results == ("residence-registration", "id") and question.confident
+    assert (await storage.questions.recent())[0] == question
+    assert await storage.questions.get(qid + 1) is None
+
+    await storage.feedback.set(qid, 7, 1)
+    await storage.feedback.set(qid, 7, -1)
+    [vote] = await storage.feedback.for_question(qid)
+    assert vote.value == -1
+    with pytest.raises(IntegrityError):  # only +1 or -1
+        await storage.feedback.set(qid, 7, 5)
+    with pytest.raises(IntegrityError):  # foreign keys are enforced
+        await storage.questions.add(user_id=999, text="x", lang="ru", topic_id=None,
+                                    confidence=0.0, confident=False)
