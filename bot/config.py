@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from embeddings import SearchConfig
 
+from .services.stations import StationsConfig
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -42,6 +44,13 @@ class Settings(BaseSettings):
     search_fusion: str = Field(default=SearchConfig.fusion, pattern="^(zscore|rrf)$")
     search_min_confidence: float = Field(default=SearchConfig.min_confidence, ge=0, le=1)
 
+    # Polling-station lookup (defaults: bot.services.stations.StationsConfig).
+    stations_match_cutoff: float = Field(default=StationsConfig.match_cutoff, ge=0, le=100)
+    stations_match_margin: float = Field(default=StationsConfig.match_margin, ge=0, le=100)
+    stations_choices: int = Field(default=StationsConfig.choices, ge=2, le=10)
+    stations_nearest: int = Field(default=StationsConfig.nearest, ge=1, le=10)
+    stations_near_km: float = Field(default=StationsConfig.near_km, gt=0)
+
     @field_validator("bot_token", "webhook_url", "webhook_secret", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -62,4 +71,13 @@ class Settings(BaseSettings):
             lexical_weight=self.search_lexical_weight,
             fusion=self.search_fusion,
             min_confidence=self.search_min_confidence,
+        )
+
+    def stations_config(self) -> StationsConfig:
+        return StationsConfig(
+            match_cutoff=self.stations_match_cutoff,
+            match_margin=self.stations_match_margin,
+            choices=self.stations_choices,
+            nearest=self.stations_nearest,
+            near_km=self.stations_near_km,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
@@ -24,9 +25,10 @@ from aiogram.methods import (
     GetMe,
     Response,
     SendMessage,
+    SendVenue,
     TelegramMethod,
 )
-from aiogram.types import CallbackQuery, Chat, Message, MessageEntity, Update, User
+from aiogram.types import CallbackQuery, Chat, Location, Message, MessageEntity, Update, User
 
 from .config import Settings
 from .factory import Saual
@@ -36,7 +38,10 @@ TOKEN = "42:terminal-chat"  # a well-formed token; nothing is sent anywhere
 BOT_USER = {"id": 42, "is_bot": True, "first_name": "Saual", "username": "saual_bot"}
 HELLO = ("Saual — терминалдағы чат / чат в терминале. Сұрақ, команда (/menu, /help) немесе "
          "батырманың нөмірін жазыңыз / пишите вопрос, команду или номер кнопки; "
-         "Ctrl+D — шығу / выход.")
+         "📍 43.65 51.16 — геолокация; Ctrl+D — шығу / выход.")
+# A location typed in the terminal: "📍 43.65 51.16", "geo 43.65, 51.16".
+LOCATION = re.compile(r"(?:📍|geo:?|location:?)\s*(-?\d{1,2}(?:\.\d+)?)\s*[,;\s]\s*"
+                      r"(-?\d{1,3}(?:\.\d+)?)", re.IGNORECASE)
 
 
 class ConsoleSession(BaseSession):
@@ -66,9 +71,23 @@ class ConsoleSession(BaseSession):
                 "message_id": message_id, "date": _now(), "from": BOT_USER,
                 "chat": {"id": params["chat_id"], "type": "private"},
                 "text": params["text"], "entities": params.get("entities") or [],
-                "reply_markup": params.get("reply_markup"),
             }
-            self._print(result)
+            markup = params.get("reply_markup") or {}
+            if "inline_keyboard" in markup:  # Telegram returns only inline keyboards
+                result["reply_markup"] = markup
+            self._print(result, keyboard=markup.get("keyboard"))
+        elif isinstance(method, SendVenue):
+            message_id = next(self._ids)
+            venue = {"location": {"latitude": params["latitude"],
+                                  "longitude": params["longitude"]},
+                     "title": params["title"], "address": params["address"]}
+            result = self.messages[message_id] = {
+                "message_id": message_id, "date": _now(), "from": BOT_USER,
+                "chat": {"id": params["chat_id"], "type": "private"},
+                "venue": venue, "location": venue["location"],
+            }
+            self.out(f"📍 {params['title']} — {params['address']} "
+                     f"({params['latitude']:.5f}, {params['longitude']:.5f})")
         elif isinstance(method, EditMessageText | EditMessageReplyMarkup):
             stored = self.messages.get(params.get("message_id", -1))
             if stored is None:
@@ -94,9 +113,13 @@ class ConsoleSession(BaseSession):
                 out[key] = prepared
         return out
 
-    def _print(self, message: dict[str, Any], edited: bool = False) -> None:
+    def _print(self, message: dict[str, Any], edited: bool = False,
+               keyboard: list[list[dict[str, Any]]] | None = None) -> None:
         self.out("")
         self.out(("✎ " if edited else "") + message["text"])
+        keys = [b["text"] for row in keyboard or [] for b in row]
+        if keys:  # a reply keyboard: typing a label is pressing it (📍 lat lon for a location)
+            self.out("  ⌨ " + " | ".join(keys))
         markup = message.get("reply_markup") or {}
         rows = markup.get("inline_keyboard") or []
         if not rows:
@@ -140,7 +163,14 @@ class Conversation:
         line = line.strip()
         if not line:
             return
-        if line.isdigit() and 1 <= int(line) <= len(self.session.choices):
+        where = LOCATION.fullmatch(line)
+        if where:
+            update = Update(update_id=next(self._updates), message=Message(
+                message_id=next(self._messages), date=dt.datetime.now(dt.UTC),
+                chat=Chat(id=CHAT_ID, type="private"), from_user=self.user,
+                location=Location(latitude=float(where.group(1)),
+                                  longitude=float(where.group(2)))))
+        elif line.isdigit() and 1 <= int(line) <= len(self.session.choices):
             message_id, data = self.session.choices[int(line) - 1]
             update = Update(update_id=next(self._updates), callback_query=CallbackQuery(
                 id=str(next(self._messages)), from_user=self.user, chat_instance="terminal",

@@ -36,7 +36,7 @@ from .config import Settings
 from .handlers import routers
 from .handlers.start import commands
 from .middlewares import FloodMiddleware, InFlight, LocaleMiddleware, UserMiddleware
-from .services import LANGS, Answers, Catalog, FloodLimiter, Users
+from .services import LANGS, Answers, Catalog, FloodLimiter, Stations, Users
 from .storage import Storage
 
 logger = logging.getLogger(__name__)
@@ -81,6 +81,7 @@ class Saual:
         self.users = Users(storage)
         self.answers = Answers(engine, storage, self.catalog, results=settings.answer_results,
                                suggest_min_confidence=settings.suggest_min_confidence)
+        self.stations = Stations(storage, settings.stations_config())
         self.limiter = FloodLimiter(settings.flood_limit, settings.flood_window, clock)
         self.inflight = InFlight()
         self.dispatcher = self._build_dispatcher()
@@ -96,6 +97,7 @@ class Saual:
             # Warm the encoder and the search path before the first citizen waits.
             await engine.asearch("eGov", k=1)
             app = cls(settings, engine, storage, clock=clock)
+            await app.stations.load()
         except BaseException:
             engine.close()
             await storage.close()
@@ -105,7 +107,7 @@ class Saual:
 
     def _build_dispatcher(self) -> Dispatcher:
         dp = Dispatcher(name="saual", answers=self.answers, catalog=self.catalog,
-                        users=self.users, i18n=self.i18n)
+                        users=self.users, stations=self.stations, i18n=self.i18n)
         dp.update.outer_middleware(self.inflight)
         dp.update.outer_middleware(UserMiddleware(self.users))
         dp.update.outer_middleware(LocaleMiddleware(self.i18n))
@@ -154,7 +156,8 @@ class Saual:
                 logger.warning("setMyCommands(%s) failed: %s", lang or "default", exc)
 
     async def _reload_loop(self) -> None:
-        """Pick up a newly published index build even when nobody is asking."""
+        """Pick up a newly published index build, and precincts imported by
+        `saual stations import` in another process, even when nobody is asking."""
         every = self.engine.config.reload_every
         while True:
             await asyncio.sleep(every)
@@ -163,6 +166,11 @@ class Saual:
             except EmbeddingsError as exc:
                 logger.error("index reload failed, still serving %s: %s",
                              self.engine.index.build_id, exc)
+            try:
+                await self.stations.refresh()
+            except Exception:  # the loop must outlive a database hiccup; the old index serves
+                logger.exception("polling stations: refresh failed, still serving import %s",
+                                 self.stations.index.import_id)
 
     async def close(self) -> None:
         self.engine.close()

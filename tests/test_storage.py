@@ -38,7 +38,8 @@ async def test_every_migration_goes_up_down_and_up_again(storage):
         await storage.downgrade(previous)
         await storage.migrate(revision)
         previous = revision
-    assert await _tables(storage) == {"users", "questions", "feedback"}
+    assert await _tables(storage) == {"users", "questions", "feedback", "station_imports",
+                                      "precincts", "street_aliases"}
     await storage.downgrade("base")
     assert await _tables(storage) == set()
 

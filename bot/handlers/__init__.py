@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from . import ask, errors, feedback, media, menu, start
+from . import ask, errors, feedback, media, menu, start, stations
 
 
 def routers() -> list[Router]:
     """Commands and buttons first, non-text next, free text (any question) last.
 
-    The errors router also holds the catch-all for buttons nothing else
-    handles, so it comes after every router that handles buttons.
+    The polling-station router comes before the media router (a shared
+    location is not text) and before the question router ("where do I vote?"
+    and the address typed after it are its own). The errors router also holds
+    the catch-all for buttons nothing else handles, so it comes after every
+    router that handles buttons.
     """
-    return [start.build(), menu.build(), feedback.build(), errors.build(), media.build(),
-            ask.build()]
+    return [start.build(), menu.build(), feedback.build(), stations.build(), errors.build(),
+            media.build(), ask.build()]

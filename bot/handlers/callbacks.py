@@ -40,3 +40,13 @@ class VoteCB(CallbackData, prefix="v"):
 
 class MoreCB(CallbackData, prefix="o"):
     q: int  # question log id
+
+
+class StationsCB(CallbackData, prefix="p"):
+    """Start the polling-station lookup (from /start, /help and the menu)."""
+
+
+class PrecinctCB(CallbackData, prefix="s"):
+    """One precinct's card, chosen from candidates or from the stations nearby."""
+
+    id: int  # precinct row id (changes with a new import: then the button is stale)

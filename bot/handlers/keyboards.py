@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from ..services import Answer, Entry, Page
-from .callbacks import FullCB, LangCB, MenuCB, MoreCB, TopicCB, VoteCB
+from .callbacks import FullCB, LangCB, MenuCB, MoreCB, PrecinctCB, StationsCB, TopicCB, VoteCB
 
 # Language names are written in their own language, never translated.
 LANGUAGE_NAMES = {"kk": "🇰🇿 Қазақша", "ru": "🇷🇺 Русский"}
@@ -29,6 +34,8 @@ def about() -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=_("📚 Menu"), callback_data=MenuCB(new=True))
     kb.button(text=_("🌐 Language"), callback_data=LangCB(code=""))
+    kb.button(text=stations_label(), callback_data=StationsCB())
+    kb.adjust(2, 1)
     return kb.as_markup()
 
 
@@ -36,6 +43,40 @@ def categories(entries: list[Entry]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for e in entries:
         kb.button(text=_label(e.title), callback_data=MenuCB(cat=e.id))
+    kb.button(text=stations_label(), callback_data=StationsCB())
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+# -- polling stations ------------------------------------------------------------------
+
+
+def stations_label() -> str:
+    return _("🗳 Find my polling station")
+
+
+def location_label() -> str:
+    return _("📍 Send my location")
+
+
+def cancel_label() -> str:
+    return _("✖️ Cancel")
+
+
+def ask_address() -> ReplyKeyboardMarkup:
+    """Under the request for an address: share the location, or cancel."""
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=location_label(), request_location=True)],
+                  [KeyboardButton(text=cancel_label())]],
+        resize_keyboard=True, one_time_keyboard=False,
+        input_field_placeholder=_("Street and house, or microdistrict and building"))
+
+
+def precincts(choices: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """One button per precinct: (precinct id, label)."""
+    kb = InlineKeyboardBuilder()
+    for precinct_id, label in choices:
+        kb.button(text=_label(label), callback_data=PrecinctCB(id=precinct_id))
     kb.adjust(1)
     return kb.as_markup()
 

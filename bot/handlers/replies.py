@@ -6,7 +6,13 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from aiogram.utils.formatting import Text
 
 from .cards import LIMIT, pack
@@ -18,7 +24,7 @@ async def send(
     bot: Bot,
     chat_id: int,
     content: Text | list[Text],
-    markup: InlineKeyboardMarkup | None = None,
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
 ) -> Message:
     """Send `content` in as many messages as it needs; buttons go on the last."""
     blocks = content if isinstance(content, list) else [content]

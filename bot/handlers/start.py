@@ -28,6 +28,7 @@ def commands() -> list[tuple[str, str]]:
     return [
         ("start", _("Start and choose the language")),
         ("menu", _("Browse the topics")),
+        ("stations", _("Find your polling station")),
         ("language", _("Change the language")),
         ("help", _("How to use the bot")),
     ]
@@ -56,6 +57,7 @@ def help_text() -> Text:
                   "• Write a question in Kazakh or Russian, in any spelling: «жеке куәлік алу», "
                   "«propiska onlain», «как получить удостоверение».\n"
                   "• Browse the topics: /menu\n"
+                  "• Find your polling station by address or location: /stations\n"
                   "• Change the language: /language\n\n"
                   "Every answer links to the official page it comes from. The bot does not need "
                   "your personal data: please do not send your IIN, phone or card numbers."))

@@ -16,11 +16,24 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from .repos import FeedbackRecord, FeedbackRepo, QuestionRecord, QuestionRepo, User, UserRepo
+from .repos import (
+    AliasRecord,
+    FeedbackRecord,
+    FeedbackRepo,
+    PrecinctRecord,
+    QuestionRecord,
+    QuestionRepo,
+    StationImport,
+    StationRepo,
+    StationSnapshot,
+    User,
+    UserRepo,
+)
 from .tables import metadata
 
 __all__ = [
-    "FeedbackRecord", "FeedbackRepo", "QuestionRecord", "QuestionRepo", "Storage", "User",
+    "AliasRecord", "FeedbackRecord", "FeedbackRepo", "PrecinctRecord", "QuestionRecord",
+    "QuestionRepo", "StationImport", "StationRepo", "StationSnapshot", "Storage", "User",
     "UserRepo", "metadata",
 ]
 
@@ -52,6 +65,7 @@ class Storage:
         self.users = UserRepo(engine)
         self.questions = QuestionRepo(engine)
         self.feedback = FeedbackRepo(engine)
+        self.stations = StationRepo(engine)
 
     @classmethod
     def from_url(cls, url: str) -> Storage:

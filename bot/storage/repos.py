@@ -7,13 +7,14 @@ short transaction, so a repository can be shared by concurrent handlers.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .tables import feedback, questions, users
+from .tables import feedback, precincts, questions, station_imports, street_aliases, users
 
 
 def _now() -> dt.datetime:
@@ -169,3 +170,117 @@ class FeedbackRepo(_Repo):
                 .order_by(feedback.c.id))).all()
         return [FeedbackRecord(r.question_id, r.user_id, int(r.value), _aware(r.updated_at))
                 for r in rows]
+
+
+@dataclass(frozen=True)
+class PrecinctRecord:
+    id: int
+    import_id: int
+    city_kk: str
+    city_ru: str
+    district_kk: str
+    district_ru: str
+    number: int
+    name_kk: str
+    name_ru: str
+    address_kk: str
+    address_ru: str
+    lat: float
+    lon: float
+    phone: str
+    hours: str
+    boundary: str
+    source: str
+
+
+@dataclass(frozen=True)
+class AliasRecord:
+    city_ru: str
+    street: str
+    alias: str
+    lang: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class StationImport:
+    id: int
+    file: str
+    digest: str
+    cities: tuple[str, ...]
+    precincts: int
+    aliases: int | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class StationSnapshot:
+    """Everything the lookup needs, read in one transaction."""
+
+    import_id: int | None  # the newest import, None before the first
+    precincts: tuple[PrecinctRecord, ...]
+    aliases: tuple[AliasRecord, ...]
+
+
+class StationRepo(_Repo):
+    """Precincts and street aliases, replaced a city at a time by an import."""
+
+    async def replace(
+        self,
+        *,
+        file: str,
+        digest: str,
+        cities: Sequence[str],
+        precinct_rows: Sequence[Mapping[str, object]],
+        alias_rows: Sequence[Mapping[str, object]] | None,
+    ) -> int:
+        """Replace the precincts of `cities` (and their aliases when `alias_rows` is not
+        None) in one transaction: all of it, or, on any error, nothing. Returns the import id.
+        """
+        async with self.engine.begin() as conn:
+            result = await conn.execute(station_imports.insert().values(
+                file=file, digest=digest, cities="\n".join(cities),
+                precincts=len(precinct_rows),
+                aliases=len(alias_rows) if alias_rows is not None else None,
+                created_at=_now()))
+            import_id = int(result.inserted_primary_key[0])
+            await conn.execute(precincts.delete().where(precincts.c.city_ru.in_(cities)))
+            if precinct_rows:
+                await conn.execute(precincts.insert(),
+                                   [{**row, "import_id": import_id} for row in precinct_rows])
+            if alias_rows is not None:
+                await conn.execute(street_aliases.delete().where(
+                    street_aliases.c.city_ru.in_(cities)))
+                if alias_rows:
+                    await conn.execute(street_aliases.insert(),
+                                       [{**row, "import_id": import_id} for row in alias_rows])
+        return import_id
+
+    async def latest_import(self) -> StationImport | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(station_imports).order_by(
+                station_imports.c.id.desc()).limit(1))).first()
+        if row is None:
+            return None
+        return StationImport(row.id, row.file, row.digest, tuple(row.cities.split("\n")),
+                             row.precincts, row.aliases, _aware(row.created_at))
+
+    async def latest_import_id(self) -> int | None:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(sa.select(sa.func.max(station_imports.c.id)))).scalar()
+
+    async def snapshot(self) -> StationSnapshot:
+        async with self.engine.begin() as conn:
+            latest = (await conn.execute(sa.select(sa.func.max(station_imports.c.id)))).scalar()
+            rows = (await conn.execute(sa.select(precincts).order_by(
+                precincts.c.city_ru, precincts.c.number))).all()
+            alias_rows = (await conn.execute(sa.select(street_aliases).order_by(
+                street_aliases.c.id))).all()
+        return StationSnapshot(
+            latest,
+            tuple(PrecinctRecord(
+                r.id, r.import_id, r.city_kk, r.city_ru, r.district_kk, r.district_ru, r.number,
+                r.name_kk, r.name_ru, r.address_kk, r.address_ru, float(r.lat), float(r.lon),
+                r.phone, r.hours, r.boundary, r.source) for r in rows),
+            tuple(AliasRecord(r.city_ru, r.street, r.alias, r.lang, r.kind) for r in alias_rows),
+        )

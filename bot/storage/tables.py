@@ -59,3 +59,63 @@ feedback = sa.Table(
     sa.UniqueConstraint("question_id", "user_id", name="uq_feedback_question_user"),
     sa.CheckConstraint("value IN (-1, 1)", name="value"),
 )
+
+# -- polling stations (imported with `saual stations import`) -------------------
+
+station_imports = sa.Table(
+    "station_imports", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("file", sa.String(500), nullable=False, comment="the precinct file imported"),
+    sa.Column("digest", sa.String(64), nullable=False,
+              comment="sha256 of the precinct file and its aliases file"),
+    sa.Column("cities", sa.Text, nullable=False,
+              comment="the cities (city_ru) it replaced, one per line"),
+    sa.Column("precincts", sa.Integer, nullable=False),
+    sa.Column("aliases", sa.Integer, nullable=True,
+              comment="aliases imported; NULL when no aliases file was given"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+precincts = sa.Table(
+    "precincts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("import_id", sa.Integer,
+              sa.ForeignKey("station_imports.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("city_kk", sa.String(100), nullable=False),
+    sa.Column("city_ru", sa.String(100), nullable=False, comment="the city's key"),
+    sa.Column("district_kk", sa.String(100), nullable=False, server_default=""),
+    sa.Column("district_ru", sa.String(100), nullable=False, server_default=""),
+    sa.Column("number", sa.Integer, nullable=False, comment="precinct number"),
+    sa.Column("name_kk", sa.String(300), nullable=False),
+    sa.Column("name_ru", sa.String(300), nullable=False),
+    sa.Column("address_kk", sa.String(300), nullable=False),
+    sa.Column("address_ru", sa.String(300), nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("phone", sa.String(40), nullable=False, server_default="",
+              comment="empty when unknown"),
+    sa.Column("hours", sa.String(20), nullable=False),
+    sa.Column("boundary", sa.Text, nullable=False,
+              comment="streets and microdistricts, knowledge/polling_stations/README.md syntax"),
+    sa.Column("source", sa.String(300), nullable=False,
+              comment="the decision that set the boundary; 'sample' for synthetic data"),
+    sa.UniqueConstraint("city_ru", "number", name="uq_precincts_city_number"),
+    # Ids are never reused (SQLite would reuse them after a delete), so a button from
+    # an older import can never open another precinct.
+    sqlite_autoincrement=True,
+)
+
+street_aliases = sa.Table(
+    "street_aliases", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("import_id", sa.Integer,
+              sa.ForeignKey("station_imports.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("city_ru", sa.String(100), nullable=False, index=True),
+    sa.Column("street", sa.String(200), nullable=False,
+              comment="the street as named in the boundaries"),
+    sa.Column("alias", sa.String(200), nullable=False),
+    sa.Column("lang", sa.String(3), nullable=False, comment="kk, ru or lat"),
+    sa.Column("kind", sa.String(10), nullable=False, comment="name, old or variant"),
+)

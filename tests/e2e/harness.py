@@ -86,6 +86,12 @@ class User:
         else:
             self.emulator.call("/sendMessage", message)
 
+    def send_location(self, latitude: float, longitude: float) -> None:
+        """Share a location (what the 📍 button of a reply keyboard sends)."""
+        self.emulator.call("/sendMessage", {
+            "botToken": TOKEN, "from": self._from, "chat": self._chat, "date": int(time.time()),
+            "location": {"latitude": latitude, "longitude": longitude}})
+
     def press(self, message: dict, text: str) -> None:
         """Press the inline button whose label contains `text`."""
         for row in message.get("reply_markup", {}).get("inline_keyboard", []):

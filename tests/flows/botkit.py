@@ -24,6 +24,7 @@ from aiogram.types import (
     ChatMemberBanned,
     ChatMemberMember,
     ChatMemberUpdated,
+    Location,
     Message,
     MessageEntity,
     Sticker,
@@ -136,7 +137,26 @@ class RecordingSession(BaseSession):
                 "from": BOT, "chat": {"id": params["chat_id"], "type": "private",
                                       "first_name": "Citizen"},
                 "text": params["text"], "entities": params.get("entities") or [],
-                **({"reply_markup": params["reply_markup"]} if "reply_markup" in params else {}),
+                # Telegram returns only inline keyboards with the message.
+                **({"reply_markup": params["reply_markup"]}
+                   if "inline_keyboard" in params.get("reply_markup", {}) else {}),
+            }
+            return self.messages[message_id]
+        if name == "sendVenue":
+            for key in ("title", "address"):
+                if not str(params.get(key, "")).strip():
+                    self._refuse(method, f"venue {key} is empty")
+            if not (-90 <= params["latitude"] <= 90 and -180 <= params["longitude"] <= 180):
+                self._refuse(method, "wrong venue coordinates")
+            message_id = next(self._ids)
+            venue = {"location": {"latitude": params["latitude"],
+                                  "longitude": params["longitude"]},
+                     "title": params["title"], "address": params["address"]}
+            self.messages[message_id] = {
+                "message_id": message_id, "date": int(dt.datetime.now(dt.UTC).timestamp()),
+                "from": BOT, "chat": {"id": params["chat_id"], "type": "private",
+                                      "first_name": "Citizen"},
+                "venue": venue, "location": venue["location"],
             }
             return self.messages[message_id]
         if name in ("editMessageText", "editMessageReplyMarkup"):
@@ -209,6 +229,11 @@ class Citizen:
         if text.startswith("/"):
             entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
         return await self._feed(message=self._message(text=text, entities=entities))
+
+    async def send_location(self, latitude: float, longitude: float) -> list[Call]:
+        """Share a location, as the 📍 button of a reply keyboard does."""
+        return await self._feed(message=self._message(
+            location=Location(latitude=latitude, longitude=longitude)))
 
     async def send_sticker(self) -> list[Call]:
         sticker = Sticker(file_id="CAAC", file_unique_id="u1", type="regular", width=512,

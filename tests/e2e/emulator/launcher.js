@@ -10,6 +10,8 @@
 //     and callback queries get chat_instance;
 //   - sendMessage and editMessageText answer with objects where the request had
 //     JSON strings (link_preview_options...), date in seconds and a `from`;
+//   - sendVenue and sendLocation (the package has neither) store the message like
+//     sendMessage, with Telegram's venue/location objects, and answer with it;
 //   - editMessageText and editMessageReplyMarkup return the edited message and
 //     answerCallbackQuery true
 //     (the package returns null);
@@ -76,6 +78,25 @@ app.all('/bot:token/sendMessage', (req, res) => {
   ok(res, { ...msg, date: Math.floor(msg.date / 1000), from: { id: 666, is_bot: true, first_name: 'Saual Test' } });
 });
 
+// A map pin: stored as a bot message (the client sees it in getUpdates) with
+// Telegram's own shape, since the package knows neither method.
+const BOT_FROM = { id: 666, is_bot: true, first_name: 'Saual Test' };
+function pin(kind) {
+  return (req, res) => {
+    const body = decoded(req.body);
+    const location = { latitude: Number(body.latitude), longitude: Number(body.longitude) };
+    const message = { chat_id: body.chat_id, location };
+    if (kind === 'venue') {
+      message.venue = { location, title: body.title, address: body.address };
+    }
+    if (body.reply_markup) message.reply_markup = body.reply_markup;
+    const msg = emulator.addBotMessage(message, req.params.token);
+    ok(res, { ...msg, text: undefined, date: Math.floor(msg.date / 1000), from: BOT_FROM });
+  };
+}
+app.all('/bot:token/sendVenue', pin('venue'));
+app.all('/bot:token/sendLocation', pin('location'));
+
 // Edits answer with the edited message (the package answers null), and the
 // client sees an edited message again as unread.
 function edit(method) {
@@ -137,8 +158,9 @@ app.all('/bot:token/setWebhook', (req, res, next) => {
 });
 
 // Everything else goes to the package, except what it does not know.
-const known = new Set(['getMe', 'getUpdates', 'sendMessage', 'editMessageText', 'editMessageReplyMarkup',
-  'answerCallbackQuery', 'deleteMessage', 'setWebhook', 'deleteWebhook']);
+const known = new Set(['getMe', 'getUpdates', 'sendMessage', 'sendVenue', 'sendLocation',
+  'editMessageText', 'editMessageReplyMarkup', 'answerCallbackQuery', 'deleteMessage', 'setWebhook',
+  'deleteWebhook']);
 app.all('/bot:token/:method', (req, res, next) => {
   if (known.has(req.params.method)) { next(); return; }
   res.status(404).json({ ok: false, error_code: 404, description: 'Not Found' });

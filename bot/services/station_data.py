@@ -1,0 +1,369 @@
+"""Precinct files: read and validate a precinct list and its street aliases.
+
+The format is documented in ``knowledge/polling_stations/README.md``. A file
+is checked whole: every bad row is reported with its line and the reason,
+and nothing is imported unless everything is right.
+
+Exceptions::
+
+    StationsError           anything the polling-station feature refuses
+     └── StationDataError   a precinct or alias file that does not validate;
+                            ``problems`` lists every problem found (path, line, reason)
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .addresses import street_key
+from .boundaries import BoundaryError, Houses, conflict, parse_boundary
+
+PRECINCT_COLUMNS = (
+    "precinct", "city_kk", "city_ru", "district_kk", "district_ru", "name_kk", "name_ru",
+    "address_kk", "address_ru", "lat", "lon", "phone", "hours", "boundary", "source",
+)
+OPTIONAL = frozenset({"district_kk", "district_ru", "phone", "hours"})
+ALIAS_COLUMNS = ("city", "street", "alias", "lang", "kind")
+ALIAS_LANGS = ("kk", "ru", "lat")
+ALIAS_KINDS = ("name", "old", "variant")
+DEFAULT_HOURS = "07:00–20:00"  # the legal default in Kazakhstan
+SAMPLE = "sample"  # the `source` of synthetic data: the bot says so under every answer
+# Kazakhstan lies within these; a point outside is a typo (or lat/lon swapped).
+LAT_RANGE = (40.5, 55.5)
+LON_RANGE = (46.4, 87.4)
+_HOURS = re.compile(r"([01]\d|2[0-3]):([0-5]\d)\s*[-–—]\s*([01]\d|2[0-3]):([0-5]\d)")
+_PHONE = re.compile(r"\+?\d[\d ()\-]{5,24}")
+_NO_PHONE = frozenset({"", "-", "—", "–"})
+
+
+class StationsError(Exception):
+    """Anything the polling-station feature refuses."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
+
+
+class StationDataError(StationsError):
+    """A precinct or alias file that does not validate; `problems` lists them all."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        lines = [str(p) for p in self.problems]
+        count = len(self.problems)
+        lines.append(f"{count} problem{'s' if count != 1 else ''}")
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class PrecinctRow:
+    """One validated precinct, as stored."""
+
+    number: int
+    city_kk: str
+    city_ru: str
+    district_kk: str
+    district_ru: str
+    name_kk: str
+    name_ru: str
+    address_kk: str
+    address_ru: str
+    lat: float
+    lon: float
+    phone: str
+    hours: str
+    boundary: str
+    source: str
+    line: int = field(default=0, compare=False)
+
+    def record(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in (
+            "number", "city_kk", "city_ru", "district_kk", "district_ru", "name_kk", "name_ru",
+            "address_kk", "address_ru", "lat", "lon", "phone", "hours", "boundary", "source")}
+
+
+@dataclass(frozen=True)
+class AliasRow:
+    """Another name of a street: a Kazakh or Russian form, an old name, a Latin spelling."""
+
+    city_ru: str
+    street: str  # the street as named in the boundaries
+    alias: str
+    lang: str
+    kind: str
+    line: int = field(default=0, compare=False)
+
+    def record(self) -> dict[str, object]:
+        return {"city_ru": self.city_ru, "street": self.street, "alias": self.alias,
+                "lang": self.lang, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class StationData:
+    """A validated precinct file and, if given, its aliases file."""
+
+    file: str
+    digest: str  # sha256 of the file contents (and of the aliases file)
+    precincts: tuple[PrecinctRow, ...]
+    aliases: tuple[AliasRow, ...] | None  # None: no aliases file was given
+
+    @property
+    def cities(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.city_ru for p in self.precincts))
+
+    @property
+    def sample(self) -> bool:
+        return any(is_sample(p.source) for p in self.precincts)
+
+
+def is_sample(source: str) -> bool:
+    return source.strip().casefold() == SAMPLE
+
+
+# -- CSV -------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, path: str, problems: list[Problem]) -> str | None:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem(path, line, "not UTF-8 text (save the file as CSV UTF-8)"))
+        return None
+
+
+def _rows(text: str, path: str, columns: Sequence[str], optional: Iterable[str],
+          problems: list[Problem]) -> list[tuple[int, dict[str, str]]]:
+    """(line, {column: value}) for each data row; header problems go to `problems`.
+
+    Lines starting with # are comments; the delimiter is a comma, or a
+    semicolon when the header uses semicolons (a spreadsheet's "CSV" in a
+    Russian or Kazakh locale).
+    """
+    lines = text.splitlines()
+    kept = ["" if line.lstrip().startswith("#") else line for line in lines]
+    header_at = next((i for i, line in enumerate(kept) if line.strip()), None)
+    if header_at is None:
+        problems.append(Problem(path, 1, "the file is empty"))
+        return []
+    header_line = kept[header_at]
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    reader = csv.reader(io.StringIO("\n".join(kept[header_at:])), delimiter=delimiter)
+    offset = header_at
+    header = [h.strip().casefold() for h in next(reader)]
+    missing = [c for c in columns if c not in header]
+    unknown = [h for h in header if h not in columns]
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if missing:
+        problems.append(Problem(path, offset + 1, "missing columns: " + ", ".join(missing)))
+    if unknown:
+        problems.append(Problem(path, offset + 1, "unknown columns: " + ", ".join(unknown)
+                                + " (expected: " + ", ".join(columns) + ")"))
+    if duplicated:
+        problems.append(Problem(path, offset + 1, "repeated columns: " + ", ".join(duplicated)))
+    if missing or unknown or duplicated:
+        return []
+    out = []
+    previous_end = reader.line_num
+    for values in reader:
+        line = offset + previous_end + 1
+        previous_end = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(header):
+            problems.append(Problem(path, line, f"{len(values)} fields, but the header has "
+                                                f"{len(header)}"))
+            continue
+        row = {h: v.strip() for h, v in zip(header, values, strict=True)}
+        empty = [c for c in columns if c not in optional and not row[c]]
+        if empty:
+            problems.append(Problem(path, line, "empty: " + ", ".join(empty)))
+            continue
+        out.append((line, row))
+    return out
+
+
+def _number(value: str) -> float:
+    return float(value.replace(",", ".").replace(" ", ""))
+
+
+def _precinct(line: int, row: dict[str, str], path: str,
+              problems: list[Problem]) -> PrecinctRow | None:
+    reasons = []
+    number = 0
+    if re.fullmatch(r"\d{1,6}", row["precinct"]) and int(row["precinct"]) > 0:
+        number = int(row["precinct"])
+    else:
+        reasons.append(f"precinct: «{row['precinct']}» is not a positive whole number")
+    coords = []
+    for key, (low, high) in (("lat", LAT_RANGE), ("lon", LON_RANGE)):
+        try:
+            value = _number(row[key])
+        except ValueError:
+            reasons.append(f"{key}: «{row[key]}» is not a number")
+            continue
+        if not low <= value <= high:
+            reasons.append(f"{key}: {value} is outside Kazakhstan ({low}..{high}); "
+                           "lat and lon swapped?")
+        coords.append(value)
+    if bool(row["district_kk"]) != bool(row["district_ru"]):
+        reasons.append("district: give it in both languages (district_kk and district_ru) "
+                       "or leave both empty")
+    phone = row["phone"]
+    if phone in _NO_PHONE:
+        phone = ""
+    elif not _PHONE.fullmatch(phone) or sum(c.isdigit() for c in phone) < 6:
+        reasons.append(f"phone: «{phone}» is not a phone number (digits, spaces, + ( ) -), "
+                       "leave it empty when unknown")
+    hours = DEFAULT_HOURS
+    if row["hours"]:
+        m = _HOURS.fullmatch(row["hours"])
+        if m is None:
+            reasons.append(f"hours: «{row['hours']}» is not HH:MM-HH:MM")
+        elif (m.group(1), m.group(2)) >= (m.group(3), m.group(4)):
+            reasons.append(f"hours: «{row['hours']}» ends before it starts")
+        else:
+            hours = f"{m.group(1)}:{m.group(2)}–{m.group(3)}:{m.group(4)}"
+    try:
+        parse_boundary(row["boundary"])
+    except BoundaryError as exc:
+        reasons.append(f"boundary: {exc}")
+    if reasons:
+        problems.extend(Problem(path, line, r) for r in reasons)
+        return None
+    return PrecinctRow(
+        number=number, city_kk=row["city_kk"], city_ru=row["city_ru"],
+        district_kk=row["district_kk"], district_ru=row["district_ru"],
+        name_kk=row["name_kk"], name_ru=row["name_ru"], address_kk=row["address_kk"],
+        address_ru=row["address_ru"], lat=coords[0], lon=coords[1], phone=phone, hours=hours,
+        boundary=" ".join(row["boundary"].split()), source=row["source"], line=line,
+    )
+
+
+def _check_together(rows: list[PrecinctRow], path: str, problems: list[Problem]) -> None:
+    """Across rows: one number per precinct and city, one Kazakh name per city, no building
+    in two precincts."""
+    seen: dict[tuple[str, int], PrecinctRow] = {}
+    city_kk: dict[str, tuple[str, int]] = {}
+    claims: dict[tuple[str, str, str], list[tuple[PrecinctRow, str, Houses]]] = {}
+    for row in rows:
+        first = seen.setdefault((row.city_ru, row.number), row)
+        if first is not row:
+            problems.append(Problem(path, row.line, f"precinct {row.number} of {row.city_ru} is "
+                                                    f"already on line {first.line}"))
+            continue
+        kk, kk_line = city_kk.setdefault(row.city_ru, (row.city_kk, row.line))
+        if kk != row.city_kk:
+            problems.append(Problem(path, row.line, f"city_kk: «{row.city_kk}», but line "
+                                                    f"{kk_line} names {row.city_ru} «{kk}»"))
+        for item in parse_boundary(row.boundary):
+            place = item.place
+            key = place.name if place.kind == "mkr" else street_key(place.name)
+            mine = claims.setdefault((row.city_ru, place.kind, key), [])
+            for other, other_name, houses in mine:
+                if other is row:
+                    continue
+                clash = conflict(item.houses, houses)
+                if clash:
+                    problems.append(Problem(path, row.line, (
+                        f"{place} in precinct {row.number} overlaps precinct {other.number} "
+                        f"(line {other.line}, {other_name}): {clash}")))
+            mine.append((row, str(place), item.houses))
+
+
+def _aliases(text: str, path: str, precincts: Sequence[PrecinctRow],
+             problems: list[Problem]) -> list[AliasRow]:
+    cities: dict[str, str] = {}
+    streets: dict[tuple[str, str], str] = {}  # (city_ru, street key) -> name in the boundaries
+    for p in precincts:
+        cities[p.city_ru.casefold()] = p.city_ru
+        cities[p.city_kk.casefold()] = p.city_ru
+        for item in parse_boundary(p.boundary):
+            if item.place.kind == "street":
+                streets.setdefault((p.city_ru, street_key(item.place.name)), item.place.name)
+    out: list[AliasRow] = []
+    owner: dict[tuple[str, str], tuple[str, int]] = {}
+    for line, row in _rows(text, path, ALIAS_COLUMNS, (), problems):
+        reasons = []
+        city = cities.get(row["city"].casefold())
+        if city is None:
+            reasons.append(f"city: «{row['city']}» has no precincts in the precinct file")
+        if row["lang"] not in ALIAS_LANGS:
+            reasons.append(f"lang: «{row['lang']}» is not one of {', '.join(ALIAS_LANGS)}")
+        if row["kind"] not in ALIAS_KINDS:
+            reasons.append(f"kind: «{row['kind']}» is not one of {', '.join(ALIAS_KINDS)}")
+        street = streets.get((city, street_key(row["street"]))) if city else None
+        if city and street is None:
+            reasons.append(f"street: «{row['street']}» is in no boundary of {city}")
+        alias_key = street_key(row["alias"])
+        if not alias_key:
+            reasons.append(f"alias: «{row['alias']}» has no letters")
+        if city and street and alias_key:
+            named = streets.get((city, alias_key))
+            first, first_line = owner.get((city, alias_key), (street, line))
+            if named is not None and named != street:
+                reasons.append(f"alias: «{row['alias']}» is the name of another street of "
+                               f"{city}, «{named}»")
+            elif first != street:
+                reasons.append(f"alias: «{row['alias']}» is already an alias of «{first}» "
+                               f"(line {first_line})")
+            elif not reasons:
+                owner[(city, alias_key)] = (first, first_line)
+        if reasons:
+            problems.extend(Problem(path, line, r) for r in reasons)
+            continue
+        assert city is not None and street is not None
+        out.append(AliasRow(city, street, row["alias"], row["lang"], row["kind"], line))
+    return out
+
+
+def read_station_files(path: Path, aliases: Path | None = None) -> StationData:
+    """Read and validate a precinct file (and its aliases); StationDataError lists every
+    problem."""
+    problems: list[Problem] = []
+    digest = hashlib.sha256()
+    rows: list[PrecinctRow] = []
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StationDataError([Problem(str(path), 0, f"cannot read: {exc.strerror}")]) from None
+    digest.update(data)
+    text = _decode(data, str(path), problems)
+    if text is not None:
+        for line, row in _rows(text, str(path), PRECINCT_COLUMNS, OPTIONAL, problems):
+            parsed = _precinct(line, row, str(path), problems)
+            if parsed is not None:
+                rows.append(parsed)
+        _check_together(rows, str(path), problems)
+        if not rows and not problems:
+            problems.append(Problem(str(path), 1, "no precincts in the file"))
+    alias_rows: list[AliasRow] | None = None
+    if aliases is not None:
+        try:
+            alias_data = aliases.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(str(aliases), 0, f"cannot read: {exc.strerror}"))
+        else:
+            digest.update(b"\0" + alias_data)
+            alias_text = _decode(alias_data, str(aliases), problems)
+            if alias_text is not None:
+                alias_rows = _aliases(alias_text, str(aliases), rows, problems)
+    if problems:
+        # In file order, so a maintainer can walk through them top to bottom.
+        order = {str(path): 0, str(aliases): 1}
+        problems.sort(key=lambda p: (order.get(p.path, 2), p.line))
+        raise StationDataError(problems)
+    return StationData(str(path), digest.hexdigest(), tuple(rows),
+                       tuple(alias_rows) if alias_rows is not None else None)

@@ -1,0 +1,269 @@
+"""Precinct files: validation (every bad row, by line and reason), all-or-nothing imports,
+the index following imports, and the `saual stations` commands."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from stationkit import FIXTURES, HEADER, SAMPLE, SAMPLE_ALIASES, row, sample_data, write
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.services import StationDataError, Stations, Status, read_station_files
+from bot.storage import Storage
+
+runner = CliRunner()
+
+
+@pytest.fixture
+async def storage(tmp_path):
+    s = Storage.from_url(f"sqlite+aiosqlite:///{tmp_path}/stations.sqlite3")
+    await s.migrate()
+    yield s
+    await s.close()
+
+
+def _problems(exc: StationDataError) -> list[tuple[int, str]]:
+    return [(p.line, p.reason) for p in exc.problems]
+
+
+# -- validation ---------------------------------------------------------------------------
+
+
+def test_the_sample_validates_and_says_it_is_a_sample():
+    data = sample_data()
+    assert len(data.precincts) >= 40 and data.cities == ("Актау",) and data.sample
+    assert len(data.aliases) == 20
+    assert all(p.phone == "" for p in data.precincts)  # never invent phone numbers
+    assert all(43.63 <= p.lat <= 43.70 and 51.13 <= p.lon <= 51.25 for p in data.precincts)
+    assert {p.hours for p in data.precincts} == {"07:00–20:00"}  # empty hours: the default
+    text = SAMPLE.read_text(encoding="utf-8")
+    assert text.startswith("# SAMPLE DATA: SYNTHETIC, NOT REAL PRECINCT BOUNDARIES.")
+    assert "SAMPLE DATA: SYNTHETIC" in SAMPLE_ALIASES.read_text(encoding="utf-8")
+
+
+def test_every_bad_row_is_reported_with_its_line_and_reason(tmp_path):
+    bad = write(
+        tmp_path / "bad.csv",
+        row(1, "мкр 1: 1-20"),                                        # line 2: fine
+        row(1, "мкр 1: 1-20").replace("1,", "x,", 1),                 # 3: number
+        row(2, "мкр 2: *", lat="abc"),                                # 4: not a number
+        row(3, "мкр 3: *", lat="51.16", lon="43.65"),                 # 5: swapped
+        row(4, "мкр 1: 15-30"),                                       # 6: overlaps precinct 1
+        row(1, "мкр 9: *"),                                           # 7: duplicate number
+        row(5, "мкр 5: *", phone="call me"),                          # 8: phone
+        row(6, "мкр 6: *", hours="8-20"),                             # 9: hours
+        row(7, "Абая: 1-45 left"),                                    # 10: boundary
+        row(8, "мкр 8: *", name="x").replace(",x,", ",,", 1),         # 11: empty name_kk
+        row(9, "мкр 9: *").replace(",,,", ",Ақтау,,", 1),            # 12: one district
+        "10,Ақтау,Актау,,,Мектеп,Школа",                              # 13: too few fields
+        row(11, "мкр 11: *", hours="20:00-07:00"),                    # 14: backwards hours
+        row(12, "мкр 12: *", city=("Актау", "Актау")),                # 15: city_kk differs
+    )
+    with pytest.raises(StationDataError) as caught:
+        read_station_files(bad)
+    found = _problems(caught.value)
+    expected = [
+        (3, "precinct: «x» is not a positive whole number"),
+        (4, "lat: «abc» is not a number"),
+        (5, "lon: 43.65 is outside Kazakhstan (46.4..87.4); lat and lon swapped?"),
+        (6, "мкр 1 in precinct 4 overlaps precinct 1 (line 2, мкр 1): 15-30 and 1-20 overlap"),
+        (7, "precinct 1 of Актау is already on line 2"),
+        (8, "phone: «call me» is not a phone number"),
+        (9, "hours: «8-20» is not HH:MM-HH:MM"),
+        (10, "boundary: Абая: «1-45 left»: after a range only odd or even may follow"),
+        (11, "empty: name_kk"),
+        (12, "district: give it in both languages"),
+        (13, "7 fields, but the header has 15"),
+        (14, "hours: «20:00-07:00» ends before it starts"),
+        (15, "city_kk: «Актау», but line 2 names Актау «Ақтау»"),
+    ]
+    assert len(found) == len(expected), "\n".join(map(str, caught.value.problems))
+    for (line, reason), (want_line, want) in zip(found, expected, strict=True):
+        assert line == want_line and reason.startswith(want), (line, reason)
+    message = str(caught.value)
+    assert f"{bad}:3: precinct" in message and message.endswith("13 problems")
+
+
+def test_header_problems_are_reported_once(tmp_path):
+    header = HEADER.replace("boundary", "borders").replace(",phone", "")
+    bad = write(tmp_path / "bad.csv", row(1, "мкр 1: *"), header=header)
+    with pytest.raises(StationDataError) as caught:
+        read_station_files(bad)
+    assert _problems(caught.value) == [
+        (1, "missing columns: phone, boundary"),
+        (1, "unknown columns: borders (expected: precinct, city_kk, city_ru, district_kk, "
+            "district_ru, name_kk, name_ru, address_kk, address_ru, lat, lon, phone, hours, "
+            "boundary, source)"),
+    ]
+
+
+def test_empty_and_unreadable_files(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("# only a comment\n", encoding="utf-8")
+    with pytest.raises(StationDataError, match="the file is empty"):
+        read_station_files(empty)
+    with pytest.raises(StationDataError, match="no precincts in the file"):
+        read_station_files(write(tmp_path / "header.csv"))
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes((HEADER + "\n").encode() + "1,Ақтау".encode() + b"\xe9\n")
+    with pytest.raises(StationDataError, match=r"latin1.csv:2: not UTF-8"):
+        read_station_files(latin1)
+    with pytest.raises(StationDataError, match="cannot read"):
+        read_station_files(tmp_path / "missing.csv")
+
+
+def test_a_spreadsheet_export_with_semicolons_bom_and_decimal_commas(tmp_path):
+    text = ("\ufeff# exported from a spreadsheet\n" + HEADER.replace(",", ";") + "\n"
+            "1;Ақтау;Актау;;;Мектеп;Школа;\"Ақтау қ.,\n1 шағын аудан\";г. Актау;43,65;51,16;"
+            "+7 (000) 000-00-00;07:00-20:00;\"мкр 1: 1-20; мкр 2\";Решение акима № 1\n"
+            "x;Ақтау;Актау;;;Мектеп;Школа;а;б;43,65;51,16;;;мкр 3;Решение акима № 1\n")
+    path = tmp_path / "semicolons.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(StationDataError) as caught:
+        read_station_files(path)
+    # the quoted address spans two lines; the bad row after it is on line 5
+    assert _problems(caught.value) == [(5, "precinct: «x» is not a positive whole number")]
+    path.write_text(text.splitlines(keepends=True)[0] + "".join(text.splitlines(
+        keepends=True)[1:4]), encoding="utf-8")
+    [p] = read_station_files(path).precincts
+    assert (p.lat, p.lon, p.address_kk, p.phone) == (43.65, 51.16, "Ақтау қ.,\n1 шағын аудан",
+                                                     "+7 (000) 000-00-00")
+    assert p.boundary == "мкр 1: 1-20; мкр 2" and not is_sample_data(path)
+
+
+def is_sample_data(path) -> bool:
+    return read_station_files(path).sample
+
+
+def test_alias_problems(tmp_path):
+    aliases = tmp_path / "aliases.csv"
+    aliases.write_text(
+        "city,street,alias,lang,kind\n"
+        "Актау,проспект Абая,Абай даңғылы,kk,name\n"            # 2: fine
+        "Алматы,проспект Абая,Абай даңғылы,kk,name\n"           # 3: no such city here
+        "Ақтау,улица Пушкина,Пушкин көшесі,kk,name\n"           # 4: no such street
+        "Актау,проспект Абая,улица Сатпаева,ru,old\n"           # 5: another street's name
+        "Актау,улица Толе би,Ленин даңғылы,kk,old\n"            # 6: fine
+        "Актау,улица Сатпаева,проспект Ленина,ru,old\n"         # 7: already Толе би's
+        "Актау,улица Сатпаева,Сатпаев,en,nickname\n",           # 8: lang and kind
+        encoding="utf-8")
+    with pytest.raises(StationDataError) as caught:
+        read_station_files(SAMPLE, aliases)
+    assert _problems(caught.value) == [
+        (3, "city: «Алматы» has no precincts in the precinct file"),
+        (4, "street: «улица Пушкина» is in no boundary of Актау"),
+        (5, "alias: «улица Сатпаева» is the name of another street of Актау, «улица Сатпаева»"),
+        (7, "alias: «проспект Ленина» is already an alias of «улица Толе би» (line 6)"),
+        (8, "lang: «en» is not one of kk, ru, lat"),
+        (8, "kind: «nickname» is not one of name, old, variant"),
+    ]
+
+
+# -- imports ------------------------------------------------------------------------------
+
+
+async def test_an_import_is_all_or_nothing(storage, tmp_path):
+    stations = Stations(storage)
+    await stations.import_data(sample_data())
+    before = await storage.stations.snapshot()
+    assert len(before.precincts) == 46 and len(before.aliases) == 20
+    # a file with one bad row is refused before anything is written
+    bad = write(tmp_path / "bad.csv", row(1, "мкр 1: *"), row(2, "мкр 1: 5"))
+    with pytest.raises(StationDataError):
+        await stations.import_data(read_station_files(bad))
+    assert await storage.stations.snapshot() == before
+    # a failure inside the transaction (here: an alias row the table refuses) rolls back
+    good = read_station_files(write(tmp_path / "good.csv", row(1, "мкр 1: *")))
+    with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises
+        await storage.stations.replace(
+            file="x", digest="y", cities=["Актау"],
+            precinct_rows=[p.record() for p in good.precincts],
+            alias_rows=[{"city_ru": "Актау", "street": "x", "alias": None, "lang": "ru",
+                         "kind": "old"}])
+    assert await storage.stations.snapshot() == before
+
+
+async def test_an_import_replaces_its_cities_only(storage, tmp_path):
+    stations = Stations(storage)
+    await stations.import_data(sample_data())
+    other = read_station_files(FIXTURES / "zhanaozen.csv")
+    second = await stations.import_data(other)
+    snap = await storage.stations.snapshot()
+    assert snap.import_id == second
+    assert {p.city_ru for p in snap.precincts} == {"Актау", "Жанаозен"}
+    assert len(snap.aliases) == 20  # Zhanaozen came without aliases: Aktau's stay
+    # Aktau again, smaller, without an aliases file: its precincts are replaced, aliases kept
+    small = read_station_files(write(tmp_path / "aktau.csv", row(1, "проспект Абая: *")))
+    await stations.import_data(small)
+    snap = await storage.stations.snapshot()
+    assert sorted((p.city_ru, p.number) for p in snap.precincts) == [
+        ("Актау", 1), ("Жанаозен", 1), ("Жанаозен", 2)]
+    assert len(snap.aliases) == 20
+    latest = await storage.stations.latest_import()
+    assert latest.cities == ("Актау",) and latest.precincts == 1 and latest.aliases is None
+    # the index keeps the aliases whose street is still there, and ignores the others
+    await stations.load()
+    assert stations.index.find("Ленина 10").best.precinct.number == 1
+    assert stations.index.find("Комсомольская 8").status is Status.UNKNOWN_PLACE
+
+
+async def test_the_index_follows_a_new_import(storage):
+    stations = Stations(storage)
+    await stations.load()
+    assert not stations.available and not await stations.refresh()
+    await Stations(storage).import_data(sample_data())  # as `saual stations import` would
+    assert await stations.refresh()
+    assert stations.available and len(stations.index) == 46
+    assert not await stations.refresh()  # nothing newer
+    result = await stations.find("12 мкр 5 дом")
+    assert result.status is Status.FOUND and result.best.precinct.number == 19
+
+
+# -- the command line -----------------------------------------------------------------
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no developer's .env
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3")
+    return tmp_path
+
+
+def test_stations_import_and_find(env):
+    result = runner.invoke(app, ["stations", "import", str(SAMPLE), "--aliases",
+                                 str(SAMPLE_ALIASES), "--check"])
+    assert result.exit_code == 0, result.output
+    assert "46 precincts in Актау, 20 street aliases; SAMPLE data" in result.output
+    assert not (env / "cli.sqlite3").exists()  # --check writes nothing
+
+    result = runner.invoke(app, ["stations", "import", str(SAMPLE), "--aliases",
+                                 str(SAMPLE_ALIASES)])
+    assert result.exit_code == 0, result.output
+    assert "imported as import 1: the precincts of Актау were replaced" in result.output
+
+    result = runner.invoke(app, ["stations", "find", "Абай даңғылы 45 үй", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output[result.output.index("{"):])
+    assert data["status"] == "found" and data["understood"]["house"] == "45"
+    [match] = data["matches"]
+    assert (match["precinct"], match["place"], match["sample"]) == (33, "проспект Абая", True)
+
+    result = runner.invoke(app, ["stations", "find", "12 шағын аудан, 5 үй"])
+    assert result.exit_code == 0 and "№ 19 (Актау) via мкр 12" in result.output
+    result = runner.invoke(app, ["stations", "find", "Пушкина 5"])
+    assert result.exit_code == 1 and result.output.startswith("unknown_place: street=пушкина")
+
+
+def test_a_bad_file_is_refused_by_the_command_with_every_problem(env):
+    assert runner.invoke(app, ["stations", "import", str(SAMPLE)]).exit_code == 0
+    bad = write(env / "bad.csv", row(1, "мкр 1: *", lat="x"), row(2, "мкр 2: 1-"),
+                row(3, "мкр 2: 5"))
+    result = runner.invoke(app, ["stations", "import", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:2: lat: «x» is not a number" in result.output
+    assert f"{bad}:4: мкр 2 in precinct 3 overlaps precinct 2" in result.output
+    assert result.output.rstrip().endswith("2 problems\nNothing was imported.")
+    result = runner.invoke(app, ["stations", "find", "мкр 12 дом 5"])
+    assert result.exit_code == 0 and "№ 19" in result.output  # the sample still serves
