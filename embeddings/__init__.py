@@ -24,7 +24,7 @@ from .index import (
     load_index,
     publish_build,
 )
-from .normalize import Analyzer, Synonyms, detect_lang, fold, to_cyrillic
+from .normalize import Analyzer, Synonyms, detect_lang, fold, has_latin, loose, to_cyrillic
 from .search import Hit, SearchConfig, SearchEngine, SearchResult
 
 __all__ = [
@@ -56,10 +56,12 @@ __all__ = [
     "ensure_index",
     "evaluate",
     "fold",
+    "has_latin",
     "load_index",
     "load_knowledge",
     "load_passages",
     "load_questions",
+    "loose",
     "make_encoder",
     "publish_build",
     "to_cyrillic",

@@ -29,8 +29,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from embeddings import detect_lang, to_cyrillic
-from embeddings.normalize import has_latin, loose
+from embeddings import detect_lang, has_latin, loose, to_cyrillic
 
 from .boundaries import House, house, microdistrict_id
 

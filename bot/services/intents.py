@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import itertools
 
-from embeddings import fold, to_cyrillic
-from embeddings.normalize import loose
+from embeddings import fold, loose, to_cyrillic
 
 _VOTE = ("голосов", "проголос", "выбор", "дауыс", "сайла", "избира")
 _PRECINCT = ("участ", "учаск", "учаске")
