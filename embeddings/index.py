@@ -40,7 +40,7 @@ from .normalize import Analyzer, Synonyms
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-ANALYZER_VERSION = "kkru-stem+ngram4+syn/2"
+ANALYZER_VERSION = "kkru-stem+ngram4+syn/3"
 BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
 KEEP_BUILDS = 3
 

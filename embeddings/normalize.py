@@ -113,6 +113,7 @@ _KK_DIGRAPHS = {
     "ng": "ң",
 }
 _RU_DIGRAPHS = {
+    "tsya": "тся", "tsia": "тся",  # the reflexive ending: zaregistrirovatsya
     "shch": "щ", "sch": "щ", "sh": "ш", "ch": "ч", "zh": "ж", "kh": "х",
     "ts": "ц", "tz": "ц", "ya": "я", "ja": "я", "yu": "ю", "ju": "ю", "yo": "е",
     "jo": "е", "iy": "ий", "yi": "ый", "ei": "ей", "ai": "ай", "oi": "ой",

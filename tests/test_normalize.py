@@ -57,6 +57,7 @@ def test_detect_lang(text, lang):
         ("spravka o nesudimosti", "справка о несудимости", "ru"),
         ("shchetchik", "щетчик", "ru"),
         ("zhilye", "жилые", "ru"),
+        ("zaregistrirovatsya", "зарегистрироватся", "ru"),
     ],
 )
 def test_to_cyrillic(latin, cyrillic, lang):
