@@ -1,8 +1,10 @@
-"""The `saual` command line: run, chat, index, ask, eval, translations, stations."""
+"""The `saual` command line: run, chat, index, ask, eval, translations, stations,
+agency (link codes, API tokens, feeds) and worker (the announcement outbox)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -207,6 +209,7 @@ def run(
 ) -> None:
     """Run the Telegram bot (long polling, or a webhook with --webhook)."""
     from .factory import ConfigurationError, run_polling, run_webhook
+    from .services import DirectoryError
 
     settings = _settings()
     if settings.bot_token is None:
@@ -219,7 +222,7 @@ def run(
         asyncio.run(run_webhook(settings) if webhook else run_polling(settings))
     except KeyboardInterrupt:
         pass
-    except (ConfigurationError, EmbeddingsError) as exc:
+    except (ConfigurationError, EmbeddingsError, DirectoryError) as exc:
         _fail(str(exc))
 
 
@@ -355,6 +358,106 @@ def stations_find(
                        f"phone {m['phone'] or '—'}" + (" [SAMPLE]" if m["sample"] else ""))
     if result.status.value in ("no_data", "not_understood", "unknown_place"):
         raise typer.Exit(1)
+
+
+agency_app = typer.Typer(no_args_is_help=True,
+                         help="Agencies: staff-chat link codes, API tokens, feeds.")
+app.add_typer(agency_app, name="agency")
+
+
+async def _with_app(settings: Settings, work):
+    """Open the database (migrated) and the news services, run `work(services)`, close."""
+    from .services import Announcements, Directory, StaffChats
+    from .services.feeds import Feeds
+    from .storage import Storage
+
+    directory = Directory.load(settings.knowledge_dir)
+    storage = Storage.from_url(settings.database_url)
+    try:
+        await storage.migrate()
+        announcements = Announcements(storage, directory)
+        staff = StaffChats(storage, directory.agencies, code_ttl=settings.staff_code_ttl)
+        return await work(staff, announcements, Feeds(storage, announcements))
+    finally:
+        await storage.close()
+
+
+def _agency_or_fail(settings: Settings, agency: str) -> None:
+    from .services import Directory, DirectoryError
+
+    try:
+        known = Directory.load(settings.knowledge_dir).agencies
+    except DirectoryError as exc:
+        _fail(str(exc))
+    if agency not in known:
+        _fail(f"unknown agency {agency!r}; agencies: {', '.join(known)}")
+
+
+@agency_app.command("invite")
+def agency_invite(agency: Annotated[str, typer.Argument(help="Agency id (agencies.yaml).")]
+                  ) -> None:
+    """Print a one-time code that links a staff group chat to AGENCY (/link CODE)."""
+    settings = _settings()
+    _agency_or_fail(settings, agency)
+    code = asyncio.run(_with_app(settings, lambda staff, *_: staff.invite(agency)))
+    hours = settings.staff_code_ttl / 3600
+    typer.echo(f"In the agency's staff group, send: /link {code}")
+    typer.echo(f"(one use, valid for {hours:g} h)", err=True)
+
+
+@agency_app.command("token")
+def agency_token(agency: Annotated[str, typer.Argument(help="Agency id (agencies.yaml).")]
+                 ) -> None:
+    """Print a new HTTP API token for AGENCY (shown once; replaces the previous one)."""
+    settings = _settings()
+    _agency_or_fail(settings, agency)
+    token = asyncio.run(_with_app(settings, lambda staff, *_: staff.issue_token(agency)))
+    typer.echo(token)
+    typer.echo("Shown once and stored hashed; a new token replaces this one.", err=True)
+
+
+@agency_app.command("feed")
+def agency_feed(
+    agency: Annotated[str, typer.Argument(help="Agency id (agencies.yaml).")],
+    url: Annotated[str, typer.Argument(help="The RSS or Atom feed's address.")],
+    lang: Annotated[str, typer.Option(help="The language of the feed's items: kk or ru.")] = "ru",
+) -> None:
+    """Register an RSS/Atom feed: new items become AGENCY's announcements."""
+    settings = _settings()
+    _agency_or_fail(settings, agency)
+
+    async def work(_staff, _announcements, feeds):
+        feed = await feeds.add(agency, url, lang)
+        return feed, await feeds.poll(feed)  # the first poll notes what is already there
+
+    try:
+        feed, _queued = asyncio.run(_with_app(settings, work))
+    except ValueError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # FeedError: registered, but not readable now
+        typer.echo(f"feed {url} registered, but the first poll failed: {exc}", err=True)
+        return
+    typer.echo(f"feed {feed.id} of {agency} registered; polled every "
+               f"{settings.feed_poll_interval:g} s by `saual run`")
+
+
+@app.command()
+def worker(
+    until_empty: Annotated[bool, typer.Option(
+        "--until-empty", help="Stop when the outbox is empty.")] = False,
+) -> None:
+    """Drain the announcement outbox (what `saual run` does with DELIVERY_ENABLED)."""
+    from .factory import worker as run_worker
+    from .services import DirectoryError
+
+    settings = _settings()
+    if settings.bot_token is None:
+        _fail("BOT_TOKEN is not set (see .env.example).")
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_worker(settings, until_empty=until_empty))
+    except DirectoryError as exc:
+        _fail(str(exc))
 
 
 def main() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from embeddings import SearchConfig
 
+from .services.delivery import DeliveryConfig
 from .services.stations import StationsConfig
 
 
@@ -51,6 +52,27 @@ class Settings(BaseSettings):
     stations_nearest: int = Field(default=StationsConfig.nearest, ge=1, le=10)
     stations_near_km: float = Field(default=StationsConfig.near_km, gt=0)
 
+    # Announcements: delivery from the outbox (defaults: bot.services.delivery.DeliveryConfig).
+    delivery_enabled: bool = True  # `saual run` also drains the outbox (else: `saual worker`)
+    delivery_rate: float = Field(default=DeliveryConfig.rate, gt=0, le=1000)
+    delivery_chat_interval: float = Field(default=DeliveryConfig.chat_interval, ge=1)
+    delivery_lease: float = Field(default=DeliveryConfig.lease, gt=0)
+    delivery_max_attempts: int = Field(default=DeliveryConfig.max_attempts, ge=1)
+    delivery_backoff: float = Field(default=DeliveryConfig.backoff, gt=0)
+    delivery_timeout: float = Field(default=10.0, ge=1)  # seconds per sendMessage
+    staff_code_ttl: float = Field(default=86400.0, gt=0)  # seconds a /link code stays valid
+    feed_poll_interval: float = Field(default=600.0, gt=0)  # seconds between feed polls
+    # The HTTP API for agencies: in webhook mode on the webhook server; in polling
+    # mode on API_HOST:API_PORT when API_PORT is set (0: no API server).
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=0, ge=0, le=65535)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> Settings:
+        if self.delivery_lease <= 2 * self.delivery_timeout:
+            raise ValueError("DELIVERY_LEASE must be more than twice DELIVERY_TIMEOUT")
+        return self
+
     @field_validator("bot_token", "webhook_url", "webhook_secret", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -71,6 +93,16 @@ class Settings(BaseSettings):
             lexical_weight=self.search_lexical_weight,
             fusion=self.search_fusion,
             min_confidence=self.search_min_confidence,
+        )
+
+    def delivery_config(self) -> DeliveryConfig:
+        return DeliveryConfig(
+            rate=self.delivery_rate,
+            chat_interval=self.delivery_chat_interval,
+            lease=self.delivery_lease,
+            max_attempts=self.delivery_max_attempts,
+            backoff=self.delivery_backoff,
+            send_timeout=self.delivery_timeout,
         )
 
     def stations_config(self) -> StationsConfig:

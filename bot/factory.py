@@ -32,11 +32,26 @@ from aiohttp import web
 
 from embeddings import EmbeddingsError, Encoder, SearchEngine, load_index, make_encoder
 
+from .api import AnnouncementsAPI
 from .config import Settings
+from .delivery import TelegramCourier
 from .handlers import routers
 from .handlers.start import commands
 from .middlewares import FloodMiddleware, InFlight, LocaleMiddleware, UserMiddleware
-from .services import LANGS, Answers, Catalog, FloodLimiter, Stations, Users
+from .services import (
+    LANGS,
+    Announcements,
+    Answers,
+    Catalog,
+    Delivery,
+    Directory,
+    FloodLimiter,
+    StaffChats,
+    Stations,
+    Subscriptions,
+    Users,
+)
+from .services.feeds import Feeds
 from .storage import Storage
 
 logger = logging.getLogger(__name__)
@@ -82,6 +97,13 @@ class Saual:
         self.answers = Answers(engine, storage, self.catalog, results=settings.answer_results,
                                suggest_min_confidence=settings.suggest_min_confidence)
         self.stations = Stations(storage, settings.stations_config())
+        self.directory = Directory.load(settings.knowledge_dir)
+        self.subscriptions = Subscriptions(storage, self.directory)
+        self.staff = StaffChats(storage, self.directory.agencies,
+                                code_ttl=settings.staff_code_ttl)
+        self.announcements = Announcements(storage, self.directory)
+        self.feeds = Feeds(storage, self.announcements)
+        self._services: list[asyncio.Task] = []
         self.limiter = FloodLimiter(settings.flood_limit, settings.flood_window, clock)
         self.inflight = InFlight()
         self.dispatcher = self._build_dispatcher()
@@ -107,7 +129,9 @@ class Saual:
 
     def _build_dispatcher(self) -> Dispatcher:
         dp = Dispatcher(name="saual", answers=self.answers, catalog=self.catalog,
-                        users=self.users, stations=self.stations, i18n=self.i18n)
+                        users=self.users, stations=self.stations, i18n=self.i18n,
+                        subs=self.subscriptions, staff=self.staff,
+                        announcements=self.announcements)
         dp.update.outer_middleware(self.inflight)
         dp.update.outer_middleware(UserMiddleware(self.users))
         dp.update.outer_middleware(LocaleMiddleware(self.i18n))
@@ -172,12 +196,86 @@ class Saual:
                 logger.exception("polling stations: refresh failed, still serving import %s",
                                  self.stations.index.import_id)
 
+    # -- announcements: the outbox worker and the feed poller ----------------------
+    def start_services(self, bot: Bot) -> None:
+        """Start draining the outbox (unless DELIVERY_ENABLED is false) and polling feeds."""
+        if self._services:
+            return
+        if self.settings.delivery_enabled:
+            self._services.append(asyncio.create_task(
+                delivery(self.storage, bot, self.directory, self.settings).run(),
+                name="outbox-worker"))
+        self._services.append(asyncio.create_task(
+            poll_feeds(self.feeds, self.settings.feed_poll_interval), name="feeds"))
+
+    async def stop_services(self) -> None:
+        for task in self._services:
+            task.cancel()
+        await asyncio.gather(*self._services, return_exceptions=True)
+        self._services = []
+
     async def close(self) -> None:
+        await self.stop_services()
         self.engine.close()
         await self.storage.close()
 
 
 # -- serving -------------------------------------------------------------------
+
+
+def delivery(storage: Storage, bot: Bot, directory: Directory, settings: Settings) -> Delivery:
+    courier = TelegramCourier(bot, directory, timeout=settings.delivery_timeout)
+    return Delivery(storage, courier, settings.delivery_config())
+
+
+async def poll_feeds(feeds: Feeds, every: float) -> None:
+    while True:
+        try:
+            queued = await feeds.poll_all()
+            if queued:
+                logger.info("feeds: %d new announcements", queued)
+        except Exception:  # the loop must outlive a database hiccup
+            logger.exception("feeds: poll failed")
+        await asyncio.sleep(every)
+
+
+async def worker(settings: Settings, *, until_empty: bool = False) -> None:
+    """Only the outbox worker (`saual worker`): no index, no Dispatcher."""
+    storage = Storage.from_url(settings.database_url)
+    try:
+        await storage.migrate()
+        directory = Directory.load(settings.knowledge_dir)
+        bot = Bot(settings.bot_token.get_secret_value(), default=DEFAULTS,
+                  session=AiohttpSession(api=TelegramAPIServer.from_base(
+                      settings.telegram_api_base)))
+        try:
+            task = asyncio.ensure_future(delivery(storage, bot, directory, settings)
+                                         .run(until_empty=until_empty))
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(sig, task.cancel)
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        finally:
+            await bot.session.close()
+    finally:
+        await storage.close()
+
+
+def api_application(app: Saual) -> web.Application:
+    """Only the HTTP API and /healthz (polling mode's API_PORT, `saual api`)."""
+    web_app = web.Application()
+    AnnouncementsAPI(app.announcements, app.staff).register(web_app)
+    return web_app
+
+
+async def serve_api(web_app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    logger.info("HTTP API listening on %s:%d", host, port)
+    return runner
 
 
 async def run_polling(settings: Settings) -> None:
@@ -189,7 +287,18 @@ async def run_polling(settings: Settings) -> None:
             await bot.delete_webhook(drop_pending_updates=False)
         except TelegramAPIError as exc:
             logger.warning("deleteWebhook failed: %s", exc)
-        await app.dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
+        runner = None
+        if settings.api_port:
+            runner = await serve_api(api_application(app), settings.api_host, settings.api_port)
+        app.start_services(bot)
+        try:
+            await app.dispatcher.start_polling(bot, handle_signals=True,
+                                               close_bot_session=False)
+        finally:
+            await app.stop_services()
+            if runner is not None:
+                await runner.cleanup()
+            await bot.session.close()
     finally:
         await app.close()
 
@@ -221,6 +330,7 @@ def web_application(app: Saual, bot: Bot, secret: str, *,
             )
 
     web_app.router.add_get("/healthz", healthz)
+    AnnouncementsAPI(app.announcements, app.staff).register(web_app)
     # Shutdown runs in registration order: the Dispatcher's shutdown (which
     # waits for answers in progress) must come before the handler closes the
     # bot's session.
@@ -243,6 +353,7 @@ async def run_webhook(settings: Settings) -> None:
         await runner.setup()
         try:
             await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+            app.start_services(bot)
             logger.info("webhook listening on %s:%d%s", settings.webhook_host,
                         settings.webhook_port, settings.webhook_path)
             stop = asyncio.Event()
@@ -252,6 +363,7 @@ async def run_webhook(settings: Settings) -> None:
                     loop.add_signal_handler(sig, stop.set)
             await stop.wait()
             logger.info("stopping")
+            await app.stop_services()
         finally:
             await runner.cleanup()
     finally:

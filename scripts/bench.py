@@ -1,5 +1,6 @@
-"""`make bench`: retrieval quality, latency and memory, and the polling-station
-lookup (scripts/bench_stations.py), written to docs/benchmarks.md.
+"""`make bench`: retrieval quality, latency and memory, the polling-station
+lookup (scripts/bench_stations.py) and delivery (scripts/bench_delivery.py),
+written to docs/benchmarks.md.
 
 Runs the engine with its defaults on the public KazQAD (kk) and XQuAD-ru (ru)
 passage sets and on the knowledge base's question sets, beside lexical-only,
@@ -139,12 +140,14 @@ def main() -> int:
     out("Latency is wall time of `SearchEngine.search` for one question at a time "
         "(encoding, FAISS, BM25, fusion, confidence), measured inside the run above; "
         "the machine is shared and noisy, so compare rows of one run, not runs.\n")
-    # The polling-station lookup has its own benchmark; its section goes here too.
-    stations = ROOT / "var" / "bench" / "stations.md"
-    stations.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_stations.py"),
-                    "--out", str(stations)], check=True, stdout=subprocess.DEVNULL)
-    lines.append(stations.read_text(encoding="utf-8"))
+    # The polling-station lookup and the delivery worker have benchmarks of
+    # their own; their sections go here too.
+    for name in ("bench_stations", "bench_delivery"):
+        section = ROOT / "var" / "bench" / f"{name}.md"
+        section.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, str(ROOT / "scripts" / f"{name}.py"),
+                        "--out", str(section)], check=True, stdout=subprocess.DEVNULL)
+        lines.append(section.read_text(encoding="utf-8"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from . import ask, errors, feedback, media, menu, start, stations
+from . import ask, errors, feedback, media, menu, staff, start, stations, subscriptions
 
 
 def routers() -> list[Router]:
@@ -18,7 +18,8 @@ def routers() -> list[Router]:
     location is not text) and before the question router ("where do I vote?"
     and the address typed after it are its own). The errors router also holds
     the catch-all for buttons nothing else handles, so it comes after every
-    router that handles buttons.
+    router that handles buttons. The staff router (linked agency chats, where
+    text may be an announcement being composed) comes before any text handler.
     """
-    return [start.build(), menu.build(), feedback.build(), stations.build(), errors.build(),
-            media.build(), ask.build()]
+    return [start.build(), staff.build(), subscriptions.build(), menu.build(), feedback.build(),
+            stations.build(), errors.build(), media.build(), ask.build()]

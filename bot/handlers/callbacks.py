@@ -50,3 +50,20 @@ class PrecinctCB(CallbackData, prefix="s"):
     """One precinct's card, chosen from candidates or from the stations nearby."""
 
     id: int  # precinct row id (changes with a new import: then the button is stale)
+
+
+class SubCB(CallbackData, prefix="n"):
+    """Subscriptions: the overview (`v` empty), a list (`a` agencies, `r` regions),
+    pause (`stop`) or resume (`go`); with `t`, follow or unfollow that id."""
+
+    v: str = ""
+    t: str = ""
+    new: bool = False  # send a new message instead of editing this one
+
+
+class ComposeCB(CallbackData, prefix="c"):
+    """Staff composing an announcement: toggle a region (`r` + `t`), the whole
+    country (`all`), next (`next`), confirm (`ok`) or cancel (`no`)."""
+
+    act: str
+    t: str = ""

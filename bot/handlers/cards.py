@@ -183,3 +183,15 @@ def split_plain(text: str, limit: int = LIMIT) -> list[str]:
     if rest:
         out.append(rest)
     return out
+
+
+# -- announcements -------------------------------------------------------------------
+
+
+def announcement(name: str, body: str, url: str, limit: int = LIMIT) -> list[Text]:
+    """An agency's announcement as messages: its name, the text, the link; the
+    agency's text is only ever text (entities are ours), cut at paragraphs."""
+    blocks = [Text("📢 ", Bold(name)), Text(body)]
+    if url:
+        blocks.append(Text("🔗 ", url))
+    return pack(blocks, limit)

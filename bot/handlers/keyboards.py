@@ -11,8 +11,19 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ..services import Answer, Entry, Page
-from .callbacks import FullCB, LangCB, MenuCB, MoreCB, PrecinctCB, StationsCB, TopicCB, VoteCB
+from ..services import Answer, Entry, Following, Named, Page
+from .callbacks import (
+    ComposeCB,
+    FullCB,
+    LangCB,
+    MenuCB,
+    MoreCB,
+    PrecinctCB,
+    StationsCB,
+    SubCB,
+    TopicCB,
+    VoteCB,
+)
 
 # Language names are written in their own language, never translated.
 LANGUAGE_NAMES = {"kk": "🇰🇿 Қазақша", "ru": "🇷🇺 Русский"}
@@ -35,7 +46,8 @@ def about() -> InlineKeyboardMarkup:
     kb.button(text=_("📚 Menu"), callback_data=MenuCB(new=True))
     kb.button(text=_("🌐 Language"), callback_data=LangCB(code=""))
     kb.button(text=stations_label(), callback_data=StationsCB())
-    kb.adjust(2, 1)
+    kb.button(text=subscriptions_label(), callback_data=SubCB(new=True))
+    kb.adjust(2, 1, 1)
     return kb.as_markup()
 
 
@@ -44,6 +56,7 @@ def categories(entries: list[Entry]) -> InlineKeyboardMarkup:
     for e in entries:
         kb.button(text=_label(e.title), callback_data=MenuCB(cat=e.id))
     kb.button(text=stations_label(), callback_data=StationsCB())
+    kb.button(text=subscriptions_label(), callback_data=SubCB(new=True))
     kb.adjust(1)
     return kb.as_markup()
 
@@ -141,4 +154,55 @@ def topic_list(entries: list[Entry], *, menu: bool = True) -> InlineKeyboardMark
     if menu:
         kb.button(text=_("📚 Menu"), callback_data=MenuCB(new=True))
     kb.adjust(1)
+    return kb.as_markup()
+
+
+# -- subscriptions and announcements ---------------------------------------------------
+
+
+def subscriptions_label() -> str:
+    return _("🔔 News subscriptions")
+
+
+def subscriptions(following: Following) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("🏛 Agencies"), callback_data=SubCB(v="a"))
+    kb.button(text=_("📍 Regions"), callback_data=SubCB(v="r"))
+    if following.paused:
+        kb.button(text=_("▶️ Resume announcements"), callback_data=SubCB(v="go"))
+    else:
+        kb.button(text=_("⏸ Pause all announcements"), callback_data=SubCB(v="stop"))
+    kb.adjust(2, 1)
+    return kb.as_markup()
+
+
+def follow_list(kind: str, items: list[Named], followed: tuple[str, ...], lang: str,
+                columns: int = 1) -> InlineKeyboardMarkup:
+    """Every agency or region with a ✅ on those followed; a press toggles."""
+    kb = InlineKeyboardBuilder()
+    for item in items:
+        mark = "✅ " if item.id in followed else ""
+        kb.button(text=_label(mark + item.name(lang)), callback_data=SubCB(v=kind, t=item.id))
+    kb.adjust(columns)
+    kb.row(InlineKeyboardButton(text=_("⬅️ Back"), callback_data=SubCB().pack()))
+    return kb.as_markup()
+
+
+def compose_regions(regions: list[Named], chosen: list[str], lang: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for region in regions:
+        mark = "✅ " if region.id in chosen else ""
+        kb.button(text=_label(mark + region.name(lang)),
+                  callback_data=ComposeCB(act="r", t=region.id))
+    kb.adjust(2)
+    everyone = ("✅ " if not chosen else "") + _("The whole country")
+    kb.row(InlineKeyboardButton(text=everyone, callback_data=ComposeCB(act="all").pack()))
+    kb.row(InlineKeyboardButton(text=_("Next ➡️"), callback_data=ComposeCB(act="next").pack()))
+    return kb.as_markup()
+
+
+def confirm_announcement() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("✅ Send"), callback_data=ComposeCB(act="ok"))
+    kb.button(text=_("✖️ Cancel"), callback_data=ComposeCB(act="no"))
     return kb.as_markup()

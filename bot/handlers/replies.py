@@ -8,6 +8,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import (
     CallbackQuery,
+    ForceReply,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
@@ -24,7 +25,8 @@ async def send(
     bot: Bot,
     chat_id: int,
     content: Text | list[Text],
-    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
+    | None = None,
 ) -> Message:
     """Send `content` in as many messages as it needs; buttons go on the last."""
     blocks = content if isinstance(content, list) else [content]

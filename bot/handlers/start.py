@@ -29,6 +29,8 @@ def commands() -> list[tuple[str, str]]:
         ("start", _("Start and choose the language")),
         ("menu", _("Browse the topics")),
         ("stations", _("Find your polling station")),
+        ("subscriptions", _("News of agencies and regions")),
+        ("stop", _("Pause all announcements")),
         ("language", _("Change the language")),
         ("help", _("How to use the bot")),
     ]
@@ -58,6 +60,7 @@ def help_text() -> Text:
                   "«propiska onlain», «как получить удостоверение».\n"
                   "• Browse the topics: /menu\n"
                   "• Find your polling station by address or location: /stations\n"
+                  "• Follow the news of agencies and regions: /subscriptions (/stop pauses)\n"
                   "• Change the language: /language\n\n"
                   "Every answer links to the official page it comes from. The bot does not need "
                   "your personal data: please do not send your IIN, phone or card numbers."))

@@ -4,12 +4,23 @@ Handlers call these; they call the storage repositories and the retrieval
 core (`embeddings`, through its public API).
 """
 
-from ..storage import User
+from ..storage import Announcement, User
+from .announcements import (
+    Announcements,
+    AnnouncementStatus,
+    Draft,
+    Problem,
+    body_digest,
+    valid_url,
+)
 from .answers import Answer, Answers
 from .catalog import LANGS, Catalog, Entry, Page, Section, other
+from .delivery import Courier, Delivery, DeliveryConfig, Result
 from .flood import FloodLimiter, Verdict
 from .intents import asks_for_polling_station
 from .masking import mask
+from .regions import Directory, DirectoryError, Named
+from .staff import StaffChats
 from .station_data import StationData, StationDataError, StationsError, read_station_files
 from .stations import (
     Area,
@@ -22,11 +33,53 @@ from .stations import (
     StationsConfig,
     Status,
 )
+from .subscriptions import Following, Subscriptions
 from .users import Users, choose_locale
 
 __all__ = [
-    "LANGS", "Answer", "Answers", "Area", "Catalog", "Entry", "FloodLimiter", "Lookup", "Match",
-    "Nearby", "Page", "Precinct", "Section", "StationData", "StationDataError", "StationIndex",
-    "Stations", "StationsConfig", "StationsError", "Status", "User", "Users", "Verdict",
-    "asks_for_polling_station", "choose_locale", "mask", "other", "read_station_files",
+    "LANGS",
+    "Announcement",
+    "AnnouncementStatus",
+    "Announcements",
+    "Answer",
+    "Answers",
+    "Area",
+    "Catalog",
+    "Courier",
+    "Delivery",
+    "DeliveryConfig",
+    "Directory",
+    "DirectoryError",
+    "Draft",
+    "Entry",
+    "FloodLimiter",
+    "Following",
+    "Lookup",
+    "Match",
+    "Named",
+    "Nearby",
+    "Page",
+    "Precinct",
+    "Problem",
+    "Result",
+    "Section",
+    "StaffChats",
+    "StationData",
+    "StationDataError",
+    "StationIndex",
+    "Stations",
+    "StationsConfig",
+    "StationsError",
+    "Status",
+    "Subscriptions",
+    "User",
+    "Users",
+    "Verdict",
+    "asks_for_polling_station",
+    "body_digest",
+    "choose_locale",
+    "mask",
+    "other",
+    "read_station_files",
+    "valid_url",
 ]

@@ -16,6 +16,17 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from .announcements import (
+    STATUSES,
+    Announcement,
+    AnnouncementRepo,
+    Feed,
+    FeedRepo,
+    OutboxItem,
+    Outcome,
+    StaffRepo,
+    SubscriptionRepo,
+)
 from .repos import (
     AliasRecord,
     FeedbackRecord,
@@ -32,9 +43,28 @@ from .repos import (
 from .tables import metadata
 
 __all__ = [
-    "AliasRecord", "FeedbackRecord", "FeedbackRepo", "PrecinctRecord", "QuestionRecord",
-    "QuestionRepo", "StationImport", "StationRepo", "StationSnapshot", "Storage", "User",
-    "UserRepo", "metadata",
+    "STATUSES",
+    "AliasRecord",
+    "Announcement",
+    "AnnouncementRepo",
+    "Feed",
+    "FeedRepo",
+    "FeedbackRecord",
+    "FeedbackRepo",
+    "OutboxItem",
+    "Outcome",
+    "PrecinctRecord",
+    "QuestionRecord",
+    "QuestionRepo",
+    "StaffRepo",
+    "StationImport",
+    "StationRepo",
+    "StationSnapshot",
+    "Storage",
+    "SubscriptionRepo",
+    "User",
+    "UserRepo",
+    "metadata",
 ]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -66,6 +96,10 @@ class Storage:
         self.questions = QuestionRepo(engine)
         self.feedback = FeedbackRepo(engine)
         self.stations = StationRepo(engine)
+        self.subscriptions = SubscriptionRepo(engine)
+        self.staff = StaffRepo(engine)
+        self.announcements = AnnouncementRepo(engine)
+        self.feeds = FeedRepo(engine)
 
     @classmethod
     def from_url(cls, url: str) -> Storage:

@@ -27,6 +27,8 @@ users = sa.Table(
               comment="kk or ru once the user chose; NULL until then"),
     sa.Column("blocked", sa.Boolean, nullable=False, server_default=sa.false(),
               comment="the user blocked the bot"),
+    sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false(),
+              comment="/stop: no announcements until /subscriptions resumes them"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -118,4 +120,102 @@ street_aliases = sa.Table(
     sa.Column("alias", sa.String(200), nullable=False),
     sa.Column("lang", sa.String(3), nullable=False, comment="kk, ru or lat"),
     sa.Column("kind", sa.String(10), nullable=False, comment="name, old or variant"),
+)
+
+# -- subscriptions, staff chats and announcements (migration 0003) ----------------
+
+subscriptions = sa.Table(
+    "subscriptions", metadata,
+    sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("kind", sa.String(10), primary_key=True, comment="agency or region"),
+    sa.Column("target", sa.String(50), primary_key=True,
+              comment="an agency id (agencies.yaml) or a region id (regions.yaml)"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("kind IN ('agency', 'region')", name="kind"),
+)
+
+staff_chats = sa.Table(
+    "staff_chats", metadata,
+    sa.Column("chat_id", sa.BigInteger, primary_key=True, autoincrement=False,
+              comment="a Telegram group of an agency's staff"),
+    sa.Column("agency", sa.String(50), nullable=False, index=True),
+    sa.Column("linked_by", sa.BigInteger, nullable=False, comment="the user who sent /link"),
+    sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+staff_codes = sa.Table(
+    "staff_codes", metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True, comment="sha256 of the code"),
+    sa.Column("agency", sa.String(50), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False, comment="unix time"),
+    sa.Column("used_at", sa.Float, nullable=True, comment="unix time; the code is spent"),
+)
+
+api_tokens = sa.Table(
+    "api_tokens", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True, comment="sha256 of the token"),
+    sa.Column("agency", sa.String(50), nullable=False, unique=True,
+              comment="one token per agency: a new one replaces the old"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+announcements = sa.Table(
+    "announcements", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("agency", sa.String(50), nullable=False, index=True),
+    sa.Column("source", sa.String(10), nullable=False, comment="staff, api or feed"),
+    sa.Column("dedupe_key", sa.String(300), nullable=True,
+              comment="api:<Idempotency-Key> or feed:<feed id>:<guid or link>"),
+    sa.Column("body_hash", sa.String(64), nullable=True,
+              comment="sha256 of the API request body, to refuse a reused key"),
+    sa.Column("text_kk", sa.Text, nullable=False, server_default=""),
+    sa.Column("text_ru", sa.Text, nullable=False, server_default=""),
+    sa.Column("url", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("regions", sa.Text, nullable=False, server_default="",
+              comment="region ids, space-separated; empty: the whole country"),
+    sa.Column("recipients", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("agency", "dedupe_key", name="uq_announcements_agency_dedupe"),
+    sqlite_autoincrement=True,
+)
+
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("announcement_id", sa.Integer,
+              sa.ForeignKey("announcements.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("chat_id", sa.BigInteger, nullable=False),
+    sa.Column("lang", sa.String(2), nullable=False, comment="the text to send: kk or ru"),
+    sa.Column("status", sa.String(10), nullable=False,
+              comment="pending, sending (claimed, lease_until), sent, failed or blocked"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("parts_sent", sa.Integer, nullable=False, server_default="0",
+              comment="parts of a long text already delivered"),
+    sa.Column("not_before", sa.Float, nullable=False, comment="unix time"),
+    sa.Column("lease_until", sa.Float, nullable=True, comment="unix time, while sending"),
+    sa.Column("error", sa.String(300), nullable=False, server_default=""),
+    sa.Column("sent_at", sa.Float, nullable=True),
+    sa.UniqueConstraint("announcement_id", "chat_id", name="uq_outbox_announcement_chat"),
+    sa.Index("ix_outbox_status_not_before", "status", "not_before"),
+)
+
+feeds = sa.Table(
+    "feeds", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("agency", sa.String(50), nullable=False),
+    sa.Column("url", sa.String(1000), nullable=False),
+    sa.Column("lang", sa.String(2), nullable=False, comment="the language of its items"),
+    sa.Column("polled_at", sa.Float, nullable=True,
+              comment="unix time of the last good poll; NULL: never (the first poll "
+                      "takes the items already there as seen)"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("agency", "url", name="uq_feeds_agency_url"),
+)
+
+feed_items = sa.Table(
+    "feed_items", metadata,
+    sa.Column("feed_id", sa.Integer, sa.ForeignKey("feeds.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("key", sa.String(500), primary_key=True, comment="the item's guid, else link"),
 )

@@ -5,19 +5,21 @@ Russian, a menu walk with button presses, feedback; the polling-station lookup
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from embeddings import build_index, load_knowledge, make_encoder
 
-from .harness import TOKEN, Emulator, User, buttons, start_bot
+from .harness import TOKEN, Emulator, User, buttons, free_port, start_bot
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "knowledge"
 STATIONS = Path(__file__).resolve().parent.parent.parent / "knowledge" / "polling_stations"
@@ -47,7 +49,11 @@ def world(tmp_path_factory):
         env={**os.environ, **env}, cwd=tmp, capture_output=True, text=True, timeout=120)
     assert imported.returncode == 0, imported.stdout + imported.stderr
     emulator = Emulator()
-    bot = start_bot({**env, "TELEGRAM_API_BASE": emulator.base}, cwd=tmp)
+    api_port = free_port()
+    emulator.api_base = f"http://127.0.0.1:{api_port}"  # the bot's HTTP API (polling mode)
+    bot = start_bot({**env, "TELEGRAM_API_BASE": emulator.base, "API_PORT": str(api_port),
+                     "DELIVERY_RATE": "50"}, cwd=tmp)
+    emulator.env = env
     yield emulator, tmp
     bot.terminate()
     try:
@@ -158,3 +164,42 @@ def test_polling_station_by_address_and_by_shared_location(world):
     card, pin = user.replies(2)
     assert "№ 33 сайлау учаскесі" in card["text"]  # the interface stays Kazakh
     assert pin["venue"]["address"].endswith("Ақтау қ., Абай даңғылы, 41")
+
+
+def test_subscribe_then_an_announcement_from_the_http_api_arrives(world):
+    emulator, tmp = world
+    user = User(emulator, user_id=7003, language_code="ru")
+    user.send("/subscriptions")
+    overview = user.replies(1, timeout=60)[-1]
+    assert "Вы пока ни на что не подписаны" in overview["text"]
+    user.press(overview, "Ведомства")
+    agencies = _with_button(user.replies(1), "Министерство внутренних дел")
+    user.press(agencies, "Министерство внутренних дел")
+    assert any("✅ Министерство" in b["text"] for m in user.replies(1) for b in buttons(m))
+
+    saual = Path(sys.executable).with_name("saual")
+    issued = subprocess.run([str(saual), "agency", "token", "mvd"], cwd=tmp, timeout=60,
+                            env={**os.environ, **emulator.env}, capture_output=True, text=True)
+    assert issued.returncode == 0, issued.stderr
+    token = issued.stdout.strip()
+    body = json.dumps({"text": {"ru": "ЦОНы работают в субботу <с 9:00>"}}).encode()
+    request = urllib.request.Request(
+        emulator.api_base + "/api/v1/announcements", data=body, method="POST",
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "e2e-1",
+                 "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+        created = json.loads(response.read())
+    assert created["recipients"] == 1
+    news = user.replies(1, timeout=30)[-1]
+    assert news["text"] == "📢 Министерство внутренних дел\n\nЦОНы работают в субботу <с 9:00>"
+    status = urllib.request.Request(emulator.api_base + f"/api/v1/announcements/{created['id']}",
+                                    headers={"Authorization": f"Bearer {token}"})
+    deadline = time.monotonic() + 10
+    while True:
+        with urllib.request.urlopen(status, timeout=10) as response:
+            counts = json.loads(response.read())["counts"]
+        if counts["sent"] == 1 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert counts == {"queued": 0, "sent": 1, "failed": 0, "blocked": 0}

@@ -205,13 +205,17 @@ class Citizen:
     _message_ids = itertools.count(10_000)
 
     def __init__(self, dp: Dispatcher, bot: Bot, session: RecordingSession, clock: FakeClock,
-                 user_id: int = 777, language_code: str | None = "ru", step: float = 2.0):
+                 user_id: int = 777, language_code: str | None = "ru", step: float = 2.0,
+                 group: int | None = None):
         self.dp, self.bot, self.session, self.clock = dp, bot, session, clock
         self.user = User(id=user_id, is_bot=False, first_name="Citizen",
                          language_code=language_code)
         self.step = step  # seconds that pass between the user's actions
+        self.group = group  # a group chat's id: the user writes there instead
 
     def _chat(self) -> Chat:
+        if self.group is not None:
+            return Chat(id=self.group, type="supergroup", title="Staff")
         return Chat(id=self.user.id, type="private", first_name="Citizen")
 
     async def _feed(self, **event: Any) -> list[Call]:
@@ -241,8 +245,10 @@ class Citizen:
         return await self._feed(message=self._message(sticker=sticker))
 
     def last_with_buttons(self) -> dict[str, Any]:
+        chat_id = self._chat().id
         for message in sorted(self.session.messages.values(), key=lambda m: -m["message_id"]):
-            if message.get("reply_markup", {}).get("inline_keyboard"):
+            if message["chat"]["id"] == chat_id and \
+                    message.get("reply_markup", {}).get("inline_keyboard"):
                 return message
         raise AssertionError("no message with buttons")
 
@@ -260,6 +266,7 @@ class Citizen:
         raise AssertionError(f"no button {label!r} in {[b['text'] for b in self.buttons(message)]}")
 
     async def press_data(self, data: str, message: dict[str, Any]) -> list[Call]:
+        message = {**message, "chat": self._chat().model_dump(exclude_none=True)}
         query = CallbackQuery(id=str(next(self._message_ids)), from_user=self.user,
                               chat_instance="ci-777", data=data,
                               message=Message.model_validate(message))

@@ -11,7 +11,8 @@ async def test_menu_walk_edits_one_message(citizen, session):
     [menu] = calls
     assert menu.text == "Выберите раздел:"
     assert [b["text"] for b in menu.buttons] == ["Документы и личность", "Участие в управлении",
-                                                 "🗳 Найти мой избирательный участок"]
+                                                 "🗳 Найти мой избирательный участок",
+                                                 "🔔 Подписки на новости"]
     message_id = citizen.last_with_buttons()["message_id"]
 
     calls = await citizen.press("Документы и личность")  # tap 1
@@ -45,7 +46,8 @@ async def test_every_page_is_within_three_taps(citizen, saual):
     await citizen.send("/menu")
     menu = citizen.last_with_buttons()
     reached = set()
-    for category in [b["text"] for b in citizen.buttons(menu) if not b["text"].startswith("🗳")]:
+    for category in [b["text"] for b in citizen.buttons(menu)
+                     if not b["text"].startswith(("🗳", "🔔"))]:
         await citizen.press(category, menu)  # tap 1
         topics = citizen.last_with_buttons()
         for topic in [b["text"] for b in citizen.buttons(topics)][:-1]:

@@ -62,7 +62,8 @@ async def test_startup_registers_commands_in_both_languages(saual, bot, session)
         commands = {c.params.get("language_code"): c.params["commands"]
                     for c in session.named("setMyCommands")}
         assert set(commands) == {"kk", "ru", None}
-        assert [c["command"] for c in commands["kk"]] == ["start", "menu", "stations", "language",
+        assert [c["command"] for c in commands["kk"]] == ["start", "menu", "stations",
+                                                          "subscriptions", "stop", "language",
                                                           "help"]
         assert commands["kk"][1]["description"] == "Тақырыптарды қарау"
         assert commands["ru"][1]["description"] == "Все темы"

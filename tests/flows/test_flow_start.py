@@ -17,7 +17,8 @@ async def test_start_greets_in_both_languages_and_saves_the_choice(citizen, sess
     edit = next(c for c in calls if c.method == "editMessageText")
     assert edit.params["message_id"] == citizen.last_with_buttons()["message_id"]
     assert "Сұрағыңызды өз сөзіңізбен жазыңыз" in edit.text
-    assert [b["text"] for b in edit.buttons] == ["📚 Мәзір", "🌐 Тіл", "🗳 Сайлау учаскемді табу"]
+    assert [b["text"] for b in edit.buttons] == ["📚 Мәзір", "🌐 Тіл", "🗳 Сайлау учаскемді табу",
+                                                 "🔔 Жаңалықтарға жазылу"]
     toast = next(c for c in calls if c.method == "answerCallbackQuery")
     assert toast.params["text"] == "Тіл сақталды: қазақ тілі."
     assert (await saual.storage.users.get(citizen.user.id)).language == "kk"
@@ -53,7 +54,8 @@ async def test_help_and_unknown_commands(citizen):
     calls = await citizen.send("/help")
     assert "/menu" in calls[0].text and "ИИН" in calls[0].text
     assert [b["text"] for b in calls[0].buttons] == ["📚 Меню", "🌐 Язык",
-                                                     "🗳 Найти мой избирательный участок"]
+                                                     "🗳 Найти мой избирательный участок",
+                                                     "🔔 Подписки на новости"]
     calls = await citizen.send("/nonsense")
     assert [c.method for c in calls] == ["sendMessage"]
     assert calls[0].text == "Такой команды нет. Подсказка: /help"

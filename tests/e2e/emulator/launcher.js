@@ -17,6 +17,13 @@
 //     (the package returns null);
 //   - unknown methods answer Telegram's 404 instead of 500;
 //   - webhook deliveries carry X-Telegram-Bot-Api-Secret-Token when one was set.
+// Test-only client routes (fault injection and an audit of what was delivered):
+//   - POST /faults {chatId, kind, count, retryAfter, hangMs}: the next `count`
+//     sendMessage calls for that chat answer 429 (with retry_after), 403
+//     (blocked), 400 ("chat not found"), 500, or hang (no answer, nothing
+//     stored, the connection dropped after hangMs); POST /faults {} clears all;
+//   - POST /deliveries: every sendMessage that was stored, in order:
+//     {chat_id, text, at} (at: ms, sub-millisecond precision).
 // Usage: node launcher.js [port]   (prints "listening <port>" when ready)
 'use strict';
 
@@ -73,8 +80,37 @@ for (const method of ['setMyCommands', 'deleteMyCommands', 'sendChatAction', 'se
 
 app.all('/bot:token/answerCallbackQuery', (req, res) => ok(res, true));
 
+const faults = {};
+const deliveries = [];
+app.post('/faults', (req, res) => {
+  const { chatId, kind, count = 1, retryAfter = 1, hangMs = 30000 } = req.body || {};
+  if (chatId === undefined) { Object.keys(faults).forEach((k) => delete faults[k]); ok(res, true); return; }
+  faults[String(chatId)] = { kind, count: Number(count), retryAfter: Number(retryAfter), hangMs: Number(hangMs) };
+  ok(res, true);
+});
+app.post('/deliveries', (req, res) => ok(res, deliveries));
+
+function injectFault(chatId, res) {
+  const fault = faults[String(chatId)];
+  if (!fault || fault.count <= 0) return false;
+  fault.count -= 1;
+  const fail = (code, description, extra) => res.status(code).json({ ok: false, error_code: code, description, ...extra });
+  switch (fault.kind) {
+    case '429': fail(429, `Too Many Requests: retry after ${fault.retryAfter}`, { parameters: { retry_after: fault.retryAfter } }); break;
+    case '403': fail(403, 'Forbidden: bot was blocked by the user'); break;
+    case '400': fail(400, 'Bad Request: chat not found'); break;
+    case '500': fail(500, 'Internal Server Error'); break;
+    case 'hang': setTimeout(() => res.socket && res.socket.destroy(), fault.hangMs); break;
+    default: fail(500, `unknown fault ${fault.kind}`);
+  }
+  return true;
+}
+
 app.all('/bot:token/sendMessage', (req, res) => {
-  const msg = emulator.addBotMessage(decoded(req.body), req.params.token);
+  const body = decoded(req.body);
+  if (injectFault(body.chat_id, res)) return;
+  const msg = emulator.addBotMessage(body, req.params.token);
+  deliveries.push({ chat_id: Number(body.chat_id), text: body.text, at: performance.timeOrigin + performance.now() });
   ok(res, { ...msg, date: Math.floor(msg.date / 1000), from: { id: 666, is_bot: true, first_name: 'Saual Test' } });
 });
 

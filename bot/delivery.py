@@ -1,0 +1,67 @@
+"""The Telegram side of delivery: render an announcement safely (text +
+entities, never a parse mode), split it into messages, and map the Bot API's
+answers to :class:`bot.services.delivery.Result`."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+)
+from aiogram.utils.formatting import Text
+
+from .handlers.cards import LIMIT
+from .handlers.cards import announcement as card
+from .services import Announcement, Directory, Result
+from .services.delivery import OK
+
+logger = logging.getLogger(__name__)
+
+GONE = ("chat not found", "user is deactivated", "bot was kicked", "chat_write_forbidden",
+        "peer_id_invalid")
+
+
+def render(announcement: Announcement, lang: str, directory: Directory,
+           limit: int = LIMIT) -> list[Text]:
+    """The announcement as messages: the agency's name, the text in `lang`
+    (else the other language), the link; cut at paragraphs when long."""
+    agency = directory.agencies.get(announcement.agency)
+    name = agency.name(lang) if agency else announcement.agency
+    body = (announcement.text_kk if lang == "kk" else announcement.text_ru) or \
+        announcement.text_ru or announcement.text_kk
+    return card(name, body, announcement.url, limit)
+
+
+class TelegramCourier:
+    def __init__(self, bot: Bot, directory: Directory, timeout: float = 10.0):
+        self.bot = bot
+        self.directory = directory
+        self.timeout = timeout
+
+    def render(self, announcement: Announcement, lang: str) -> list[Text]:
+        return render(announcement, lang, self.directory)
+
+    async def send(self, chat_id: int, part: Text) -> Result:
+        try:
+            await self.bot.send_message(chat_id=chat_id, **part.as_kwargs(),
+                                        request_timeout=int(self.timeout))
+        except TelegramRetryAfter as exc:
+            return Result("retry_after", float(exc.retry_after), "429 Too Many Requests")
+        except TelegramForbiddenError as exc:
+            return Result("blocked", reason=exc.message[:300])
+        except (TelegramBadRequest, TelegramNotFound) as exc:
+            if any(g in exc.message.lower() for g in GONE):
+                return Result("blocked", reason=exc.message[:300])
+            return Result("permanent", reason=exc.message[:300])
+        except TelegramNetworkError as exc:
+            return Result("transient", reason=f"network: {exc.message}"[:300])
+        except TelegramAPIError as exc:  # 5xx and anything else Telegram may answer
+            return Result("transient", reason=exc.message[:300])
+        return OK

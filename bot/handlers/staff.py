@@ -1,0 +1,212 @@
+"""Agency staff chats: /link CODE, and in a linked chat /announce (compose ->
+preview -> confirm -> queued) and /status. A chat that is not linked is
+refused; the role check is a filter on the router."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, ForceReply, Message
+from aiogram.utils.formatting import Bold, Text, as_list
+from aiogram.utils.i18n import gettext as _
+
+from ..services import Announcements, Draft, StaffChats, valid_url
+from . import cards, keyboards
+from .callbacks import ComposeCB
+from .replies import send, show
+
+GROUPS = ("group", "supergroup")
+# A bot in a group with privacy mode on sees only commands and replies to it:
+# each prompt asks the staff member's client to reply to it.
+REPLY = ForceReply(selective=True)
+
+
+class Compose(StatesGroup):
+    kk = State()
+    ru = State()
+    link = State()
+    regions = State()
+    preview = State()
+
+
+class LinkedChat(Filter):
+    """Passes in a chat linked to an agency, and gives handlers its `agency`."""
+
+    async def __call__(self, event: Message | CallbackQuery,
+                       staff: StaffChats) -> bool | dict[str, Any]:
+        message = event.message if isinstance(event, CallbackQuery) else event
+        if not isinstance(message, Message):
+            return False
+        agency = await staff.agency_of(message.chat.id)
+        return {"agency": agency} if agency else False
+
+
+async def link(message: Message, command: CommandObject, bot: Bot, staff: StaffChats,
+               announcements: Announcements, locale: str) -> None:
+    if message.chat.type not in GROUPS:
+        await send(bot, message.chat.id, Text(_("Add me to your agency's staff group and "
+                                                "send /link CODE there.")))
+        return
+    agency = await staff.link(message.chat.id, message.from_user.id, command.args or "")
+    if agency is None:
+        text = _("This code is wrong, expired or already used. Ask the bot's maintainers "
+                 "for a new one.")
+    else:
+        name = announcements.directory.agencies[agency].name(locale)
+        text = _("This chat is now linked to {agency}. Send /announce to write an "
+                 "announcement and /status to see its delivery.").format(agency=name)
+    await send(bot, message.chat.id, Text(text))
+
+
+async def refused(message: Message, bot: Bot) -> None:
+    await send(bot, message.chat.id, Text(_("Only a staff chat linked to an agency can do "
+                                            "this. Link it with /link CODE.")))
+
+
+async def announce(message: Message, bot: Bot, state: FSMContext) -> None:
+    await state.set_state(Compose.kk)
+    await state.update_data(kk="", ru="", url="", regions=[])
+    await send(bot, message.chat.id, Text(_("Send the announcement text in Kazakh, or /skip. "
+                                            "/cancel stops.")), REPLY)
+
+
+async def cancel(message: Message, bot: Bot, state: FSMContext) -> None:
+    await state.clear()
+    await send(bot, message.chat.id, Text(_("The announcement is cancelled.")))
+
+
+async def got_kk(message: Message, bot: Bot, state: FSMContext) -> None:
+    if message.text and not message.text.startswith("/"):
+        await state.update_data(kk=message.text)
+    await state.set_state(Compose.ru)
+    await send(bot, message.chat.id, Text(_("Send the text in Russian, or /skip.")), REPLY)
+
+
+async def got_ru(message: Message, bot: Bot, state: FSMContext) -> None:
+    if message.text and not message.text.startswith("/"):
+        await state.update_data(ru=message.text)
+    data = await state.get_data()
+    if not (data.get("kk") or data.get("ru")):
+        await state.set_state(Compose.kk)
+        await send(bot, message.chat.id, Text(_("An announcement needs a text in at least "
+                                                "one language. Send the text in Kazakh, "
+                                                "or /skip.")), REPLY)
+        return
+    await state.set_state(Compose.link)
+    await send(bot, message.chat.id, Text(_("Send a link to the full text (https://...), "
+                                            "or /skip.")), REPLY)
+
+
+async def got_link(message: Message, bot: Bot, state: FSMContext,
+                   announcements: Announcements, locale: str) -> None:
+    text = (message.text or "").strip()
+    if not text.startswith("/"):
+        if not valid_url(text):
+            await send(bot, message.chat.id, Text(_("This is not a web address. Send a link "
+                                                    "that starts with https://, or /skip.")),
+                       REPLY)
+            return
+        await state.update_data(url=text)
+    await state.set_state(Compose.regions)
+    regions = list(announcements.directory.regions.values())
+    await send(bot, message.chat.id, Text(_("Who should get it? Choose regions, or the whole "
+                                            "country, then press «Next».")),
+               keyboards.compose_regions(regions, [], locale))
+
+
+async def region_pressed(callback: CallbackQuery, callback_data: ComposeCB, bot: Bot,
+                         state: FSMContext, announcements: Announcements, locale: str) -> None:
+    chosen: list[str] = (await state.get_data()).get("regions", [])
+    if callback_data.act == "all":
+        chosen = []
+    elif callback_data.t in announcements.directory.regions:
+        chosen = [r for r in chosen if r != callback_data.t] if callback_data.t in chosen \
+            else [*chosen, callback_data.t]
+    await state.update_data(regions=chosen)
+    regions = list(announcements.directory.regions.values())
+    await show(bot, callback, Text(_("Who should get it? Choose regions, or the whole "
+                                     "country, then press «Next».")),
+               keyboards.compose_regions(regions, chosen, locale))
+
+
+def _draft(data: dict, announcements: Announcements) -> Draft:
+    regions = tuple(r for r in announcements.directory.regions if r in data.get("regions", []))
+    return Draft(data.get("kk", ""), data.get("ru", ""), data.get("url", ""), regions)
+
+
+async def preview(callback: CallbackQuery, bot: Bot, state: FSMContext, agency: str,
+                  announcements: Announcements, locale: str) -> None:
+    draft = _draft(await state.get_data(), announcements)
+    await state.set_state(Compose.preview)
+    chat_id = callback.message.chat.id
+    directory = announcements.directory
+    for lang, body in (("kk", draft.text_kk), ("ru", draft.text_ru)):
+        if body:
+            label = _("Preview in Kazakh:") if lang == "kk" else _("Preview in Russian:")
+            await send(bot, chat_id, Text(Bold(label)))
+            for part in cards.announcement(directory.agencies[agency].name(lang), body,
+                                           draft.url):
+                await send(bot, chat_id, part)
+    where = ", ".join(directory.regions[r].name(locale) for r in draft.regions) or \
+        _("the whole country")
+    await send(bot, chat_id, Text(_("Recipients: followers of the agency and of the "
+                                    "regions; regions: {regions}. Send it?")
+                                  .format(regions=where)),
+               keyboards.confirm_announcement())
+
+
+async def confirm(callback: CallbackQuery, callback_data: ComposeCB, bot: Bot,
+                  state: FSMContext, agency: str, announcements: Announcements) -> None:
+    data = await state.get_data()
+    await state.clear()
+    if callback_data.act != "ok":
+        await show(bot, callback, Text(_("The announcement is cancelled.")))
+        return
+    found, _created = await announcements.publish(agency, _draft(data, announcements),
+                                                  source="staff")
+    await show(bot, callback, Text(_("Announcement #{id} is queued for {n} recipients. "
+                                     "/status shows its delivery.")
+                                   .format(id=found.id, n=found.recipients)))
+
+
+async def status(message: Message, bot: Bot, agency: str, announcements: Announcements) -> None:
+    recent = await announcements.recent(agency)
+    if not recent:
+        await send(bot, message.chat.id, Text(_("No announcements yet. /announce writes one.")))
+        return
+    lines = []
+    for s in recent:
+        c = s.counts
+        lines.append(_("#{id} ({date}): queued {queued}, sent {sent}, failed {failed}, "
+                       "blocked {blocked}").format(
+            id=s.announcement.id, date=s.announcement.created_at.strftime("%Y-%m-%d %H:%M"),
+            **c))
+    await send(bot, message.chat.id, Text(Bold(_("Recent announcements")), "\n",
+                                          as_list(*lines)))
+
+
+def build() -> Router:
+    router = Router(name=__name__)
+    router.message.register(link, Command("link"))
+    staff = Router(name=f"{__name__}.linked")
+    staff.message.filter(LinkedChat())
+    staff.callback_query.filter(LinkedChat())
+    staff.message.register(cancel, Command("cancel"))
+    staff.message.register(announce, Command("announce"))
+    staff.message.register(status, Command("status"))
+    staff.message.register(got_kk, Compose.kk, F.text)
+    staff.message.register(got_ru, Compose.ru, F.text)
+    staff.message.register(got_link, Compose.link, F.text)
+    staff.callback_query.register(preview, Compose.regions, ComposeCB.filter(F.act == "next"))
+    staff.callback_query.register(region_pressed, Compose.regions, ComposeCB.filter())
+    staff.callback_query.register(confirm, Compose.preview, ComposeCB.filter())
+    # (A router's own handlers are tried before its sub-routers': the refusal
+    # lives in a sub-router included after the linked chats' one.)
+    others = Router(name=f"{__name__}.others")
+    others.message.register(refused, Command("announce", "status"))
+    router.include_routers(staff, others)
+    return router

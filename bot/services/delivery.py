@@ -1,0 +1,256 @@
+"""The delivery worker: drains the outbox within Telegram's limits.
+
+Rows are claimed with a lease (status ``sending`` until ``lease_until``), sent
+through a :class:`Courier`, and settled after Telegram answers: ``sent``,
+``blocked`` (403, chat not found, deactivated: the user becomes inactive and
+gets nothing more), ``failed`` (a permanent refusal, or transient errors past
+``max_attempts``), or back to ``pending`` with a time to retry (429 waits
+``retry_after``; network errors and 5xx back off exponentially). A worker that
+dies leaves its claimed rows ``sending``; when their lease runs out any worker
+takes them again, so nothing is lost and at most the messages in flight at
+that moment are sent twice.
+
+Pace: a global rate (messages per second, evenly spaced) and at most one
+message per ``chat_interval`` seconds per chat. A row whose chat is ready soon
+waits for it without holding up the others; one whose chat waits longer (after
+a 429) goes back to the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from ..storage import Announcement, OutboxItem, Outcome, Storage
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Result:
+    """Telegram's answer to one send."""
+
+    kind: str  # ok, retry_after, blocked, transient, permanent
+    retry_after: float = 0.0
+    reason: str = ""
+
+
+OK = Result("ok")
+
+
+class Courier(Protocol):
+    def render(self, announcement: Announcement, lang: str) -> list[Any]:
+        """The messages (parts) to send for `announcement` in `lang`."""
+
+    async def send(self, chat_id: int, part: Any) -> Result:
+        """Send one part; never raises for Telegram's or the network's errors."""
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    rate: float = 25.0  # messages per second, all chats together
+    chat_interval: float = 1.05  # seconds between two messages to one chat (1 s + margin)
+    lease: float = 60.0  # seconds a claimed row stays ours
+    batch: int = 200  # rows claimed at most at once
+    max_attempts: int = 5  # transient failures before "failed"
+    backoff: float = 2.0  # first retry delay; doubles per attempt
+    backoff_max: float = 300.0
+    idle: float = 0.5  # seconds between looks at an empty outbox
+    flush: float = 0.05  # seconds between writes of settled rows
+    send_timeout: float = 10.0  # a send must be answered this long before the lease ends
+
+
+class Pacer:
+    """The global rate and the per-chat interval, decided when a send is due.
+
+    Sends pass one at a time, each at least 1/rate after the previous one; a
+    pass that was held up (a busy event loop, a slow database write) may catch
+    up by at most `slack` seconds, so a stall never turns into a burst. A chat
+    gets its next message `chat_interval` after the previous one passed.
+    """
+
+    def __init__(self, rate: float, chat_interval: float, clock: Callable[[], float],
+                 sleep: Callable[[float], Awaitable[Any]], slack: float = 0.02):
+        self.step = 1.0 / rate
+        self.slack = max(self.step, slack)
+        self.chat_interval = chat_interval
+        self.clock, self.sleep = clock, sleep
+        self._next = 0.0
+        self._last: dict[int, float] = {}  # chat -> when its last message passed
+        self._busy: set[int] = set()  # chats with a message passing now
+        self._lock = asyncio.Lock()
+
+    def chat_ready_at(self, chat_id: int) -> float:
+        if chat_id in self._busy:
+            return self.clock() + self.chat_interval
+        return self._last.get(chat_id, float("-inf")) + self.chat_interval
+
+    async def wait(self, chat_id: int) -> None:
+        while True:
+            now = self.clock()
+            ready = self.chat_ready_at(chat_id)
+            if ready <= now:
+                break
+            await self.sleep(max(ready - now, 0.005))
+        self._busy.add(chat_id)
+        try:
+            async with self._lock:
+                now = self.clock()
+                slot = max(self._next, now - self.slack)
+                if slot > now:
+                    await self.sleep(slot - now)
+                self._next = slot + self.step
+            now = self.clock()
+            self._last[chat_id] = now
+            if len(self._last) > 50_000:  # forget chats whose interval has passed
+                self._last = {c: t for c, t in self._last.items()
+                              if t + self.chat_interval > now}
+        finally:
+            self._busy.discard(chat_id)
+
+    def pause(self, chat_id: int, seconds: float) -> None:
+        """A 429: nothing to anyone for `seconds`, and this chat after that."""
+        until = self.clock() + seconds
+        self._next = max(self._next, until)
+        self._last[chat_id] = max(self._last.get(chat_id, float("-inf")),
+                                  until - self.chat_interval)
+
+
+class Delivery:
+    def __init__(self, storage: Storage, courier: Courier, config: DeliveryConfig, *,
+                 clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep):
+        self.repo = storage.announcements
+        self.courier = courier
+        self.config = config
+        self.clock, self.sleep = clock, sleep
+        self.pacer = Pacer(config.rate, config.chat_interval, clock, sleep)
+        self._announcements: dict[int, Announcement] = {}
+        self._settled: list[Outcome] = []
+        # Chats found blocked or deleted (reason, when): rows claimed before that
+        # moment must not reach them. Forgotten after a lease, so a user who
+        # unblocks the bot later gets new announcements.
+        self._gone: dict[int, tuple[str, float]] = {}
+
+    async def run(self, *, until_empty: bool = False) -> None:
+        """Deliver until cancelled (or, with `until_empty`, until nothing is left)."""
+        cfg = self.config
+        flusher = asyncio.create_task(self._flush_loop(), name="outbox-flush")
+        tasks: set[asyncio.Task] = set()
+        claim_at_most = max(1, min(cfg.batch, int(cfg.rate * cfg.lease / 4)))
+        try:
+            while True:
+                if len(tasks) <= claim_at_most // 2:
+                    items = await self.repo.claim(claim_at_most - len(tasks), cfg.lease,
+                                                  self.clock())
+                    tasks |= {asyncio.create_task(self._deliver(i)) for i in items}
+                if not tasks:
+                    if until_empty:
+                        await self._flush()
+                        if not await self.repo.outstanding():
+                            return
+                    await self.sleep(cfg.idle)
+                    continue
+                _done, tasks = await asyncio.wait(tasks, timeout=cfg.idle,
+                                                  return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+            await self._flush()
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await self.sleep(self.config.flush)
+            try:
+                await self._flush()
+            except Exception:  # the loop must outlive a database hiccup; rows stay queued
+                logger.exception("outbox: could not record delivery results")
+
+    async def _flush(self) -> None:
+        settled, self._settled = self._settled, []
+        try:
+            await self.repo.settle(settled, self.clock())
+        except BaseException:
+            self._settled = settled + self._settled
+            raise
+
+    async def _announcement(self, announcement_id: int) -> Announcement | None:
+        found = self._announcements.get(announcement_id)
+        if found is None:
+            found = await self.repo.get(announcement_id)
+            if found is not None:
+                if len(self._announcements) > 1000:
+                    self._announcements.clear()
+                self._announcements[announcement_id] = found
+        return found
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        try:
+            outcome = await self._attempt(item)
+        except Exception as exc:  # a bug in rendering: keep the row, retry later
+            logger.exception("outbox row %d: delivery failed", item.id)
+            outcome = self._transient(item, item.parts_sent, type(exc).__name__)
+        self._settled.append(replace(outcome, lease_until=item.lease_until))
+
+    async def _attempt(self, item: OutboxItem) -> Outcome:
+        now = self.clock()
+        ready = self.pacer.chat_ready_at(item.chat_id)
+        if ready > now + 2 * self.config.chat_interval:
+            # This chat waits a while (a 429): give the row back rather than hold it.
+            return Outcome(item.id, item.chat_id, "pending", item.parts_sent, ready,
+                           count_attempt=False)
+        announcement = await self._announcement(item.announcement_id)
+        if announcement is None:
+            return Outcome(item.id, item.chat_id, "failed", item.parts_sent,
+                           error="announcement not found")
+        parts = self.courier.render(announcement, item.lang)
+        sent = item.parts_sent
+        while sent < len(parts):
+            await self.pacer.wait(item.chat_id)
+            gone = self._gone.get(item.chat_id)
+            if gone and self.clock() - gone[1] < self.config.lease:
+                return Outcome(item.id, item.chat_id, "blocked", sent, error=gone[0])
+            if self.clock() + self.config.send_timeout >= item.lease_until:
+                # Waited too long for a slot: the row may soon be another worker's.
+                return Outcome(item.id, item.chat_id, "pending", sent, self.clock(),
+                               count_attempt=False)
+            result = await self.courier.send(item.chat_id, parts[sent])
+            if result.kind == "ok":
+                sent += 1
+            elif result.kind == "retry_after":
+                self.pacer.pause(item.chat_id, result.retry_after)
+                logger.info("outbox row %d: 429, retry after %.1fs", item.id, result.retry_after)
+                return Outcome(item.id, item.chat_id, "pending", sent,
+                               self.clock() + result.retry_after, result.reason,
+                               count_attempt=False)
+            elif result.kind == "blocked":
+                logger.info("chat %d is gone (%s): inactive", item.chat_id, result.reason)
+                if len(self._gone) > 100_000:
+                    self._gone.clear()
+                self._gone[item.chat_id] = (result.reason, self.clock())
+                return Outcome(item.id, item.chat_id, "blocked", sent, error=result.reason)
+            elif result.kind == "permanent":
+                logger.warning("outbox row %d refused: %s", item.id, result.reason)
+                return Outcome(item.id, item.chat_id, "failed", sent, error=result.reason)
+            else:
+                return self._transient(item, sent, result.reason)
+        return Outcome(item.id, item.chat_id, "sent", sent)
+
+    def _transient(self, item: OutboxItem, sent: int, reason: str) -> Outcome:
+        cfg = self.config
+        if item.attempts >= cfg.max_attempts:
+            logger.warning("outbox row %d failed after %d attempts: %s", item.id,
+                           item.attempts, reason)
+            return Outcome(item.id, item.chat_id, "failed", sent, error=reason)
+        delay = min(cfg.backoff * 2 ** (item.attempts - 1), cfg.backoff_max)
+        logger.info("outbox row %d: %s, retry in %.1fs", item.id, reason, delay)
+        return Outcome(item.id, item.chat_id, "pending", sent, self.clock() + delay, reason)

@@ -1,0 +1,52 @@
+"""Citizens' subscriptions: agencies and regions they follow, and /stop."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ..storage import Storage
+from .regions import Directory
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("agency", "region")
+
+
+@dataclass(frozen=True)
+class Following:
+    agencies: tuple[str, ...]  # ids, in the directory's order
+    regions: tuple[str, ...]
+    paused: bool
+
+    @property
+    def empty(self) -> bool:
+        return not self.agencies and not self.regions
+
+
+class Subscriptions:
+    def __init__(self, storage: Storage, directory: Directory):
+        self.storage = storage
+        self.directory = directory
+
+    async def following(self, user_id: int) -> Following:
+        subs = await self.storage.subscriptions.list(user_id)
+        return Following(
+            tuple(a for a in self.directory.agencies if ("agency", a) in subs),
+            tuple(r for r in self.directory.regions if ("region", r) in subs),
+            await self.storage.subscriptions.paused(user_id),
+        )
+
+    async def toggle(self, user_id: int, kind: str, target: str) -> bool | None:
+        """Follow or unfollow; True when now followed, None for an unknown target."""
+        known = self.directory.agencies if kind == "agency" else self.directory.regions
+        if kind not in KINDS or target not in known:
+            return None
+        followed = await self.storage.subscriptions.toggle(user_id, kind, target)
+        logger.info("user %d %s %s %s", user_id, "follows" if followed else "unfollows",
+                    kind, target)
+        return followed
+
+    async def set_paused(self, user_id: int, paused: bool) -> None:
+        logger.info("user %d %s announcements", user_id, "paused" if paused else "resumed")
+        await self.storage.subscriptions.set_paused(user_id, paused)

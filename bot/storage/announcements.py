@@ -1,0 +1,373 @@
+"""Repositories of the news service: subscriptions, staff chats and their
+codes, API tokens, announcements with their outbox, feeds.
+
+Times that the delivery worker compares (leases, retry times, code expiry)
+are unix seconds in Float columns, so that SQLite and PostgreSQL compare
+them the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from .repos import _aware, _now, _Repo
+from .tables import (
+    announcements,
+    api_tokens,
+    feed_items,
+    feeds,
+    outbox,
+    staff_chats,
+    staff_codes,
+    subscriptions,
+    users,
+)
+
+STATUSES = ("pending", "sending", "sent", "failed", "blocked")
+
+
+@dataclass(frozen=True)
+class Announcement:
+    id: int
+    agency: str
+    source: str
+    text_kk: str
+    text_ru: str
+    url: str
+    regions: tuple[str, ...]  # empty: the whole country
+    recipients: int
+    created_at: dt.datetime
+    body_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    announcement_id: int
+    chat_id: int
+    lang: str
+    attempts: int  # including this one
+    parts_sent: int
+    lease_until: float  # ours until then; the claim is identified by it
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed outbox row."""
+
+    id: int
+    chat_id: int
+    status: str  # sent, failed, blocked, or pending (retry at not_before)
+    parts_sent: int = 0
+    not_before: float = 0.0
+    error: str = ""
+    count_attempt: bool = True  # False for a 429: waiting is not a failed attempt
+    lease_until: float | None = None  # the claim this settles (None: any claim)
+
+
+@dataclass(frozen=True)
+class Feed:
+    id: int
+    agency: str
+    url: str
+    lang: str
+    polled_at: float | None
+
+
+def _announcement(row) -> Announcement:
+    return Announcement(row.id, row.agency, row.source, row.text_kk, row.text_ru, row.url,
+                        tuple(row.regions.split()), int(row.recipients),
+                        _aware(row.created_at), row.body_hash)
+
+
+class SubscriptionRepo(_Repo):
+    async def list(self, user_id: int) -> set[tuple[str, str]]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(subscriptions.c.kind, subscriptions.c.target)
+                                       .where(subscriptions.c.user_id == user_id))).all()
+        return {(r.kind, r.target) for r in rows}
+
+    async def toggle(self, user_id: int, kind: str, target: str) -> bool:
+        """Follow `target`, or stop following it; True when now followed."""
+        where = sa.and_(subscriptions.c.user_id == user_id, subscriptions.c.kind == kind,
+                        subscriptions.c.target == target)
+        async with self.engine.begin() as conn:
+            deleted = (await conn.execute(subscriptions.delete().where(where))).rowcount
+            if deleted:
+                return False
+            await conn.execute(self._insert(subscriptions).values(
+                user_id=user_id, kind=kind, target=target, created_at=_now(),
+            ).on_conflict_do_nothing())
+        return True
+
+    async def set_paused(self, user_id: int, paused: bool) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(users.update().where(users.c.id == user_id)
+                               .values(paused=paused, updated_at=_now()))
+
+    async def paused(self, user_id: int) -> bool:
+        async with self.engine.connect() as conn:
+            value = (await conn.execute(sa.select(users.c.paused)
+                                        .where(users.c.id == user_id))).scalar()
+        return bool(value)
+
+
+class StaffRepo(_Repo):
+    async def add_code(self, code_hash: str, agency: str, expires_at: float) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(staff_codes.insert().values(
+                code_hash=code_hash, agency=agency, expires_at=expires_at))
+
+    async def link(self, code_hash: str, chat_id: int, user_id: int, now: float) -> str | None:
+        """Spend a valid code on `chat_id`; the agency, or None for a bad code."""
+        async with self.engine.begin() as conn:
+            spent = await conn.execute(
+                staff_codes.update()
+                .where(staff_codes.c.code_hash == code_hash, staff_codes.c.used_at.is_(None),
+                       staff_codes.c.expires_at > now)
+                .values(used_at=now).returning(staff_codes.c.agency))
+            agency = spent.scalar()
+            if agency is None:
+                return None
+            values = {"agency": agency, "linked_by": user_id, "linked_at": _now()}
+            await conn.execute(self._insert(staff_chats).values(chat_id=chat_id, **values)
+                               .on_conflict_do_update(index_elements=[staff_chats.c.chat_id],
+                                                      set_=values))
+        return agency
+
+    async def agency_of(self, chat_id: int) -> str | None:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(sa.select(staff_chats.c.agency)
+                                       .where(staff_chats.c.chat_id == chat_id))).scalar()
+
+    async def set_token(self, agency: str, token_hash: str) -> None:
+        """The agency's API token; a new one replaces the old one."""
+        async with self.engine.begin() as conn:
+            await conn.execute(api_tokens.delete().where(api_tokens.c.agency == agency))
+            await conn.execute(api_tokens.insert().values(
+                token_hash=token_hash, agency=agency, created_at=_now()))
+
+    async def agency_of_token(self, token_hash: str) -> str | None:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(sa.select(api_tokens.c.agency)
+                                       .where(api_tokens.c.token_hash == token_hash))).scalar()
+
+
+class AnnouncementRepo(_Repo):
+    async def create(
+        self,
+        *,
+        agency: str,
+        source: str,
+        text_kk: str,
+        text_ru: str,
+        url: str = "",
+        regions: Sequence[str] = (),
+        dedupe_key: str | None = None,
+        body_hash: str | None = None,
+        now: float,
+    ) -> tuple[Announcement, bool]:
+        """The announcement and one outbox row per recipient, in one transaction.
+
+        With a `dedupe_key` already used by the agency, nothing is created and
+        the existing announcement is returned with False.
+
+        Recipients: active (not blocked, not paused) users who follow the agency
+        (for a regional announcement: and follow one of its regions, or no
+        region at all), and users who follow one of its regions.
+        """
+        try:
+            return await self._create(agency, source, text_kk, text_ru, url, regions,
+                                      dedupe_key, body_hash, now)
+        except sa.exc.IntegrityError:
+            if dedupe_key is None:
+                raise
+            # The same key, queued meanwhile by a concurrent request: that one stands.
+            async with self.engine.connect() as conn:
+                found = (await conn.execute(sa.select(announcements).where(
+                    announcements.c.agency == agency,
+                    announcements.c.dedupe_key == dedupe_key))).one()
+            return _announcement(found), False
+
+    async def _create(self, agency, source, text_kk, text_ru, url, regions, dedupe_key,
+                      body_hash, now) -> tuple[Announcement, bool]:
+        async with self.engine.begin() as conn:
+            if dedupe_key is not None:
+                found = (await conn.execute(sa.select(announcements).where(
+                    announcements.c.agency == agency,
+                    announcements.c.dedupe_key == dedupe_key))).first()
+                if found:
+                    return _announcement(found), False
+            follows = sa.select(subscriptions.c.user_id).where(
+                subscriptions.c.kind == "agency", subscriptions.c.target == agency)
+            any_region = sa.select(subscriptions.c.user_id).where(subscriptions.c.kind == "region")
+            if regions:
+                in_region = sa.select(subscriptions.c.user_id).where(
+                    subscriptions.c.kind == "region", subscriptions.c.target.in_(list(regions)))
+                who = sa.or_(sa.and_(users.c.id.in_(follows),
+                                     sa.or_(users.c.id.in_(in_region),
+                                            users.c.id.not_in(any_region))),
+                             users.c.id.in_(in_region))
+            else:
+                who = users.c.id.in_(follows)
+            rows = (await conn.execute(
+                sa.select(users.c.id, users.c.language)
+                .where(who, users.c.blocked.is_(sa.false()), users.c.paused.is_(sa.false()))
+                .order_by(users.c.id))).all()
+            result = await conn.execute(announcements.insert().values(
+                agency=agency, source=source, dedupe_key=dedupe_key, body_hash=body_hash,
+                text_kk=text_kk, text_ru=text_ru, url=url, regions=" ".join(regions),
+                recipients=len(rows), created_at=_now()))
+            announcement_id = int(result.inserted_primary_key[0])
+            if rows:
+                await conn.execute(outbox.insert(), [
+                    {"announcement_id": announcement_id, "chat_id": r.id,
+                     "lang": _text_lang(r.language, text_kk, text_ru), "status": "pending",
+                     "attempts": 0, "parts_sent": 0, "not_before": now, "error": ""}
+                    for r in rows])
+            row = (await conn.execute(sa.select(announcements)
+                                      .where(announcements.c.id == announcement_id))).one()
+        return _announcement(row), True
+
+    async def get(self, announcement_id: int) -> Announcement | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(announcements)
+                                      .where(announcements.c.id == announcement_id))).first()
+        return _announcement(row) if row else None
+
+    async def recent(self, agency: str, limit: int = 5) -> list[Announcement]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                sa.select(announcements).where(announcements.c.agency == agency)
+                .order_by(announcements.c.id.desc()).limit(limit))).all()
+        return [_announcement(r) for r in rows]
+
+    async def counts(self, announcement_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+        """Outbox rows per status, per announcement ('sending' counts as queued)."""
+        ids = list(announcement_ids)
+        out = {i: dict.fromkeys(("queued", "sent", "failed", "blocked"), 0) for i in ids}
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                sa.select(outbox.c.announcement_id, outbox.c.status, sa.func.count())
+                .where(outbox.c.announcement_id.in_(ids))
+                .group_by(outbox.c.announcement_id, outbox.c.status))).all()
+        for announcement_id, status, n in rows:
+            key = "queued" if status in ("pending", "sending") else status
+            out[announcement_id][key] += n
+        return out
+
+    # -- the outbox --------------------------------------------------------------
+
+    async def claim(self, limit: int, lease: float, now: float) -> list[OutboxItem]:
+        """Take up to `limit` rows due now (or whose lease ran out) for sending."""
+        due = sa.or_(sa.and_(outbox.c.status == "pending", outbox.c.not_before <= now),
+                     sa.and_(outbox.c.status == "sending", outbox.c.lease_until < now))
+        pick = sa.select(outbox.c.id).where(due).order_by(outbox.c.id).limit(limit)
+        if self.engine.dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        stmt = (outbox.update().where(outbox.c.id.in_(pick.scalar_subquery()))
+                .values(status="sending", lease_until=now + lease,
+                        attempts=outbox.c.attempts + 1)
+                .returning(outbox.c.id, outbox.c.announcement_id, outbox.c.chat_id,
+                           outbox.c.lang, outbox.c.attempts, outbox.c.parts_sent,
+                           outbox.c.lease_until))
+        async with self.engine.begin() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return sorted((OutboxItem(*r) for r in rows), key=lambda i: i.id)
+
+    async def settle(self, outcomes: Sequence[Outcome], now: float) -> None:
+        """Record what became of claimed rows, all in one transaction. A blocked
+        chat's user becomes inactive and its other queued rows are closed."""
+        if not outcomes:
+            return
+        sent = [o for o in outcomes if o.status == "sent" and o.lease_until is not None]
+        others = [o for o in outcomes if o not in sent]
+        async with self.engine.begin() as conn:
+            if sent:  # the common case, in one statement
+                await conn.execute(
+                    outbox.update().where(outbox.c.id == sa.bindparam("oid"),
+                                          outbox.c.status == "sending",
+                                          outbox.c.lease_until == sa.bindparam("lease"))
+                    .values(status="sent", parts_sent=sa.bindparam("parts"), error="",
+                            lease_until=None, sent_at=now),
+                    [{"oid": o.id, "lease": o.lease_until, "parts": o.parts_sent}
+                     for o in sent])
+            for o in others:
+                values: dict = {"status": o.status, "parts_sent": o.parts_sent,
+                                "error": o.error[:300], "lease_until": None}
+                if o.status == "sent":
+                    values["sent_at"] = now
+                elif o.status == "pending":
+                    values["not_before"] = o.not_before
+                    if not o.count_attempt:
+                        values["attempts"] = outbox.c.attempts - 1
+                mine = [outbox.c.id == o.id, outbox.c.status == "sending"]
+                if o.lease_until is not None:  # not taken again by another claim since
+                    mine.append(outbox.c.lease_until == o.lease_until)
+                await conn.execute(outbox.update().where(*mine).values(**values))
+                if o.status == "blocked":
+                    await conn.execute(users.update().where(users.c.id == o.chat_id)
+                                       .values(blocked=True, updated_at=_now()))
+                    await conn.execute(outbox.update().where(
+                        outbox.c.chat_id == o.chat_id, outbox.c.status == "pending")
+                        .values(status="blocked", error=o.error[:300]))
+
+    async def outstanding(self) -> int:
+        """Rows not yet settled (pending or sending)."""
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(sa.select(sa.func.count()).select_from(outbox)
+                                           .where(outbox.c.status.in_(("pending", "sending")))
+                                           )).scalar())
+
+    async def rows(self, announcement_id: int | None = None) -> list[dict]:
+        """Every outbox row (for tests, the benchmark and audits)."""
+        stmt = sa.select(outbox).order_by(outbox.c.id)
+        if announcement_id is not None:
+            stmt = stmt.where(outbox.c.announcement_id == announcement_id)
+        async with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in (await conn.execute(stmt)).all()]
+
+
+def _text_lang(user_lang: str | None, text_kk: str, text_ru: str) -> str:
+    """The user's language when the agency wrote in it, else the one it wrote in."""
+    lang = user_lang or "ru"
+    if lang == "kk" and text_kk:
+        return "kk"
+    if text_ru:
+        return "ru"
+    return "kk"
+
+
+class FeedRepo(_Repo):
+    async def add(self, agency: str, url: str, lang: str) -> Feed:
+        async with self.engine.begin() as conn:
+            await conn.execute(self._insert(feeds).values(
+                agency=agency, url=url, lang=lang, polled_at=None, created_at=_now(),
+            ).on_conflict_do_update(index_elements=[feeds.c.agency, feeds.c.url],
+                                    set_={"lang": lang}))
+            row = (await conn.execute(sa.select(feeds).where(
+                feeds.c.agency == agency, feeds.c.url == url))).one()
+        return Feed(row.id, row.agency, row.url, row.lang, row.polled_at)
+
+    async def all(self) -> list[Feed]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(feeds).order_by(feeds.c.id))).all()
+        return [Feed(r.id, r.agency, r.url, r.lang, r.polled_at) for r in rows]
+
+    async def unseen(self, feed_id: int, keys: Sequence[str]) -> list[str]:
+        async with self.engine.connect() as conn:
+            seen = set((await conn.execute(sa.select(feed_items.c.key).where(
+                feed_items.c.feed_id == feed_id, feed_items.c.key.in_(list(keys))))).scalars())
+        return [k for k in keys if k not in seen]
+
+    async def mark_seen(self, feed_id: int, keys: Sequence[str], now: float) -> None:
+        async with self.engine.begin() as conn:
+            for key in keys:
+                await conn.execute(self._insert(feed_items).values(feed_id=feed_id, key=key)
+                                   .on_conflict_do_nothing())
+            await conn.execute(feeds.update().where(feeds.c.id == feed_id)
+                               .values(polled_at=now))
