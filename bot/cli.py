@@ -441,6 +441,36 @@ def agency_feed(
                f"{settings.feed_poll_interval:g} s by `saual run`")
 
 
+qa_app = typer.Typer(no_args_is_help=True, help="Ask an agency: citizens' questions.")
+app.add_typer(qa_app, name="qa")
+
+
+@qa_app.command("report")
+def qa_report() -> None:
+    """Per agency: open, overdue and answered questions, median time to answer."""
+    import time
+
+    from .services.tickets import report
+    from .storage import Storage
+
+    async def load():
+        storage = Storage.from_url(_settings().database_url)
+        try:
+            await storage.migrate()
+            return await storage.tickets.all()
+        finally:
+            await storage.close()
+
+    rows = report(asyncio.run(load()), time.time())
+    if not rows:
+        typer.echo("No questions yet.")
+        return
+    typer.echo(f"{'agency':<20} {'open':>6} {'overdue':>8} {'answered':>9} {'median h':>9}")
+    for r in rows:
+        median = "-" if r.median_hours is None else f"{r.median_hours:.1f}"
+        typer.echo(f"{r.agency:<20} {r.open:>6} {r.overdue:>8} {r.answered:>9} {median:>9}")
+
+
 @app.command()
 def worker(
     until_empty: Annotated[bool, typer.Option(

@@ -12,6 +12,7 @@ from embeddings import SearchConfig
 
 from .services.delivery import DeliveryConfig
 from .services.stations import StationsConfig
+from .services.tickets import TicketsConfig
 
 
 class Settings(BaseSettings):
@@ -62,6 +63,12 @@ class Settings(BaseSettings):
     delivery_timeout: float = Field(default=10.0, ge=1)  # seconds per sendMessage
     staff_code_ttl: float = Field(default=86400.0, gt=0)  # seconds a /link code stays valid
     feed_poll_interval: float = Field(default=600.0, gt=0)  # seconds between feed polls
+    # Ask an agency: working days (Mon-Fri) an agency has to answer, open
+    # questions per citizen, and the staff-chat reminders.
+    qa_due_days: int = Field(default=5, ge=1)
+    qa_max_open: int = Field(default=5, ge=1)
+    qa_remind_before: float = Field(default=86400.0, ge=0)  # seconds before the due time
+    qa_remind_interval: float = Field(default=600.0, gt=0)  # seconds between reminder checks
     # The HTTP API for agencies: in webhook mode on the webhook server; in polling
     # mode on API_HOST:API_PORT when API_PORT is set (0: no API server).
     api_host: str = "127.0.0.1"
@@ -104,6 +111,10 @@ class Settings(BaseSettings):
             backoff=self.delivery_backoff,
             send_timeout=self.delivery_timeout,
         )
+
+    def tickets_config(self) -> TicketsConfig:
+        return TicketsConfig(due_days=self.qa_due_days, max_open=self.qa_max_open,
+                             remind_before=self.qa_remind_before)
 
     def stations_config(self) -> StationsConfig:
         return StationsConfig(

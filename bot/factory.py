@@ -37,6 +37,7 @@ from .config import Settings
 from .delivery import TelegramCourier
 from .handlers import routers
 from .handlers.start import commands
+from .handlers.tickets import send_reminders
 from .middlewares import FloodMiddleware, InFlight, LocaleMiddleware, UserMiddleware
 from .services import (
     LANGS,
@@ -49,6 +50,7 @@ from .services import (
     StaffChats,
     Stations,
     Subscriptions,
+    Tickets,
     Users,
 )
 from .services.feeds import Feeds
@@ -87,6 +89,7 @@ class Saual:
         storage: Storage,
         *,
         clock: Callable[[], float] = time.monotonic,
+        ticket_clock: Callable[[], float] = time.time,
     ):
         self.settings = settings
         self.engine = engine
@@ -103,6 +106,8 @@ class Saual:
                                 code_ttl=settings.staff_code_ttl)
         self.announcements = Announcements(storage, self.directory)
         self.feeds = Feeds(storage, self.announcements)
+        self.tickets = Tickets(storage, engine, settings.knowledge_dir, settings.index_dir,
+                               settings.tickets_config(), clock=ticket_clock)
         self._services: list[asyncio.Task] = []
         self.limiter = FloodLimiter(settings.flood_limit, settings.flood_window, clock)
         self.inflight = InFlight()
@@ -111,14 +116,15 @@ class Saual:
 
     @classmethod
     async def create(cls, settings: Settings, *, encoder: Encoder | None = None,
-                     clock: Callable[[], float] = time.monotonic) -> Saual:
+                     clock: Callable[[], float] = time.monotonic,
+                     ticket_clock: Callable[[], float] = time.time) -> Saual:
         engine = await asyncio.to_thread(load_engine, settings, encoder)
         storage = Storage.from_url(settings.database_url)
         try:
             await storage.migrate()
             # Warm the encoder and the search path before the first citizen waits.
             await engine.asearch("eGov", k=1)
-            app = cls(settings, engine, storage, clock=clock)
+            app = cls(settings, engine, storage, clock=clock, ticket_clock=ticket_clock)
             await app.stations.load()
         except BaseException:
             engine.close()
@@ -131,7 +137,7 @@ class Saual:
         dp = Dispatcher(name="saual", answers=self.answers, catalog=self.catalog,
                         users=self.users, stations=self.stations, i18n=self.i18n,
                         subs=self.subscriptions, staff=self.staff,
-                        announcements=self.announcements)
+                        announcements=self.announcements, tickets=self.tickets)
         dp.update.outer_middleware(self.inflight)
         dp.update.outer_middleware(UserMiddleware(self.users))
         dp.update.outer_middleware(LocaleMiddleware(self.i18n))
@@ -207,6 +213,22 @@ class Saual:
                 name="outbox-worker"))
         self._services.append(asyncio.create_task(
             poll_feeds(self.feeds, self.settings.feed_poll_interval), name="feeds"))
+        self._services.append(asyncio.create_task(self._remind_loop(bot), name="qa-reminders"))
+
+    async def remind(self, bot: Bot) -> int:
+        """Send the due staff-chat reminders once (in Russian, the default locale)."""
+        due = await self.tickets.reminders()
+        with self.i18n.context(), self.i18n.use_locale("ru"):
+            await send_reminders(bot, due)
+        return len(due)
+
+    async def _remind_loop(self, bot: Bot) -> None:
+        while True:
+            try:
+                await self.remind(bot)
+            except Exception:  # the loop must outlive a database or network hiccup
+                logger.exception("qa reminders: a round failed")
+            await asyncio.sleep(self.settings.qa_remind_interval)
 
     async def stop_services(self) -> None:
         for task in self._services:

@@ -41,7 +41,8 @@ async def test_every_migration_goes_up_down_and_up_again(storage):
     assert await _tables(storage) == {"users", "questions", "feedback", "station_imports",
                                       "precincts", "street_aliases", "subscriptions",
                                       "staff_chats", "staff_codes", "api_tokens",
-                                      "announcements", "outbox", "feeds", "feed_items"}
+                                      "announcements", "outbox", "feeds", "feed_items",
+                                      "tickets"}
     await storage.downgrade("base")
     assert await _tables(storage) == set()
 

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from . import ask, errors, feedback, media, menu, staff, start, stations, subscriptions
+from . import (
+    ask,
+    errors,
+    feedback,
+    media,
+    menu,
+    staff,
+    start,
+    stations,
+    subscriptions,
+    tickets,
+)
 
 
 def routers() -> list[Router]:
@@ -19,7 +30,10 @@ def routers() -> list[Router]:
     and the address typed after it are its own). The errors router also holds
     the catch-all for buttons nothing else handles, so it comes after every
     router that handles buttons. The staff router (linked agency chats, where
-    text may be an announcement being composed) comes before any text handler.
+    text may be an announcement being composed) comes before any text handler;
+    the ask-an-agency router (staff replies in linked chats, the citizen's
+    question being written) comes right after it.
     """
-    return [start.build(), staff.build(), subscriptions.build(), menu.build(), feedback.build(),
+    return [start.build(), staff.build(), tickets.build(), subscriptions.build(), menu.build(),
+            feedback.build(),
             stations.build(), errors.build(), media.build(), ask.build()]

@@ -67,3 +67,27 @@ class ComposeCB(CallbackData, prefix="c"):
 
     act: str
     t: str = ""
+
+
+class AskCB(CallbackData, prefix="q"):
+    """A citizen asking an agency: start (`new`, or `card` with the question-log
+    id in `t`), pick an agency (`ag` + id, `all` lists every one), publication
+    (`pub` + 1/0), send (`ok`) or cancel (`no`)."""
+
+    act: str
+    t: str = ""
+
+
+class TicketCB(CallbackData, prefix="k"):
+    """Staff on a ticket: take, reassign (`move`, then `to` + agency), reject."""
+
+    act: str
+    id: int
+    t: str = ""
+
+
+class ReplyCB(CallbackData, prefix="r"):
+    """The citizen on an agency's answer: 👍 (`up`), 👎 (`down`), reopen (`re`)."""
+
+    act: str
+    id: int

@@ -13,14 +13,17 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from ..services import Answer, Entry, Following, Named, Page
 from .callbacks import (
+    AskCB,
     ComposeCB,
     FullCB,
     LangCB,
     MenuCB,
     MoreCB,
     PrecinctCB,
+    ReplyCB,
     StationsCB,
     SubCB,
+    TicketCB,
     TopicCB,
     VoteCB,
 )
@@ -57,6 +60,7 @@ def categories(entries: list[Entry]) -> InlineKeyboardMarkup:
         kb.button(text=_label(e.title), callback_data=MenuCB(cat=e.id))
     kb.button(text=stations_label(), callback_data=StationsCB())
     kb.button(text=subscriptions_label(), callback_data=SubCB(new=True))
+    kb.button(text=ask_label(), callback_data=AskCB(act="new"))
     kb.adjust(1)
     return kb.as_markup()
 
@@ -142,6 +146,9 @@ def answer(a: Answer, vote: int = 0) -> InlineKeyboardMarkup:
     if a.others:
         rows[-1].append(InlineKeyboardButton(text=_("🔎 Other answers"),
                                              callback_data=MoreCB(q=a.question_id).pack()))
+    rows.append([InlineKeyboardButton(text=ask_label(),
+                                      callback_data=AskCB(act="card",
+                                                          t=str(a.question_id)).pack())])
     rows.append([InlineKeyboardButton(text=_("📚 Menu"), callback_data=MenuCB(new=True).pack())])
     return InlineKeyboardMarkup(inline_keyboard=[r for r in rows if r])
 
@@ -205,4 +212,65 @@ def confirm_announcement() -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=_("✅ Send"), callback_data=ComposeCB(act="ok"))
     kb.button(text=_("✖️ Cancel"), callback_data=ComposeCB(act="no"))
+    return kb.as_markup()
+
+
+# -- ask an agency -------------------------------------------------------------------
+
+
+def ask_label() -> str:
+    return _("✉️ Ask the agency")
+
+
+def ask_agencies(ranked: list[tuple[str, str]], *, everyone: bool) -> InlineKeyboardMarkup:
+    """Agencies (id, name) to choose from, the proposed one first."""
+    kb = InlineKeyboardBuilder()
+    for i, (agency, name) in enumerate(ranked):
+        kb.button(text=_label(("✅ " if i == 0 and not everyone else "") + name),
+                  callback_data=AskCB(act="ag", t=agency))
+    if not everyone:
+        kb.button(text=_("Another agency…"), callback_data=AskCB(act="all"))
+    kb.button(text=cancel_label(), callback_data=AskCB(act="no"))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def ask_publication() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Yes, publish it without my name"), callback_data=AskCB(act="pub", t="1"))
+    kb.button(text=_("No, the answer is only for me"), callback_data=AskCB(act="pub", t="0"))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def ask_confirm() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("✅ Send"), callback_data=AskCB(act="ok"))
+    kb.button(text=cancel_label(), callback_data=AskCB(act="no"))
+    return kb.as_markup()
+
+
+def ticket_staff(ticket_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("🙋 Take"), callback_data=TicketCB(act="take", id=ticket_id))
+    kb.button(text=_("↪️ Reassign"), callback_data=TicketCB(act="move", id=ticket_id))
+    kb.button(text=_("⛔ Reject"), callback_data=TicketCB(act="rej", id=ticket_id))
+    kb.adjust(3)
+    return kb.as_markup()
+
+
+def ticket_agencies(ticket_id: int, agencies: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for agency, name in agencies:
+        kb.button(text=_label(name), callback_data=TicketCB(act="to", id=ticket_id, t=agency))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def ticket_answer(ticket_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text="👍", callback_data=ReplyCB(act="up", id=ticket_id))
+    kb.button(text="👎", callback_data=ReplyCB(act="down", id=ticket_id))
+    kb.button(text=_("This does not answer me"), callback_data=ReplyCB(act="re", id=ticket_id))
+    kb.adjust(2, 1)
     return kb.as_markup()

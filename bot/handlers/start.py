@@ -31,6 +31,8 @@ def commands() -> list[tuple[str, str]]:
         ("stations", _("Find your polling station")),
         ("subscriptions", _("News of agencies and regions")),
         ("stop", _("Pause all announcements")),
+        ("ask", _("Ask an agency a question")),
+        ("myquestions", _("Your questions to agencies")),
         ("language", _("Change the language")),
         ("help", _("How to use the bot")),
     ]

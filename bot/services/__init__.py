@@ -4,7 +4,7 @@ Handlers call these; they call the storage repositories and the retrieval
 core (`embeddings`, through its public API).
 """
 
-from ..storage import Announcement, User
+from ..storage import Announcement, Ticket, User
 from .announcements import (
     Announcements,
     AnnouncementStatus,
@@ -34,10 +34,12 @@ from .stations import (
     Status,
 )
 from .subscriptions import Following, Subscriptions
+from .tickets import AgencyReport, Reminder, Tickets, TicketsConfig
 from .users import Users, choose_locale
 
 __all__ = [
     "LANGS",
+    "AgencyReport",
     "Announcement",
     "AnnouncementStatus",
     "Announcements",
@@ -61,6 +63,7 @@ __all__ = [
     "Page",
     "Precinct",
     "Problem",
+    "Reminder",
     "Result",
     "Section",
     "StaffChats",
@@ -72,6 +75,9 @@ __all__ = [
     "StationsError",
     "Status",
     "Subscriptions",
+    "Ticket",
+    "Tickets",
+    "TicketsConfig",
     "User",
     "Users",
     "Verdict",

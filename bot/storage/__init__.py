@@ -41,6 +41,7 @@ from .repos import (
     UserRepo,
 )
 from .tables import metadata
+from .tickets import Ticket, TicketRepo
 
 __all__ = [
     "STATUSES",
@@ -62,6 +63,8 @@ __all__ = [
     "StationSnapshot",
     "Storage",
     "SubscriptionRepo",
+    "Ticket",
+    "TicketRepo",
     "User",
     "UserRepo",
     "metadata",
@@ -100,6 +103,7 @@ class Storage:
         self.staff = StaffRepo(engine)
         self.announcements = AnnouncementRepo(engine)
         self.feeds = FeedRepo(engine)
+        self.tickets = TicketRepo(engine)
 
     @classmethod
     def from_url(cls, url: str) -> Storage:

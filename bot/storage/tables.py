@@ -219,3 +219,34 @@ feed_items = sa.Table(
               primary_key=True),
     sa.Column("key", sa.String(500), primary_key=True, comment="the item's guid, else link"),
 )
+
+# -- ask an agency: citizens' questions to agency staff (migration 0004) ----------
+
+tickets = sa.Table(
+    "tickets", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("agency", sa.String(50), nullable=False, index=True,
+              comment="the agency answering now (changes on reassign)"),
+    sa.Column("lang", sa.String(2), nullable=False),
+    sa.Column("text", sa.Text, nullable=False, comment="the question, masked"),
+    sa.Column("topic_id", sa.String(100), nullable=True,
+              comment="the closest topic when asked (its category files the Q&A page)"),
+    sa.Column("public", sa.Boolean, nullable=False,
+              comment="the answer may be published without the asker's name"),
+    sa.Column("status", sa.String(10), nullable=False,
+              comment="open, taken, answered or rejected"),
+    sa.Column("answer", sa.Text, nullable=False, server_default="",
+              comment="the staff answer, or the reason of a rejection"),
+    sa.Column("staff_chat", sa.BigInteger, nullable=True,
+              comment="the staff chat and message showing the question"),
+    sa.Column("staff_message", sa.BigInteger, nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False, comment="unix time"),
+    sa.Column("due_at", sa.Float, nullable=False, comment="unix time"),
+    sa.Column("answered_at", sa.Float, nullable=True, comment="unix time"),
+    sa.Column("reminded", sa.Integer, nullable=False, server_default="0",
+              comment="0 none, 1 the due-soon reminder, 2 the overdue one"),
+    sa.CheckConstraint("status IN ('open', 'taken', 'answered', 'rejected')", name="status"),
+    sqlite_autoincrement=True,
+)

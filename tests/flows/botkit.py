@@ -234,6 +234,12 @@ class Citizen:
             entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
         return await self._feed(message=self._message(text=text, entities=entities))
 
+    async def reply(self, text: str, message: dict[str, Any]) -> list[Call]:
+        """Reply to one of the bot's messages (as staff answer a question)."""
+        original = Message.model_validate({**message,
+                                           "chat": self._chat().model_dump(exclude_none=True)})
+        return await self._feed(message=self._message(text=text, reply_to_message=original))
+
     async def send_location(self, latitude: float, longitude: float) -> list[Call]:
         """Share a location, as the 📍 button of a reply keyboard does."""
         return await self._feed(message=self._message(

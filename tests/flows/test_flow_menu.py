@@ -12,7 +12,8 @@ async def test_menu_walk_edits_one_message(citizen, session):
     assert menu.text == "Выберите раздел:"
     assert [b["text"] for b in menu.buttons] == ["Документы и личность", "Участие в управлении",
                                                  "🗳 Найти мой избирательный участок",
-                                                 "🔔 Подписки на новости"]
+                                                 "🔔 Подписки на новости",
+                                                 "✉️ Задать вопрос ведомству"]
     message_id = citizen.last_with_buttons()["message_id"]
 
     calls = await citizen.press("Документы и личность")  # tap 1
@@ -47,7 +48,7 @@ async def test_every_page_is_within_three_taps(citizen, saual):
     menu = citizen.last_with_buttons()
     reached = set()
     for category in [b["text"] for b in citizen.buttons(menu)
-                     if not b["text"].startswith(("🗳", "🔔"))]:
+                     if not b["text"].startswith(("🗳", "🔔", "✉️"))]:
         await citizen.press(category, menu)  # tap 1
         topics = citizen.last_with_buttons()
         for topic in [b["text"] for b in citizen.buttons(topics)][:-1]:

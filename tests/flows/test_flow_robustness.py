@@ -63,8 +63,8 @@ async def test_startup_registers_commands_in_both_languages(saual, bot, session)
                     for c in session.named("setMyCommands")}
         assert set(commands) == {"kk", "ru", None}
         assert [c["command"] for c in commands["kk"]] == ["start", "menu", "stations",
-                                                          "subscriptions", "stop", "language",
-                                                          "help"]
+                                                          "subscriptions", "stop", "ask",
+                                                          "myquestions", "language", "help"]
         assert commands["kk"][1]["description"] == "Тақырыптарды қарау"
         assert commands["ru"][1]["description"] == "Все темы"
         assert commands[None] == commands["ru"]

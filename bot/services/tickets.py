@@ -1,0 +1,276 @@
+"""Ask an agency: a citizen's question routed to the agency's staff chat,
+tracked to an answer, and (when the asker allows) published as a Q&A page.
+
+The question is stored and shown masked (:func:`mask`), so nothing personal
+reaches the staff, the logs or the knowledge base. Time comes from an
+injectable clock (unix seconds); due dates count working days (Mon-Fri).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from embeddings import EmbeddingsError, SearchEngine, build_index, load_knowledge
+
+from ..storage import Storage, Ticket
+from .masking import mask
+
+logger = logging.getLogger(__name__)
+
+MIN_CHARS = 10
+MAX_CHARS = 2000
+EOTINISH = "https://eotinish.kz"
+DAY = 86400.0
+_WORD = re.compile(r"\w+", re.UNICODE)
+STEM = 5  # compare words by their first letters: Kazakh and Russian inflect the ending
+
+
+@dataclass(frozen=True)
+class TicketsConfig:
+    due_days: int = 5  # working days to answer
+    max_open: int = 5  # open questions per citizen
+    remind_before: float = DAY  # seconds before the due time of the reminder
+
+
+@dataclass(frozen=True)
+class Reminder:
+    ticket: Ticket
+    chat_id: int
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class AgencyReport:
+    agency: str
+    open: int
+    overdue: int
+    answered: int
+    median_hours: float | None
+
+
+def add_working_days(start: float, days: int) -> float:
+    """`start` plus `days` working days (Saturday and Sunday are skipped)."""
+    moment = dt.datetime.fromtimestamp(start, dt.UTC)
+    while days > 0:
+        moment += dt.timedelta(days=1)
+        if moment.weekday() < 5:
+            days -= 1
+    return moment.timestamp()
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:STEM] for w in _WORD.findall(text.lower()) if len(w) >= 4}
+
+
+def valid_length(text: str) -> bool:
+    return MIN_CHARS <= len(text.strip()) <= MAX_CHARS
+
+
+def has_personal_data(text: str) -> bool:
+    return mask(text) != text
+
+
+def report(tickets: list[Ticket], now: float) -> list[AgencyReport]:
+    """Per agency: open, overdue, answered, and the median hours to answer."""
+    by_agency: dict[str, list[Ticket]] = {}
+    for t in tickets:
+        by_agency.setdefault(t.agency, []).append(t)
+    out = []
+    for agency in sorted(by_agency):
+        items = by_agency[agency]
+        done = [t for t in items if t.status == "answered" and t.answered_at is not None]
+        hours = [(t.answered_at - t.created_at) / 3600 for t in done]
+        out.append(AgencyReport(agency, sum(t.is_open for t in items),
+                                sum(t.is_open and now > t.due_at for t in items), len(done),
+                                statistics.median(hours) if hours else None))
+    return out
+
+
+class Tickets:
+    def __init__(self, storage: Storage, engine: SearchEngine, knowledge_dir: Path,
+                 index_dir: Path, config: TicketsConfig = TicketsConfig(),
+                 clock: Callable[[], float] = time.time):
+        self.storage = storage
+        self.engine = engine
+        self.knowledge_dir = Path(knowledge_dir)
+        self.index_dir = Path(index_dir)
+        self.config = config
+        self.clock = clock
+        self._rebuild = asyncio.Lock()
+
+    # -- the citizen --------------------------------------------------------------
+    @property
+    def agencies(self) -> dict[str, dict]:
+        """The loaded index's agencies: id -> name, description, website."""
+        return self.engine.index.agencies
+
+    async def propose(self, text: str) -> tuple[list[str], str | None, str]:
+        """Agencies ranked for `text`, the closest topic and the question's language.
+
+        Score: word overlap with the agency's kk/ru description, plus the
+        agencies of the closest search results (the first counts most).
+        """
+        result = await self.engine.asearch(text, k=5)
+        words = _stems(text)
+        scores: dict[str, float] = {}
+        for agency_id, agency in self.agencies.items():
+            described = _stems(" ".join(agency.get("description", {}).values()))
+            scores[agency_id] = len(words & described) / (len(words) or 1)
+        for rank, hit in enumerate(result.hits):
+            if hit.agency in scores:
+                scores[hit.agency] += 1.0 / (rank + 2)
+        ranked = sorted(scores, key=lambda a: (-scores[a], a))
+        topic = result.hits[0].id if result.hits else None
+        return ranked, topic, result.lang
+
+    async def can_open(self, user_id: int) -> bool:
+        return await self.storage.tickets.count_open(user_id) < self.config.max_open
+
+    async def open(self, user_id: int, agency: str, text: str, lang: str,
+                   topic_id: str | None, public: bool) -> Ticket | None:
+        """A new ticket, or None when the citizen already has the most open ones."""
+        if agency not in self.agencies:
+            raise ValueError(f"unknown agency {agency!r}")
+        if not valid_length(text):
+            raise ValueError("a question is 10 to 2000 characters")
+        if not await self.can_open(user_id):
+            return None
+        now = self.clock()
+        await self.storage.users.get_or_create(user_id)
+        ticket = await self.storage.tickets.add(
+            user_id=user_id, agency=agency, lang=lang, text=mask(text.strip()),
+            topic_id=topic_id, public=public, now=now,
+            due_at=add_working_days(now, self.config.due_days))
+        logger.info("ticket %d from user %d to %s (lang=%s)", ticket.id, user_id, agency, lang)
+        return ticket
+
+    async def mine(self, user_id: int) -> list[Ticket]:
+        return await self.storage.tickets.of_user(user_id)
+
+    # -- the staff ------------------------------------------------------------------
+    async def staff_chat(self, agency: str) -> int | None:
+        return await self.storage.tickets.staff_chat_of(agency)
+
+    async def posted(self, ticket_id: int, chat_id: int, message_id: int) -> Ticket:
+        return await self.storage.tickets.update(ticket_id, staff_chat=chat_id,
+                                                 staff_message=message_id)
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        return await self.storage.tickets.get(ticket_id)
+
+    async def by_staff_message(self, chat_id: int, message_id: int) -> Ticket | None:
+        return await self.storage.tickets.by_staff_message(chat_id, message_id)
+
+    async def take(self, ticket: Ticket) -> Ticket:
+        return await self.storage.tickets.update(ticket.id, status="taken")
+
+    async def reassign(self, ticket: Ticket, agency: str) -> Ticket:
+        if agency not in self.agencies:
+            raise ValueError(f"unknown agency {agency!r}")
+        logger.info("ticket %d reassigned %s -> %s", ticket.id, ticket.agency, agency)
+        return await self.storage.tickets.update(ticket.id, agency=agency, status="open",
+                                                 staff_chat=None, staff_message=None,
+                                                 reminded=0)
+
+    async def reject(self, ticket: Ticket, reason: str) -> Ticket:
+        logger.info("ticket %d rejected by %s", ticket.id, ticket.agency)
+        return await self.storage.tickets.update(ticket.id, status="rejected",
+                                                 answer=mask(reason.strip()),
+                                                 answered_at=self.clock())
+
+    async def answer(self, ticket: Ticket, text: str) -> Ticket:
+        """Record the staff answer (:meth:`publish` it when `ticket.public`)."""
+        ticket = await self.storage.tickets.update(ticket.id, status="answered",
+                                                   answer=text.strip(),
+                                                   answered_at=self.clock())
+        logger.info("ticket %d answered by %s", ticket.id, ticket.agency)
+        return ticket
+
+    async def reopen(self, ticket: Ticket) -> Ticket:
+        now = self.clock()
+        return await self.storage.tickets.update(
+            ticket.id, status="open", answered_at=None, reminded=0, created_at=now,
+            due_at=add_working_days(now, self.config.due_days))
+
+    # -- reminders and the report ---------------------------------------------------
+    async def reminders(self) -> list[Reminder]:
+        """Open tickets due soon or overdue that were not reminded of that yet;
+        each is marked, so a reminder goes once."""
+        now = self.clock()
+        out = []
+        for t in await self.storage.tickets.open_tickets():
+            if t.staff_chat is None:
+                continue
+            stage = 2 if now >= t.due_at else 1 if now >= t.due_at - self.config.remind_before \
+                else 0
+            if stage > t.reminded:
+                await self.storage.tickets.update(t.id, reminded=stage)
+                out.append(Reminder(t, t.staff_chat, stage == 2))
+        return out
+
+    async def report(self) -> list[AgencyReport]:
+        return report(await self.storage.tickets.all(), self.clock())
+
+    # -- publication ----------------------------------------------------------------
+    def page(self, ticket: Ticket) -> str:
+        """The Q&A page (knowledge/qa/<agency>/<ticket>.<lang>.md) of an answer."""
+        agency = self.agencies.get(ticket.agency, {})
+        question = mask(ticket.text)
+        title = question if len(question) <= 120 else question[:119].rstrip() + "…"
+        front = {
+            "id": str(ticket.id), "lang": ticket.lang, "title": title,
+            "summary": mask(ticket.answer)[:300], "category": self._category(ticket),
+            "agency": ticket.agency, "source_url": agency.get("website") or EOTINISH,
+            "updated": dt.datetime.fromtimestamp(ticket.answered_at or self.clock(),
+                                                 dt.UTC).date().isoformat(),
+            "keywords": sorted(_stems(question))[:10] or [ticket.agency],
+        }
+        heading_q, heading_a = ("Сұрақ", "Ведомстводың жауабы") if ticket.lang == "kk" \
+            else ("Вопрос", "Ответ ведомства")
+        return ("---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n"
+                f"## {heading_q}\n{question}\n\n## {heading_a}\n{mask(ticket.answer)}\n")
+
+    def _category(self, ticket: Ticket) -> str:
+        """The category of the closest topic when asked (any of its languages)."""
+        documents = self.engine.index.documents
+        for lang in (ticket.lang, "ru", "kk"):
+            doc = documents.get((ticket.topic_id, lang)) if ticket.topic_id else None
+            if doc and doc.get("category"):
+                return doc["category"]
+        return next(iter(self.engine.index.categories), "qa")
+
+    async def publish(self, ticket: Ticket) -> Path | None:
+        """Write the Q&A page and rebuild the index in a worker thread; None when
+        the knowledge base refuses the page (it is removed, the old index serves)."""
+        path = self.knowledge_dir / "qa" / ticket.agency / f"{ticket.id}.{ticket.lang}.md"
+        text = self.page(ticket)
+
+        def write_and_build() -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            try:
+                build_index(load_knowledge(self.knowledge_dir), self.engine.encoder,
+                            self.index_dir)
+            except EmbeddingsError:
+                path.unlink(missing_ok=True)
+                raise
+            self.engine.reload(True)
+
+        async with self._rebuild:
+            try:
+                await asyncio.to_thread(write_and_build)
+            except EmbeddingsError as exc:
+                logger.error("ticket %d: the Q&A page was refused: %s", ticket.id, exc)
+                return None
+        logger.info("ticket %d published as %s", ticket.id, path.name)
+        return path

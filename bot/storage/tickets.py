@@ -1,0 +1,101 @@
+"""Tickets: citizens' questions to an agency, from asked to answered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from .repos import _Repo
+from .tables import staff_chats, tickets
+
+OPEN = ("open", "taken")
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    user_id: int
+    agency: str
+    lang: str
+    text: str
+    topic_id: str | None
+    public: bool
+    status: str
+    answer: str
+    staff_chat: int | None
+    staff_message: int | None
+    created_at: float
+    due_at: float
+    answered_at: float | None
+    reminded: int
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+
+def _ticket(row) -> Ticket:
+    return Ticket(**row._mapping)
+
+
+class TicketRepo(_Repo):
+    async def add(self, *, user_id: int, agency: str, lang: str, text: str,
+                  topic_id: str | None, public: bool, now: float, due_at: float) -> Ticket:
+        async with self.engine.begin() as conn:
+            new_id = (await conn.execute(tickets.insert().values(
+                user_id=user_id, agency=agency, lang=lang, text=text, topic_id=topic_id,
+                public=public, status="open", created_at=now, due_at=due_at)
+                .returning(tickets.c.id))).scalar_one()
+        found = await self.get(new_id)
+        assert found is not None
+        return found
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(tickets).where(tickets.c.id == ticket_id))).first()
+        return _ticket(row) if row else None
+
+    async def by_staff_message(self, chat_id: int, message_id: int) -> Ticket | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(tickets).where(
+                tickets.c.staff_chat == chat_id, tickets.c.staff_message == message_id))).first()
+        return _ticket(row) if row else None
+
+    async def of_user(self, user_id: int, limit: int = 20) -> list[Ticket]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(sa.select(tickets).where(tickets.c.user_id == user_id)
+                                      .order_by(tickets.c.id.desc()).limit(limit))
+            return [_ticket(r) for r in rows]
+
+    async def count_open(self, user_id: int) -> int:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(sa.select(sa.func.count()).select_from(tickets).where(
+                tickets.c.user_id == user_id, tickets.c.status.in_(OPEN)))).scalar_one()
+
+    async def open_tickets(self) -> list[Ticket]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(sa.select(tickets).where(tickets.c.status.in_(OPEN))
+                                      .order_by(tickets.c.id))
+            return [_ticket(r) for r in rows]
+
+    async def all(self) -> list[Ticket]:
+        async with self.engine.connect() as conn:
+            return [_ticket(r) for r in await conn.execute(sa.select(tickets)
+                                                           .order_by(tickets.c.id))]
+
+    async def update(self, ticket_id: int, **values) -> Ticket:
+        """Set columns of one ticket; the ticket as it is now."""
+        async with self.engine.begin() as conn:
+            await conn.execute(tickets.update().where(tickets.c.id == ticket_id).values(**values))
+        found = await self.get(ticket_id)
+        assert found is not None
+        return found
+
+    async def staff_chat_of(self, agency: str) -> int | None:
+        """The agency's staff chat (the most recently linked, when several)."""
+        async with self.engine.connect() as conn:
+            return (await conn.execute(sa.select(staff_chats.c.chat_id)
+                                       .where(staff_chats.c.agency == agency)
+                                       .order_by(staff_chats.c.linked_at.desc())
+                                       .limit(1))).scalar()

@@ -1,0 +1,200 @@
+"""Ask an agency, through the production Dispatcher: a citizen's question goes
+to the agency's linked staff chat, the staff answer by replying, the citizen
+gets the answer, and a public answer becomes a Q&A page the search finds."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from botkit import Citizen
+from typer.testing import CliRunner
+
+from bot.cli import app as cli
+from bot.factory import Saual
+from embeddings import build_index, load_knowledge
+
+MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC).timestamp()
+QUESTION = "Как получить паспорт, если старый паспорт потерян в поездке за границей?"
+
+
+class TicketClock:
+    def __init__(self) -> None:
+        self.now = MONDAY
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def ticket_clock() -> TicketClock:
+    return TicketClock()
+
+
+@pytest.fixture
+async def saual(settings, encoder, clock, ticket_clock):
+    build_index(load_knowledge(settings.knowledge_dir), encoder, settings.index_dir)
+    app = await Saual.create(settings, encoder=encoder, clock=clock, ticket_clock=ticket_clock)
+    yield app
+    await app.close()
+
+
+async def linked(saual, citizen, agency: str, chat: int) -> Citizen:
+    staff = Citizen(saual.dispatcher, citizen.bot, citizen.session, citizen.clock,
+                    user_id=-chat, group=chat)
+    await staff.send(f"/link {await saual.staff.invite(agency)}")
+    return staff
+
+
+def said(calls, chat: int) -> str:
+    """Everything sent or edited in `chat` by these calls, one text."""
+    return "\n".join(c.text for c in calls if c.params.get("chat_id") == chat)
+
+
+def staff_card(session, chat: int) -> dict:
+    cards = [m for m in session.messages.values()
+             if m["chat"]["id"] == chat and m["text"].startswith("Вопрос №")]
+    assert cards, "no question in the staff chat"
+    return cards[-1]
+
+
+async def ask(citizen: Citizen, text: str, *, public: bool = True) -> list:
+    await citizen.send(f"/ask {text}")
+    await citizen.press("✅")
+    await citizen.press("Да, опубликуйте" if public else "Нет, ответ только для меня")
+    return await citizen.press("Отправить")
+
+
+async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
+    mvd = await linked(saual, citizen, "mvd", -100500)
+    calls = await citizen.send(f"/ask {QUESTION}")
+    assert any("eotinish.kz" in c.text and "неофициальный" in c.text for c in calls)
+    assert "Министерство внутренних дел" in calls[-1].text
+    await citizen.press("✅")
+    await citizen.press("Да, опубликуйте")
+    calls = await citizen.press("Отправить")
+    assert "обращение №1" in said(calls, 777) and "30.11.2026" in said(calls, 777)
+    card = staff_card(session, -100500)
+    assert "язык: ru" in card["text"] and "срок 30.11.2026" in card["text"]
+    assert [b["text"] for b in mvd.buttons(card)] == ["🙋 Взять", "↪️ Передать", "⛔ Отклонить"]
+    calls = await mvd.press("Взять", card)
+    assert "взял(а) вопрос №1" in said(calls, -100500)
+
+    answer = "Новый паспорт выдают в ЦОНе по удостоверению личности, срок десять рабочих дней."
+    calls = await mvd.reply(answer, card)
+    to_citizen = [c for c in calls if c.params.get("chat_id") == citizen.user.id]
+    assert answer in to_citizen[0].text
+    assert [b["text"] for b in to_citizen[0].buttons] == ["👍", "👎",
+                                                          "Это не отвечает на мой вопрос"]
+    assert "опубликован" in said(calls, -100500)
+    page = knowledge / "qa" / "mvd" / "1.ru.md"
+    assert page.exists()
+    corpus = load_knowledge(knowledge)
+    assert any(d.kind == "qa" and d.id == "1" for d in corpus.documents)
+    calls = await citizen.send(QUESTION)  # the next citizen's search finds the answer
+    assert "ЦОНе по удостоверению" in calls[-1].text
+    calls = await citizen.send("/myquestions")
+    assert "отвечен" in calls[-1].text
+
+    await citizen.press("Это не отвечает", {**to_citizen[0].params, "message_id": 1,
+                                              "date": 0, "chat": {"id": 777, "type": "private"}})
+    assert (await saual.tickets.get(1)).status == "open"
+    assert "Открыт снова" in staff_card(session, -100500)["text"]
+
+
+async def test_reassign_and_reject(saual, citizen, session):
+    mvd = await linked(saual, citizen, "mvd", -100500)
+    cec = await linked(saual, citizen, "cec", -100600)
+    await ask(citizen, QUESTION)
+    card = staff_card(session, -100500)
+    await mvd.press("Передать", card)
+    calls = await mvd.press("Центральная избирательная")
+    assert any(c.params.get("chat_id") == -100600 and "Вопрос №1" in c.text for c in calls)
+    assert any(c.params.get("chat_id") == citizen.user.id and "передан" in c.text
+               for c in calls)
+    calls = await mvd.reply("Это уже не наш вопрос, ответ.", card)  # no longer theirs
+    assert calls == []
+    card = staff_card(session, -100600)
+    calls = await cec.press("Отклонить", card)
+    assert "Почему вопрос №1 отклонён" in said(calls, -100600)
+    calls = await cec.send("Вопрос не относится к выборам.")
+    assert any(c.params.get("chat_id") == citizen.user.id and "не относится к выборам" in c.text
+               for c in calls)
+    ticket = await saual.tickets.get(1)
+    assert (ticket.status, ticket.agency) == ("rejected", "cec")
+
+
+async def test_reminders_and_overdue(saual, citizen, session, bot, ticket_clock):
+    await linked(saual, citizen, "mvd", -100500)
+    await ask(citizen, QUESTION, public=False)
+    ticket = await saual.tickets.get(1)
+    assert await saual.remind(bot) == 0
+    ticket_clock.now = ticket.due_at - 3600
+    before = len(session.calls)
+    assert await saual.remind(bot) == 1
+    assert "Напоминание: на вопрос №1" in session.calls[before].text
+    assert session.calls[before].params["reply_to_message_id"] == ticket.staff_message
+    assert await saual.remind(bot) == 0  # once
+    ticket_clock.now = ticket.due_at + 60
+    before = len(session.calls)
+    assert await saual.remind(bot) == 1
+    assert "Просрочено" in session.calls[before].text
+    calls = await citizen.send("/myquestions")
+    assert "просрочен" in calls[-1].text
+    [row] = await saual.tickets.report()
+    assert (row.agency, row.open, row.overdue, row.answered) == ("mvd", 1, 1, 0)
+
+
+async def test_personal_data_is_masked_and_warned(saual, citizen, session):
+    await linked(saual, citizen, "mvd", -100500)
+    text = "Мой ИИН 900101300123, телефон +7 701 123 45 67, почта a.b@mail.kz: где паспорт?"
+    await citizen.send(f"/ask {text}")
+    await citizen.press("✅")
+    calls = await citizen.press("Нет, ответ только для меня")
+    shown = said(calls, 777) or calls[0].text
+    assert "персональные данные" in shown
+    assert "[IIN]" in shown and "900101300123" not in shown
+    await citizen.press("Отправить")
+    card = staff_card(session, -100500)
+    for secret in ("900101300123", "701 123 45 67", "a.b@mail.kz"):
+        assert secret not in card["text"]
+    assert "[phone]" in card["text"]
+    assert "900101300123" not in (await saual.tickets.get(1)).text
+
+
+async def test_at_most_five_open_questions(saual, citizen):
+    for _ in range(5):
+        await saual.tickets.open(citizen.user.id, "mvd", QUESTION, "ru", None, False)
+    calls = await citizen.send(f"/ask {QUESTION}")
+    assert "уже 5 открытых вопросов" in calls[-1].text
+
+
+async def test_a_short_question_is_asked_again_and_the_card_prefills(saual, citizen):
+    calls = await citizen.send("/ask")
+    assert "от 10 до 2000 символов" in calls[-1].text
+    calls = await citizen.send("паспорт?")
+    assert "от 10 до 2000" in calls[-1].text
+    calls = await citizen.send(QUESTION)
+    assert "Предлагаю отправить" in calls[-1].text
+    await citizen.press("Отмена")
+    await citizen.send("Как получить удостоверение личности, мой телефон 87011234567?")
+    calls = await citizen.press("Задать вопрос ведомству")  # the answer card's button
+    proposal = said(calls, 777)
+    assert "Как получить удостоверение личности, мой телефон [phone]?" in proposal
+    assert "Предлагаю отправить" in proposal
+
+
+async def test_qa_report_cli(saual, citizen, settings, monkeypatch, ticket_clock):
+    mvd = await linked(saual, citizen, "mvd", -100500)
+    await ask(citizen, QUESTION, public=False)
+    ticket_clock.now += 7200
+    await mvd.reply("Ответ ведомства по существу вопроса.", staff_card(citizen.session, -100500))
+    await ask(citizen, QUESTION, public=False)
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(settings.knowledge_dir))
+    result = await asyncio.to_thread(CliRunner().invoke, cli, ["qa", "report"])
+    assert result.exit_code == 0, result.output
+    header, row = result.output.splitlines()
+    assert header.split() == ["agency", "open", "overdue", "answered", "median", "h"]
+    assert row.split() == ["mvd", "1", "0", "1", "2.0"]
