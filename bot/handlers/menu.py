@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from ..services import Catalog
 from . import cards, keyboards
 from .callbacks import FullCB, MenuCB, TopicCB
-from .replies import send, show
+from .replies import present, send, show
 
 
 async def menu(message: Message, bot: Bot, catalog: Catalog, locale: str) -> None:
@@ -27,10 +27,7 @@ async def navigate(callback: CallbackQuery, callback_data: MenuCB, bot: Bot, cat
         markup = keyboards.topics(topics)
     else:
         text, markup = cards.menu_root(), keyboards.categories(catalog.categories(locale))
-    if callback_data.new:
-        await send(bot, callback.from_user.id, text, markup)
-    else:
-        await show(bot, callback, text, markup)
+    await present(bot, callback, text, markup, new=callback_data.new)
 
 
 async def topic(callback: CallbackQuery, callback_data: TopicCB, bot: Bot, catalog: Catalog,
@@ -43,10 +40,7 @@ async def topic(callback: CallbackQuery, callback_data: TopicCB, bot: Bot, catal
         return
     text, truncated = cards.page_card(page)
     markup = keyboards.page(page, in_menu=not callback_data.new, truncated=truncated)
-    if callback_data.new:
-        await send(bot, callback.from_user.id, text, markup)
-    else:
-        await show(bot, callback, text, markup)
+    await present(bot, callback, text, markup, new=callback_data.new)
 
 
 async def whole_page(callback: CallbackQuery, callback_data: FullCB, bot: Bot, catalog: Catalog,

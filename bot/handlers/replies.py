@@ -62,3 +62,18 @@ async def show(
             logger.info("cannot edit message %d (%s); sending a new one",
                         message.message_id, exc.message)
     await send(bot, callback.from_user.id, content, markup)
+
+
+async def present(
+    bot: Bot,
+    callback: CallbackQuery,
+    content: Text,
+    markup: InlineKeyboardMarkup | None,
+    *,
+    new: bool,
+) -> None:
+    """A button's answer: a new message when `new`, else the pressed message edited."""
+    if new:
+        await send(bot, callback.from_user.id, content, markup)
+    else:
+        await show(bot, callback, content, markup)

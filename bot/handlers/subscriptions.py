@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from ..services import Following, Subscriptions, User
 from . import keyboards
 from .callbacks import SubCB
-from .replies import send, show
+from .replies import present, send
 
 
 def overview(following: Following, subs: Subscriptions, lang: str) -> Text:
@@ -67,10 +67,7 @@ async def pressed(callback: CallbackQuery, callback_data: SubCB, bot: Bot, subs:
                                        following.regions, locale, columns=2)
     else:
         content, markup = overview(following, subs, locale), keyboards.subscriptions(following)
-    if callback_data.new:
-        await send(bot, callback.from_user.id, content, markup)
-    else:
-        await show(bot, callback, content, markup)
+    await present(bot, callback, content, markup, new=callback_data.new)
 
 
 def build() -> Router:
