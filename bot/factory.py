@@ -37,7 +37,7 @@ from .config import Settings
 from .delivery import TelegramCourier
 from .handlers import routers
 from .handlers.start import commands
-from .handlers.tickets import send_reminders
+from .handlers.ticket_posts import send_reminders
 from .middlewares import FloodMiddleware, InFlight, LocaleMiddleware, UserMiddleware
 from .services import (
     LANGS,
@@ -216,10 +216,10 @@ class Saual:
         self._services.append(asyncio.create_task(self._remind_loop(bot), name="qa-reminders"))
 
     async def remind(self, bot: Bot) -> int:
-        """Send the due staff-chat reminders once (in Russian, the default locale)."""
+        """Send the due staff-chat reminders once, each in its chat's language."""
         due = await self.tickets.reminders()
-        with self.i18n.context(), self.i18n.use_locale("ru"):
-            await send_reminders(bot, due)
+        with self.i18n.context():
+            await send_reminders(bot, self.i18n, self.tickets, due)
         return len(due)
 
     async def _remind_loop(self, bot: Bot) -> None:

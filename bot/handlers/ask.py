@@ -26,7 +26,7 @@ async def question(message: Message, bot: Bot, answers: Answers, user: User) -> 
         return
     close = [Entry(h.id, h.title) for h in answer.suggestions]
     await send(bot, message.chat.id, cards.no_answer(message.text, close),
-               keyboards.topic_list(close))
+               keyboards.topic_list(close, ask=answer.question_id))
 
 
 def build() -> Router:

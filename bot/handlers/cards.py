@@ -71,6 +71,8 @@ def no_answer(question: str, suggestions: list[Entry]) -> Text:
         blocks.append(_("Perhaps one of these topics will help:"))
     else:
         blocks.append(_("Try asking in other words, or look through the menu."))
+    blocks.append(_("Or put the question to the agency responsible: its answer will come "
+                    "here, in the bot."))
     return join(blocks)
 
 

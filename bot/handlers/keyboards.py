@@ -153,11 +153,15 @@ def answer(a: Answer, vote: int = 0) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[r for r in rows if r])
 
 
-def topic_list(entries: list[Entry], *, menu: bool = True) -> InlineKeyboardMarkup:
-    """Topics that open as new messages (suggestions, other answers)."""
+def topic_list(entries: list[Entry], *, menu: bool = True,
+               ask: int | None = None) -> InlineKeyboardMarkup:
+    """Topics that open as new messages (suggestions, other answers); with `ask`
+    (the question-log id) also "ask the agency", pre-filled with that question."""
     kb = InlineKeyboardBuilder()
     for e in entries:
         kb.button(text=_label(e.title), callback_data=TopicCB(id=e.id, new=True))
+    if ask is not None:
+        kb.button(text=ask_label(), callback_data=AskCB(act="card", t=str(ask)))
     if menu:
         kb.button(text=_("📚 Menu"), callback_data=MenuCB(new=True))
     kb.adjust(1)
@@ -250,9 +254,11 @@ def ask_confirm() -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def ticket_staff(ticket_id: int) -> InlineKeyboardMarkup:
+def ticket_staff(ticket_id: int, *, taken: bool = False) -> InlineKeyboardMarkup:
+    """A question's buttons in the staff chat (no "take" once someone took it)."""
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("🙋 Take"), callback_data=TicketCB(act="take", id=ticket_id))
+    if not taken:
+        kb.button(text=_("🙋 Take"), callback_data=TicketCB(act="take", id=ticket_id))
     kb.button(text=_("↪️ Reassign"), callback_data=TicketCB(act="move", id=ticket_id))
     kb.button(text=_("⛔ Reject"), callback_data=TicketCB(act="rej", id=ticket_id))
     kb.adjust(3)
@@ -267,10 +273,12 @@ def ticket_agencies(ticket_id: int, agencies: list[tuple[str, str]]) -> InlineKe
     return kb.as_markup()
 
 
-def ticket_answer(ticket_id: int) -> InlineKeyboardMarkup:
+def ticket_answer(ticket_id: int, vote: int | None = None) -> InlineKeyboardMarkup:
+    """The agency's answer: 👍 / 👎 (✓ marks the citizen's vote), reopen."""
     kb = InlineKeyboardBuilder()
-    kb.button(text="👍", callback_data=ReplyCB(act="up", id=ticket_id))
-    kb.button(text="👎", callback_data=ReplyCB(act="down", id=ticket_id))
+    kb.button(text="👍 ✓" if vote == 1 else "👍", callback_data=ReplyCB(act="up", id=ticket_id))
+    kb.button(text="👎 ✓" if vote == -1 else "👎",
+              callback_data=ReplyCB(act="down", id=ticket_id))
     kb.button(text=_("This does not answer me"), callback_data=ReplyCB(act="re", id=ticket_id))
     kb.adjust(2, 1)
     return kb.as_markup()

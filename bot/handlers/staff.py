@@ -12,12 +12,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ForceReply, Message
 from aiogram.utils.formatting import Bold, Text, as_list
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from ..services import Announcements, Draft, StaffChats, valid_url
+from ..services import Announcements, Draft, StaffChats, Tickets, valid_url
 from . import cards, keyboards
 from .callbacks import ComposeCB
 from .replies import send, show
+from .ticket_posts import post_waiting
 
 GROUPS = ("group", "supergroup")
 # A bot in a group with privacy mode on sees only commands and replies to it:
@@ -34,32 +36,41 @@ class Compose(StatesGroup):
 
 
 class LinkedChat(Filter):
-    """Passes in a chat linked to an agency, and gives handlers its `agency`."""
+    """Passes in a chat linked to an agency, and gives handlers its `agency` and
+    `chat_lang` (the language the bot writes in there)."""
 
     async def __call__(self, event: Message | CallbackQuery,
                        staff: StaffChats) -> bool | dict[str, Any]:
         message = event.message if isinstance(event, CallbackQuery) else event
         if not isinstance(message, Message):
             return False
-        agency = await staff.agency_of(message.chat.id)
-        return {"agency": agency} if agency else False
+        linked = await staff.chat(message.chat.id)
+        return {"agency": linked[0], "chat_lang": linked[1]} if linked else False
 
 
 async def link(message: Message, command: CommandObject, bot: Bot, staff: StaffChats,
-               announcements: Announcements, locale: str) -> None:
+               announcements: Announcements, tickets: Tickets, i18n: I18n,
+               locale: str) -> None:
+    """Link the group to an agency; the bot will write there in the language of
+    whoever linked it, and posts the citizens' questions that waited for it."""
     if message.chat.type not in GROUPS:
         await send(bot, message.chat.id, Text(_("Add me to your agency's staff group and "
                                                 "send /link CODE there.")))
         return
-    agency = await staff.link(message.chat.id, message.from_user.id, command.args or "")
+    agency = await staff.link(message.chat.id, message.from_user.id, command.args or "",
+                              locale)
     if agency is None:
-        text = _("This code is wrong, expired or already used. Ask the bot's maintainers "
-                 "for a new one.")
-    else:
-        name = announcements.directory.agencies[agency].name(locale)
-        text = _("This chat is now linked to {agency}. Send /announce to write an "
-                 "announcement and /status to see its delivery.").format(agency=name)
-    await send(bot, message.chat.id, Text(text))
+        await send(bot, message.chat.id, Text(_(
+            "This code is wrong, expired or already used. Ask the bot's maintainers for a "
+            "new one.")))
+        return
+    name = announcements.directory.agencies[agency].name(locale)
+    await send(bot, message.chat.id, Text(
+        _("This chat is now linked to {agency}. Send /announce to write an announcement "
+          "and /status to see its delivery.").format(agency=name), "\n\n",
+        _("Citizens' questions to the agency will appear here: answer one by replying to "
+          "its message.")))
+    await post_waiting(bot, i18n, tickets, agency)
 
 
 async def refused(message: Message, bot: Bot) -> None:

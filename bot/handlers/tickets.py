@@ -1,29 +1,36 @@
-"""Ask an agency. Citizens: /ask, the answer card's and the menu's button ->
-agency (proposed) -> publication -> confirm -> ticket; /myquestions; the
-answer with 👍/👎 and "this does not answer me". Staff, in the agency's linked
-chat: take, reassign, reject with a reason, and answer by replying to the
-question's message. The question shown anywhere is the masked one."""
+"""Ask an agency. Citizens: /ask, the answer card's, the "no answer" reply's
+and the menu's button -> agency (proposed) -> publication -> confirm ->
+ticket; /myquestions; the answer with 👍/👎 and "this does not answer me".
+Staff, in the agency's linked chat: take, reassign, reject with a reason, and
+answer by replying to the question's message (text, or a file with a caption).
+The question shown anywhere is the masked one. The staff chat is written to
+in its own language, the citizen in theirs."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
+from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ForceReply, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.formatting import Bold, Text, TextLink, as_list
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from ..services import Answers, Ticket, User
 from ..services.masking import mask
-from ..services.tickets import EOTINISH, Reminder, Tickets, has_personal_data, valid_length
+from ..services.tickets import EOTINISH, Tickets, has_personal_data, valid_length
 from . import keyboards
 from .callbacks import AskCB, ReplyCB, TicketCB
 from .replies import send, show
 from .staff import LinkedChat
+from .ticket_posts import agency_name as _name
+from .ticket_posts import date as _date
+from .ticket_posts import mark, post, to_citizen
 
 logger = logging.getLogger(__name__)
 CHOICES = 3  # agencies proposed before "another agency…"
@@ -38,14 +45,6 @@ class Asking(StatesGroup):
 
 class Rejecting(StatesGroup):
     reason = State()
-
-
-def _date(moment: float) -> str:
-    return dt.datetime.fromtimestamp(moment, dt.UTC).strftime("%d.%m.%Y")
-
-
-def _name(tickets: Tickets, agency: str, lang: str) -> str:
-    return tickets.agencies.get(agency, {}).get("name", {}).get(lang) or agency
 
 
 def _status(ticket: Ticket, now: float) -> str:
@@ -163,7 +162,7 @@ async def cancel(callback: CallbackQuery, bot: Bot, state: FSMContext) -> None:
 
 
 async def confirm(callback: CallbackQuery, bot: Bot, state: FSMContext, tickets: Tickets,
-                  user: User, locale: str) -> None:
+                  user: User, locale: str, i18n: I18n) -> None:
     data = await state.get_data()
     await state.clear()
     ticket = await tickets.open(user.id, data["agency"], data["text"], data["lang"],
@@ -173,11 +172,16 @@ async def confirm(callback: CallbackQuery, bot: Bot, state: FSMContext, tickets:
                                          "answer before asking a new one. /myquestions shows "
                                          "them.").format(n=tickets.config.max_open)))
         return
-    await show(bot, callback, Text(_("Your question is sent: ticket #{id}. {agency} should "
-                                     "answer by {date}. /myquestions shows its status.")
-                                   .format(id=ticket.id, date=_date(ticket.due_at),
-                                           agency=_name(tickets, ticket.agency, locale))))
-    await post(bot, tickets, ticket)
+    agency = _name(tickets, ticket.agency, locale)
+    parts = [Text(_("Your question is sent: ticket #{id}. {agency} should answer by {date}. "
+                    "/myquestions shows its status.").format(
+        id=ticket.id, date=_date(ticket.due_at), agency=agency))]
+    if not await post(bot, i18n, tickets, ticket):
+        parts.append(Text(_("{agency} has not connected its staff to the bot yet: your question "
+                            "waits and reaches them as soon as they do. If it is urgent, write "
+                            "to eOtinish: ").format(agency=agency),
+                          TextLink(EOTINISH, url=EOTINISH)))
+    await show(bot, callback, as_list(*parts, sep="\n\n"))
 
 
 async def my_questions(message: Message, bot: Bot, tickets: Tickets, user: User,
@@ -195,61 +199,73 @@ async def my_questions(message: Message, bot: Bot, tickets: Tickets, user: User,
 
 
 async def rated(callback: CallbackQuery, callback_data: ReplyCB, bot: Bot, tickets: Tickets,
-                user: User) -> None:
+                user: User, i18n: I18n, callback_answer: CallbackAnswer) -> None:
     ticket = await tickets.get(callback_data.id)
     if ticket is None or ticket.user_id != user.id:
         return
     if callback_data.act == "re":
         if ticket.status == "answered":
             ticket = await tickets.reopen(ticket)
-            await post(bot, tickets, ticket, reopened=True)
-        await send(bot, callback.from_user.id, Text(_("Ticket #{id} is open again; the agency "
-                                                      "will answer by {date}.").format(
-            id=ticket.id, date=_date(ticket.due_at))))
+            await post(bot, i18n, tickets, ticket, reopened=True)
+        if ticket.is_open:
+            await send(bot, callback.from_user.id, Text(_(
+                "Ticket #{id} is open again; the agency will answer by {date}.").format(
+                id=ticket.id, date=_date(ticket.due_at))))
         return
-    logger.info("ticket %d rated %s", ticket.id, callback_data.act)
-    await send(bot, callback.from_user.id, Text(_("Thank you for the rating!")))
+    if ticket.status != "answered":  # reopened since: the rating was for an old answer
+        callback_answer.text = _("This answer was replaced; wait for the new one.")
+        return
+    vote = 1 if callback_data.act == "up" else -1
+    await tickets.rate(ticket, vote)
+    callback_answer.text = _("Thank you for the rating!")
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(
+            reply_markup=keyboards.ticket_answer(ticket.id, vote))
 
 
 # -- the staff -----------------------------------------------------------------------
 
 
-def _staff_card(ticket: Ticket, note: str = "") -> Text:
-    head = _("Question #{id} · language: {lang} · due {date}").format(
-        id=ticket.id, lang=ticket.lang, date=_date(ticket.due_at))
-    return Text(Bold(head), "\n\n", ticket.text, "\n\n",
-                note or _("Answer by replying to this message."))
+class ChatLocale(BaseMiddleware):
+    """In a staff chat the bot speaks the chat's language (chosen when it was
+    linked), whoever pressed the button."""
+
+    async def __call__(self, handler, event, data: dict[str, Any]):
+        i18n: I18n = data["i18n"]
+        lang = data.get("chat_lang") or data.get("locale") or "ru"
+        data["locale"] = lang
+        with i18n.use_locale(lang):
+            return await handler(event, data)
 
 
-async def post(bot: Bot, tickets: Tickets, ticket: Ticket, *, reopened: bool = False) -> None:
-    """Show the ticket in its agency's staff chat (when one is linked)."""
-    chat_id = await tickets.staff_chat(ticket.agency)
-    if chat_id is None:
-        logger.warning("ticket %d: agency %s has no linked staff chat", ticket.id, ticket.agency)
-        return
-    note = _("Reopened: the citizen says the answer does not answer the question. Answer by "
-             "replying to this message.") if reopened else ""
-    sent = await send(bot, chat_id, _staff_card(ticket, note), keyboards.ticket_staff(ticket.id))
-    await tickets.posted(ticket.id, chat_id, sent.message_id)
-
-
-async def _own(callback_data: TicketCB, agency: str, tickets: Tickets) -> Ticket | None:
+async def _own(callback_data: TicketCB, agency: str, tickets: Tickets,
+               callback_answer: CallbackAnswer) -> Ticket | None:
+    """The ticket when it is still this agency's open one; else the presser is told."""
     ticket = await tickets.get(callback_data.id)
-    return ticket if ticket and ticket.agency == agency and ticket.is_open else None
+    if ticket and ticket.agency == agency and ticket.is_open:
+        return ticket
+    callback_answer.text = _("This question is already answered, passed on or rejected.")
+    return None
 
 
 async def take(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agency: str,
-               tickets: Tickets) -> None:
-    ticket = await _own(callback_data, agency, tickets)
-    if ticket:
-        await tickets.take(ticket)
-        await send(bot, callback.message.chat.id, Text(_("{who} took question #{id}.").format(
-            who=callback.from_user.full_name, id=ticket.id)))
+               chat_lang: str, tickets: Tickets, i18n: I18n,
+               callback_answer: CallbackAnswer) -> None:
+    ticket = await _own(callback_data, agency, tickets, callback_answer)
+    if ticket is None:
+        return
+    taken = await tickets.take(ticket, callback.from_user.id)
+    if taken is None:
+        callback_answer.text = _("Someone has already taken this question.")
+        return
+    await mark(bot, i18n, taken, chat_lang, _("{who} took question #{id}.").format(
+        who=callback.from_user.full_name, id=taken.id),
+        keyboards.ticket_staff(taken.id, taken=True))
 
 
 async def move(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agency: str,
-               tickets: Tickets, locale: str) -> None:
-    ticket = await _own(callback_data, agency, tickets)
+               tickets: Tickets, locale: str, callback_answer: CallbackAnswer) -> None:
+    ticket = await _own(callback_data, agency, tickets, callback_answer)
     if ticket:
         others = [(a, _name(tickets, a, locale)) for a in tickets.agencies if a != agency]
         await send(bot, callback.message.chat.id, Text(_("Pass question #{id} to which "
@@ -258,21 +274,27 @@ async def move(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agenc
 
 
 async def moved(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agency: str,
-                tickets: Tickets, locale: str) -> None:
-    ticket = await _own(callback_data, agency, tickets)
+                chat_lang: str, tickets: Tickets, locale: str, i18n: I18n,
+                callback_answer: CallbackAnswer) -> None:
+    ticket = await _own(callback_data, agency, tickets, callback_answer)
     if ticket is None or callback_data.t not in tickets.agencies:
         return
+    old = ticket
     ticket = await tickets.reassign(ticket, callback_data.t)
-    await show(bot, callback, Text(_("Question #{id} is passed to {agency}.").format(
-        id=ticket.id, agency=_name(tickets, ticket.agency, locale))))
-    await post(bot, tickets, ticket)
-    await send(bot, ticket.user_id, Text(_("Your question #{id} is passed to {agency}.").format(
-        id=ticket.id, agency=_name(tickets, ticket.agency, locale))))
+    done = _("Question #{id} is passed to {agency}.").format(
+        id=ticket.id, agency=_name(tickets, ticket.agency, locale))
+    await mark(bot, i18n, old, chat_lang, "↪️ " + done)
+    if not await post(bot, i18n, tickets, ticket):
+        done += " " + _("That agency has not linked a staff chat yet: the question waits for it.")
+    await show(bot, callback, Text(done))
+    await to_citizen(bot, i18n, tickets, ticket, lambda: Text(_(
+        "Your question #{id} is passed to {agency}.").format(
+        id=ticket.id, agency=_name(tickets, ticket.agency, i18n.current_locale))))
 
 
 async def reject(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agency: str,
-                 tickets: Tickets, state: FSMContext) -> None:
-    ticket = await _own(callback_data, agency, tickets)
+                 tickets: Tickets, state: FSMContext, callback_answer: CallbackAnswer) -> None:
+    ticket = await _own(callback_data, agency, tickets, callback_answer)
     if ticket:
         await state.set_state(Rejecting.reason)
         await state.update_data(ticket=ticket.id)
@@ -282,45 +304,55 @@ async def reject(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, age
                    ForceReply(selective=True))
 
 
-async def got_reason(message: Message, bot: Bot, agency: str, tickets: Tickets,
-                     state: FSMContext) -> None:
+async def got_reason(message: Message, bot: Bot, agency: str, chat_lang: str,
+                     tickets: Tickets, state: FSMContext, i18n: I18n) -> None:
     data = await state.get_data()
     await state.clear()
     ticket = await tickets.get(data.get("ticket", 0))
     if ticket is None or ticket.agency != agency or not ticket.is_open:
         return
     ticket = await tickets.reject(ticket, message.text or "")
+    await mark(bot, i18n, ticket, chat_lang, "⛔ " + _("Rejected by {who}: {reason}").format(
+        who=message.from_user.full_name, reason=ticket.answer))
     await send(bot, message.chat.id, Text(_("Question #{id} is rejected.").format(id=ticket.id)))
-    await send(bot, ticket.user_id, Text(_("The agency rejected your question #{id}. Reason:")
-                                         .format(id=ticket.id), "\n", ticket.answer, "\n\n",
-                                         informal()))
+    await to_citizen(bot, i18n, tickets, ticket, lambda: Text(
+        _("The agency rejected your question #{id}. Reason:").format(id=ticket.id), "\n",
+        ticket.answer, "\n\n", informal()))
 
 
-async def staff_reply(message: Message, bot: Bot, agency: str, tickets: Tickets,
-                      locale: str) -> None:
+async def staff_reply(message: Message, bot: Bot, agency: str, chat_lang: str,
+                      tickets: Tickets, i18n: I18n) -> None:
     ticket = await tickets.by_staff_message(message.chat.id,
                                             message.reply_to_message.message_id)
-    if ticket is None or ticket.agency != agency or not ticket.is_open:
+    if ticket is None or ticket.agency != agency:
         return
-    ticket = await tickets.answer(ticket, message.text or "")
-    await send(bot, ticket.user_id, Text(
+    if not ticket.is_open:
+        await send(bot, message.chat.id, Text(_(
+            "Question #{id} is already closed ({status}).").format(
+            id=ticket.id, status=_status(ticket, tickets.clock()))))
+        return
+    text = (message.text or message.caption or "").strip()
+    if len(text) < 2:
+        await send(bot, message.chat.id, Text(_(
+            "Write the answer as text, or send the file with a caption that answers the "
+            "question.")))
+        return
+    ticket = await tickets.answer(ticket, text)
+    if message.content_type != "text":  # a file, a photo...: the citizen gets it as sent
+        await bot.copy_message(chat_id=ticket.user_id, from_chat_id=message.chat.id,
+                               message_id=message.message_id)
+    reached = await to_citizen(bot, i18n, tickets, ticket, lambda: Text(
         Bold(_("{agency} answered your question #{id}:").format(
-            agency=_name(tickets, ticket.agency, ticket.lang), id=ticket.id)),
-        "\n\n", ticket.answer), keyboards.ticket_answer(ticket.id))
-    done = _("The answer to question #{id} is sent to the citizen.").format(id=ticket.id)
+            agency=_name(tickets, ticket.agency, i18n.current_locale), id=ticket.id)),
+        "\n\n", ticket.answer), lambda: keyboards.ticket_answer(ticket.id))
+    await mark(bot, i18n, ticket, chat_lang, "✅ " + _("Answered by {who}.").format(
+        who=message.from_user.full_name))
+    done = _("The answer to question #{id} is sent to the citizen.").format(id=ticket.id) \
+        if reached else _("The answer to question #{id} is saved, but the citizen has blocked "
+                          "the bot and did not receive it.").format(id=ticket.id)
     if ticket.public and await tickets.publish(ticket):
         done += " " + _("It is published in the bot's knowledge base.")
     await send(bot, message.chat.id, Text(done))
-
-
-async def send_reminders(bot: Bot, reminders: list[Reminder]) -> None:
-    """Post due-soon and overdue reminders to the staff chats."""
-    for r in reminders:
-        text = _("Overdue: question #{id} was due {date}. Answer by replying to its message.") \
-            if r.overdue else _("Reminder: question #{id} is due {date}.")
-        await bot.send_message(chat_id=r.chat_id, reply_to_message_id=r.ticket.staff_message,
-                               **Text(text.format(id=r.ticket.id, date=_date(r.ticket.due_at)))
-                               .as_kwargs())
 
 
 def build() -> Router:
@@ -328,12 +360,14 @@ def build() -> Router:
     staff = Router(name=f"{__name__}.staff")
     staff.message.filter(LinkedChat())
     staff.callback_query.filter(LinkedChat())
+    staff.message.middleware(ChatLocale())
+    staff.callback_query.middleware(ChatLocale())
     staff.callback_query.register(take, TicketCB.filter(F.act == "take"))
     staff.callback_query.register(move, TicketCB.filter(F.act == "move"))
     staff.callback_query.register(moved, TicketCB.filter(F.act == "to"))
     staff.callback_query.register(reject, TicketCB.filter(F.act == "rej"))
     staff.message.register(got_reason, Rejecting.reason, F.text)
-    staff.message.register(staff_reply, F.reply_to_message.from_user.is_bot, F.text)
+    staff.message.register(staff_reply, F.reply_to_message.from_user.is_bot)
     citizen = Router(name=f"{__name__}.citizen")
     citizen.message.filter(F.chat.type == "private")
     citizen.message.register(ask_command, Command("ask"))

@@ -49,10 +49,11 @@ class StaffChats:
         logger.info("link code issued for %s", agency)
         return code
 
-    async def link(self, chat_id: int, user_id: int, code: str) -> str | None:
-        """Link `chat_id` with a valid unused code; the agency, or None."""
+    async def link(self, chat_id: int, user_id: int, code: str, lang: str = "ru") -> str | None:
+        """Link `chat_id` with a valid unused code; the agency, or None. The bot
+        writes to the chat in `lang` (the language of whoever linked it)."""
         agency = await self.storage.staff.link(digest(normalize_code(code)), chat_id, user_id,
-                                               self.clock())
+                                               self.clock(), lang)
         if agency:
             logger.info("chat %d linked to %s by user %d", chat_id, agency, user_id)
         else:
@@ -61,6 +62,10 @@ class StaffChats:
 
     async def agency_of(self, chat_id: int) -> str | None:
         return await self.storage.staff.agency_of(chat_id)
+
+    async def chat(self, chat_id: int) -> tuple[str, str] | None:
+        """(agency, language) of a linked chat, or None."""
+        return await self.storage.staff.chat_of(chat_id)
 
     async def issue_token(self, agency: str) -> str:
         """A new API token for `agency`; it replaces the previous one."""

@@ -23,6 +23,7 @@ import yaml
 from embeddings import EmbeddingsError, SearchEngine, build_index, load_knowledge
 
 from ..storage import Storage, Ticket
+from .catalog import LANGS
 from .masking import mask
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class Reminder:
     ticket: Ticket
     chat_id: int
     overdue: bool
+    lang: str  # the staff chat's language
 
 
 @dataclass(frozen=True)
@@ -154,16 +156,33 @@ class Tickets:
         logger.info("ticket %d from user %d to %s (lang=%s)", ticket.id, user_id, agency, lang)
         return ticket
 
+    async def citizen_lang(self, ticket: Ticket) -> str:
+        """The language to write to the asker in: their chosen one, else the question's."""
+        user = await self.storage.users.get(ticket.user_id)
+        return user.language if user and user.language in LANGS else ticket.lang
+
     async def mine(self, user_id: int) -> list[Ticket]:
         return await self.storage.tickets.of_user(user_id)
 
     # -- the staff ------------------------------------------------------------------
-    async def staff_chat(self, agency: str) -> int | None:
+    async def staff_chat(self, agency: str) -> tuple[int, str] | None:
+        """The agency's staff chat and its language, or None when none is linked."""
         return await self.storage.tickets.staff_chat_of(agency)
 
+    async def waiting(self, agency: str) -> list[Ticket]:
+        """Open tickets of `agency` that no staff chat has seen (it had none linked)."""
+        return await self.storage.tickets.waiting(agency)
+
     async def posted(self, ticket_id: int, chat_id: int, message_id: int) -> Ticket:
+        """The ticket's card is `message_id` in the staff chat `chat_id`."""
+        await self.storage.tickets.remember(chat_id, message_id, ticket_id)
         return await self.storage.tickets.update(ticket_id, staff_chat=chat_id,
                                                  staff_message=message_id)
+
+    async def mentioned(self, ticket_id: int, chat_id: int, message_id: int) -> None:
+        """A bot message in the staff chat (a reminder) is about the ticket: a reply
+        to it answers the ticket as a reply to the card does."""
+        await self.storage.tickets.remember(chat_id, message_id, ticket_id)
 
     async def get(self, ticket_id: int) -> Ticket | None:
         return await self.storage.tickets.get(ticket_id)
@@ -171,8 +190,19 @@ class Tickets:
     async def by_staff_message(self, chat_id: int, message_id: int) -> Ticket | None:
         return await self.storage.tickets.by_staff_message(chat_id, message_id)
 
-    async def take(self, ticket: Ticket) -> Ticket:
-        return await self.storage.tickets.update(ticket.id, status="taken")
+    async def take(self, ticket: Ticket, staff_user: int) -> Ticket | None:
+        """The ticket taken by `staff_user`, or None when it was no longer free."""
+        if not await self.storage.tickets.take(ticket.id, staff_user):
+            return None
+        logger.info("ticket %d taken by staff user %d", ticket.id, staff_user)
+        return await self.storage.tickets.get(ticket.id)
+
+    async def rate(self, ticket: Ticket, vote: int) -> Ticket:
+        """The citizen's 👍 (1) or 👎 (-1) on the answer; a new vote replaces the old."""
+        if vote not in (1, -1):
+            raise ValueError(f"a vote is 1 or -1, not {vote!r}")
+        logger.info("ticket %d rated %+d", ticket.id, vote)
+        return await self.storage.tickets.update(ticket.id, rating=vote)
 
     async def reassign(self, ticket: Ticket, agency: str) -> Ticket:
         if agency not in self.agencies:
@@ -197,10 +227,17 @@ class Tickets:
         return ticket
 
     async def reopen(self, ticket: Ticket) -> Ticket:
+        """Open an answered ticket again with a new due date. The time to answer
+        keeps counting from the question (the report's median includes the
+        detour), and a published answer is withdrawn until the new one."""
         now = self.clock()
-        return await self.storage.tickets.update(
-            ticket.id, status="open", answered_at=None, reminded=0, created_at=now,
+        ticket = await self.storage.tickets.update(
+            ticket.id, status="open", answered_at=None, reminded=0, taken_by=None, rating=None,
             due_at=add_working_days(now, self.config.due_days))
+        logger.info("ticket %d reopened by the citizen", ticket.id)
+        if ticket.public:
+            await self.unpublish(ticket)
+        return ticket
 
     # -- reminders and the report ---------------------------------------------------
     async def reminders(self) -> list[Reminder]:
@@ -215,7 +252,8 @@ class Tickets:
                 else 0
             if stage > t.reminded:
                 await self.storage.tickets.update(t.id, reminded=stage)
-                out.append(Reminder(t, t.staff_chat, stage == 2))
+                lang = await self.storage.staff.lang_of(t.staff_chat) or "ru"
+                out.append(Reminder(t, t.staff_chat, stage == 2, lang))
         return out
 
     async def report(self) -> list[AgencyReport]:
@@ -249,28 +287,64 @@ class Tickets:
                 return doc["category"]
         return next(iter(self.engine.index.categories), "qa")
 
+    def _path(self, ticket: Ticket) -> Path:
+        return self.knowledge_dir / "qa" / ticket.agency / f"{ticket.id}.{ticket.lang}.md"
+
     async def publish(self, ticket: Ticket) -> Path | None:
         """Write the Q&A page and rebuild the index in a worker thread; None when
         the knowledge base refuses the page (it is removed, the old index serves)."""
-        path = self.knowledge_dir / "qa" / ticket.agency / f"{ticket.id}.{ticket.lang}.md"
+        path = self._path(ticket)
         text = self.page(ticket)
+        old = path.read_text(encoding="utf-8") if path.exists() else None
 
-        def write_and_build() -> None:
+        def write() -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+
+        def undo() -> None:
+            if old is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_text(old, encoding="utf-8")
+
+        if not await self._rebuild_after(write, undo, ticket):
+            return None
+        logger.info("ticket %d published as %s", ticket.id, path.name)
+        return path
+
+    async def unpublish(self, ticket: Ticket) -> bool:
+        """Withdraw the ticket's Q&A page, if there is one, and rebuild the index."""
+        path = self._path(ticket)
+        if not path.exists():
+            return False
+        old = path.read_text(encoding="utf-8")
+        if not await self._rebuild_after(lambda: path.unlink(missing_ok=True),
+                                         lambda: path.write_text(old, encoding="utf-8"), ticket):
+            return False
+        logger.info("ticket %d: the published answer is withdrawn", ticket.id)
+        return True
+
+    async def _rebuild_after(self, change: Callable[[], None], undo: Callable[[], None],
+                             ticket: Ticket) -> bool:
+        """Apply `change` to the knowledge folder and rebuild the index off the
+        event loop; if the knowledge base refuses the result, `undo` it and keep
+        serving the old build."""
+
+        def build() -> None:
+            change()
             try:
                 build_index(load_knowledge(self.knowledge_dir), self.engine.encoder,
                             self.index_dir)
             except EmbeddingsError:
-                path.unlink(missing_ok=True)
+                undo()
                 raise
             self.engine.reload(True)
 
         async with self._rebuild:
             try:
-                await asyncio.to_thread(write_and_build)
+                await asyncio.to_thread(build)
             except EmbeddingsError as exc:
-                logger.error("ticket %d: the Q&A page was refused: %s", ticket.id, exc)
-                return None
-        logger.info("ticket %d published as %s", ticket.id, path.name)
-        return path
+                logger.error("ticket %d: the knowledge base refused the change: %s",
+                             ticket.id, exc)
+                return False
+        return True

@@ -122,8 +122,10 @@ class StaffRepo(_Repo):
             await conn.execute(staff_codes.insert().values(
                 code_hash=code_hash, agency=agency, expires_at=expires_at))
 
-    async def link(self, code_hash: str, chat_id: int, user_id: int, now: float) -> str | None:
-        """Spend a valid code on `chat_id`; the agency, or None for a bad code."""
+    async def link(self, code_hash: str, chat_id: int, user_id: int, now: float,
+                   lang: str = "ru") -> str | None:
+        """Spend a valid code on `chat_id`, whose messages will be in `lang`; the
+        agency, or None for a bad code."""
         async with self.engine.begin() as conn:
             spent = await conn.execute(
                 staff_codes.update()
@@ -133,7 +135,7 @@ class StaffRepo(_Repo):
             agency = spent.scalar()
             if agency is None:
                 return None
-            values = {"agency": agency, "linked_by": user_id, "linked_at": _now()}
+            values = {"agency": agency, "linked_by": user_id, "linked_at": _now(), "lang": lang}
             await conn.execute(self._insert(staff_chats).values(chat_id=chat_id, **values)
                                .on_conflict_do_update(index_elements=[staff_chats.c.chat_id],
                                                       set_=values))
@@ -143,6 +145,17 @@ class StaffRepo(_Repo):
         async with self.engine.connect() as conn:
             return (await conn.execute(sa.select(staff_chats.c.agency)
                                        .where(staff_chats.c.chat_id == chat_id))).scalar()
+
+    async def lang_of(self, chat_id: int) -> str | None:
+        found = await self.chat_of(chat_id)
+        return found[1] if found else None
+
+    async def chat_of(self, chat_id: int) -> tuple[str, str] | None:
+        """The agency a chat is linked to and the chat's language, or None."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(staff_chats.c.agency, staff_chats.c.lang)
+                                      .where(staff_chats.c.chat_id == chat_id))).first()
+        return (row.agency, row.lang) if row else None
 
     async def set_token(self, agency: str, token_hash: str) -> None:
         """The agency's API token; a new one replaces the old one."""

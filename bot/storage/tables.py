@@ -142,6 +142,8 @@ staff_chats = sa.Table(
     sa.Column("agency", sa.String(50), nullable=False, index=True),
     sa.Column("linked_by", sa.BigInteger, nullable=False, comment="the user who sent /link"),
     sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("lang", sa.String(2), nullable=False, server_default="ru",
+              comment="the language the bot writes in there"),
 )
 
 staff_codes = sa.Table(
@@ -247,6 +249,20 @@ tickets = sa.Table(
     sa.Column("answered_at", sa.Float, nullable=True, comment="unix time"),
     sa.Column("reminded", sa.Integer, nullable=False, server_default="0",
               comment="0 none, 1 the due-soon reminder, 2 the overdue one"),
+    sa.Column("taken_by", sa.BigInteger, nullable=True,
+              comment="the staff member who took the question"),
+    sa.Column("rating", sa.SmallInteger, nullable=True,
+              comment="the citizen's 👍 (1) or 👎 (-1) on the answer"),
     sa.CheckConstraint("status IN ('open', 'taken', 'answered', 'rejected')", name="status"),
     sqlite_autoincrement=True,
+)
+
+ticket_messages = sa.Table(
+    "ticket_messages", metadata,
+    sa.Column("chat_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("message_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+              nullable=False),
+    comment="bot messages in staff chats about a ticket (its card, reminders): "
+            "a reply to any of them answers the ticket",
 )

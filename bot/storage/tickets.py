@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from .repos import _Repo
-from .tables import staff_chats, tickets
+from .tables import staff_chats, ticket_messages, tickets
 
 OPEN = ("open", "taken")
 
@@ -29,6 +29,8 @@ class Ticket:
     due_at: float
     answered_at: float | None
     reminded: int
+    taken_by: int | None = None
+    rating: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -57,10 +59,20 @@ class TicketRepo(_Repo):
         return _ticket(row) if row else None
 
     async def by_staff_message(self, chat_id: int, message_id: int) -> Ticket | None:
+        """The ticket a bot message in a staff chat is about (see :meth:`remember`)."""
         async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(tickets).where(
-                tickets.c.staff_chat == chat_id, tickets.c.staff_message == message_id))).first()
+            row = (await conn.execute(sa.select(tickets).join(
+                ticket_messages, ticket_messages.c.ticket_id == tickets.c.id).where(
+                ticket_messages.c.chat_id == chat_id,
+                ticket_messages.c.message_id == message_id))).first()
         return _ticket(row) if row else None
+
+    async def remember(self, chat_id: int, message_id: int, ticket_id: int) -> None:
+        """Note that a bot message in a staff chat is about `ticket_id`."""
+        async with self.engine.begin() as conn:
+            await conn.execute(self._insert(ticket_messages).values(
+                chat_id=chat_id, message_id=message_id, ticket_id=ticket_id)
+                .on_conflict_do_nothing())
 
     async def of_user(self, user_id: int, limit: int = 20) -> list[Ticket]:
         async with self.engine.connect() as conn:
@@ -84,6 +96,22 @@ class TicketRepo(_Repo):
             return [_ticket(r) for r in await conn.execute(sa.select(tickets)
                                                            .order_by(tickets.c.id))]
 
+    async def take(self, ticket_id: int, staff_user: int) -> bool:
+        """Mark an open ticket taken by `staff_user`; False when someone was first."""
+        async with self.engine.begin() as conn:
+            done = await conn.execute(tickets.update().where(
+                tickets.c.id == ticket_id, tickets.c.status == "open")
+                .values(status="taken", taken_by=staff_user))
+            return done.rowcount == 1
+
+    async def waiting(self, agency: str) -> list[Ticket]:
+        """The agency's open tickets not shown in any staff chat yet."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(sa.select(tickets).where(
+                tickets.c.agency == agency, tickets.c.status.in_(OPEN),
+                tickets.c.staff_chat.is_(None)).order_by(tickets.c.id))
+            return [_ticket(r) for r in rows]
+
     async def update(self, ticket_id: int, **values) -> Ticket:
         """Set columns of one ticket; the ticket as it is now."""
         async with self.engine.begin() as conn:
@@ -92,10 +120,11 @@ class TicketRepo(_Repo):
         assert found is not None
         return found
 
-    async def staff_chat_of(self, agency: str) -> int | None:
-        """The agency's staff chat (the most recently linked, when several)."""
+    async def staff_chat_of(self, agency: str) -> tuple[int, str] | None:
+        """The agency's staff chat and its language (the most recently linked chat)."""
         async with self.engine.connect() as conn:
-            return (await conn.execute(sa.select(staff_chats.c.chat_id)
-                                       .where(staff_chats.c.agency == agency)
-                                       .order_by(staff_chats.c.linked_at.desc())
-                                       .limit(1))).scalar()
+            row = (await conn.execute(sa.select(staff_chats.c.chat_id, staff_chats.c.lang)
+                                      .where(staff_chats.c.agency == agency)
+                                      .order_by(staff_chats.c.linked_at.desc())
+                                      .limit(1))).first()
+        return (row.chat_id, row.lang) if row else None

@@ -177,6 +177,11 @@ class RecordingSession(BaseSession):
             new["edit_date"] = int(dt.datetime.now(dt.UTC).timestamp())
             self.messages[stored["message_id"]] = new
             return new
+        if name == "copyMessage":
+            if params["chat_id"] in self.blocked:
+                raise TelegramForbiddenError(method=method,
+                                             message="Forbidden: bot was blocked by the user")
+            return {"message_id": next(self._ids)}
         if name in ("answerCallbackQuery", "sendChatAction", "setMyCommands", "deleteWebhook",
                     "setWebhook", "deleteMessage"):
             return True
@@ -234,11 +239,13 @@ class Citizen:
             entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
         return await self._feed(message=self._message(text=text, entities=entities))
 
-    async def reply(self, text: str, message: dict[str, Any]) -> list[Call]:
-        """Reply to one of the bot's messages (as staff answer a question)."""
+    async def reply(self, text: str, message: dict[str, Any], **content: Any) -> list[Call]:
+        """Reply to one of the bot's messages (as staff answer a question); with
+        `content` (document=..., caption=...) instead of text when given."""
         original = Message.model_validate({**message,
                                            "chat": self._chat().model_dump(exclude_none=True)})
-        return await self._feed(message=self._message(text=text, reply_to_message=original))
+        body = content or {"text": text}
+        return await self._feed(message=self._message(reply_to_message=original, **body))
 
     async def send_location(self, latitude: float, longitude: float) -> list[Call]:
         """Share a location, as the 📍 button of a reply keyboard does."""
@@ -260,7 +267,8 @@ class Citizen:
 
     def buttons(self, message: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         message = message or self.last_with_buttons()
-        return [b for row in message["reply_markup"]["inline_keyboard"] for b in row]
+        markup = message.get("reply_markup") or {}
+        return [b for row in markup.get("inline_keyboard", []) for b in row]
 
     async def press(self, label: str, message: dict[str, Any] | None = None) -> list[Call]:
         """Press the button whose text contains `label` under `message` (default: the

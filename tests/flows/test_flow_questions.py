@@ -84,7 +84,7 @@ async def test_no_answer_is_said_honestly_with_the_menu(citizen, saual):
     reply = next(c for c in calls if c.method == "sendMessage")
     assert reply.text.startswith("Извините, на вопрос «рецепт плова с бараниной» я не нашёл")
     assert "Попробуйте сформулировать вопрос иначе" in reply.text
-    assert [b["text"] for b in reply.buttons] == ["📚 Меню"]
+    assert [b["text"] for b in reply.buttons] == ["✉️ Задать вопрос ведомству", "📚 Меню"]
     [row] = await _question_rows(saual)
     assert not row.confident
 

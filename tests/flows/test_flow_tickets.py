@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 
 import pytest
+from aiogram.types import Document
 from botkit import Citizen
 from typer.testing import CliRunner
 
@@ -40,9 +42,9 @@ async def saual(settings, encoder, clock, ticket_clock):
     await app.close()
 
 
-async def linked(saual, citizen, agency: str, chat: int) -> Citizen:
+async def linked(saual, citizen, agency: str, chat: int, lang: str = "ru") -> Citizen:
     staff = Citizen(saual.dispatcher, citizen.bot, citizen.session, citizen.clock,
-                    user_id=-chat, group=chat)
+                    user_id=-chat, group=chat, language_code=lang)
     await staff.send(f"/link {await saual.staff.invite(agency)}")
     return staff
 
@@ -53,8 +55,8 @@ def said(calls, chat: int) -> str:
 
 
 def staff_card(session, chat: int) -> dict:
-    cards = [m for m in session.messages.values()
-             if m["chat"]["id"] == chat and m["text"].startswith("Вопрос №")]
+    cards = [m for m in session.messages.values() if m["chat"]["id"] == chat
+             and re.match(r"(Вопрос №\d+ · язык|№\d+ сұрақ · тілі)", m.get("text", ""))]
     assert cards, "no question in the staff chat"
     return cards[-1]
 
@@ -80,6 +82,15 @@ async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
     assert [b["text"] for b in mvd.buttons(card)] == ["🙋 Взять", "↪️ Передать", "⛔ Отклонить"]
     calls = await mvd.press("Взять", card)
     assert "взял(а) вопрос №1" in said(calls, -100500)
+    card = staff_card(session, -100500)  # the card itself says who took it, no "take" now
+    assert "взял(а) вопрос №1" in card["text"]
+    assert [b["text"] for b in mvd.buttons(card)] == ["↪️ Передать", "⛔ Отклонить"]
+    colleague = Citizen(saual.dispatcher, citizen.bot, session, citizen.clock, user_id=4242,
+                        group=-100500)
+    calls = await colleague.press_data("k:take:1:", card)  # a stale card's button
+    assert [c.params.get("text") for c in calls if c.method == "answerCallbackQuery"] == [
+        "Этот вопрос уже взял другой сотрудник."]
+    assert (await saual.tickets.get(1)).taken_by == mvd.user.id
 
     answer = "Новый паспорт выдают в ЦОНе по удостоверению личности, срок десять рабочих дней."
     calls = await mvd.reply(answer, card)
@@ -88,6 +99,10 @@ async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
     assert [b["text"] for b in to_citizen[0].buttons] == ["👍", "👎",
                                                           "Это не отвечает на мой вопрос"]
     assert "опубликован" in said(calls, -100500)
+    assert "✅ Ответил(а)" in staff_card(session, -100500)["text"]
+    assert mvd.buttons(staff_card(session, -100500)) == []
+    calls = await mvd.reply("Ещё один ответ.", staff_card(session, -100500))
+    assert "уже закрыт (отвечен)" in said(calls, -100500)
     page = knowledge / "qa" / "mvd" / "1.ru.md"
     assert page.exists()
     corpus = load_knowledge(knowledge)
@@ -97,10 +112,25 @@ async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
     calls = await citizen.send("/myquestions")
     assert "отвечен" in calls[-1].text
 
-    await citizen.press("Это не отвечает", {**to_citizen[0].params, "message_id": 1,
-                                              "date": 0, "chat": {"id": 777, "type": "private"}})
-    assert (await saual.tickets.get(1)).status == "open"
+    answer_message = next(m for m in session.messages.values()
+                          if m["chat"]["id"] == 777 and answer in m["text"])
+    calls = await citizen.press("👍", answer_message)
+    assert (await saual.tickets.get(1)).rating == 1
+    assert [b["text"] for b in citizen.buttons(session.messages[answer_message["message_id"]])
+            ][:2] == ["👍 ✓", "👎"]
+    assert any(c.method == "answerCallbackQuery" and "Спасибо" in c.params.get("text", "")
+               for c in calls)
+
+    await citizen.press("Это не отвечает", answer_message)
+    ticket = await saual.tickets.get(1)
+    assert (ticket.status, ticket.rating, ticket.created_at) == ("open", None, MONDAY)
     assert "Открыт снова" in staff_card(session, -100500)["text"]
+    assert not page.exists()  # withdrawn until the agency answers again
+    calls = await citizen.press("👎", answer_message)  # a vote on the withdrawn answer
+    assert (await saual.tickets.get(1)).rating is None
+    better = "Новый паспорт выдают в ЦОНе; если паспорт утерян, сначала подайте заявление."
+    await mvd.reply(better, staff_card(session, -100500))
+    assert better.split(";")[0] in page.read_text(encoding="utf-8")
 
 
 async def test_reassign_and_reject(saual, citizen, session):
@@ -134,7 +164,8 @@ async def test_reminders_and_overdue(saual, citizen, session, bot, ticket_clock)
     before = len(session.calls)
     assert await saual.remind(bot) == 1
     assert "Напоминание: на вопрос №1" in session.calls[before].text
-    assert session.calls[before].params["reply_to_message_id"] == ticket.staff_message
+    assert session.calls[before].params["reply_parameters"]["message_id"] == \
+        ticket.staff_message
     assert await saual.remind(bot) == 0  # once
     ticket_clock.now = ticket.due_at + 60
     before = len(session.calls)
@@ -198,3 +229,87 @@ async def test_qa_report_cli(saual, citizen, settings, monkeypatch, ticket_clock
     header, row = result.output.splitlines()
     assert header.split() == ["agency", "open", "overdue", "answered", "median", "h"]
     assert row.split() == ["mvd", "1", "0", "1", "2.0"]
+
+
+async def test_a_kazakh_staff_chat_answers_a_russian_citizen(saual, citizen, session, bot,
+                                                            ticket_clock):
+    mvd = await linked(saual, citizen, "mvd", -100500, lang="kk")
+    assert "Азаматтардың ведомствоға қойған сұрақтары осында" in said(session.calls, -100500)
+    await ask(citizen, QUESTION, public=False)
+    card = staff_card(session, -100500)
+    assert card["text"].startswith("№1 сұрақ · тілі: ru")  # the chat's language, not the asker's
+    assert next(b["text"] for b in mvd.buttons(card)) == "🙋 Алу"
+    ticket_clock.now = (await saual.tickets.get(1)).due_at - 60
+    before = len(session.calls)
+    await saual.remind(bot)
+    reminder = session.calls[before]
+    assert reminder.text.startswith("Еске салу: №1 сұраққа")
+    # staff may answer by replying to the reminder as well as to the card
+    reminder_message = session.messages[max(session.messages)]
+    calls = await mvd.reply("Паспортты ХҚКО-да береді.", reminder_message)
+    to_citizen = [c for c in calls if c.params.get("chat_id") == citizen.user.id]
+    assert to_citizen and "ответило на ваш вопрос №1" in to_citizen[0].text
+    assert "Паспортты ХҚКО-да береді." in to_citizen[0].text
+    assert to_citizen[0].buttons[-1]["text"] == "Это не отвечает на мой вопрос"
+    assert "Жауап берген" in staff_card(session, -100500)["text"]
+
+
+async def test_a_question_waits_for_an_agency_without_a_staff_chat(saual, citizen, session):
+    calls = await ask(citizen, QUESTION, public=False)
+    told = said(calls, 777)
+    assert "обращение №1" in told and "ещё не подключило сотрудников" in told
+    assert "eotinish.kz" in told
+    assert (await saual.tickets.get(1)).staff_chat is None
+    await linked(saual, citizen, "mvd", -100500)  # the agency links its chat later
+    card = staff_card(session, -100500)
+    assert "Вопрос №1" in card["text"] and QUESTION in card["text"]
+    assert (await saual.tickets.get(1)).staff_chat == -100500
+
+
+async def test_reassign_to_an_agency_without_a_staff_chat(saual, citizen, session):
+    mvd = await linked(saual, citizen, "mvd", -100500)
+    await ask(citizen, QUESTION)
+    card = staff_card(session, -100500)
+    await mvd.press("Передать", card)
+    calls = await mvd.press("Центральная избирательная")
+    assert "ещё не подключило чат сотрудников" in said(calls, -100500)
+    assert "↪️ Вопрос №1 передан" in staff_card(session, -100500)["text"]
+    assert mvd.buttons(staff_card(session, -100500)) == []
+    calls = await mvd.press_data("k:take:1:", card)  # the old card's buttons are dead
+    assert any("уже ответили, его передали или отклонили" in c.params.get("text", "")
+               for c in calls if c.method == "answerCallbackQuery")
+    ticket = await saual.tickets.get(1)
+    assert (ticket.agency, ticket.status, ticket.staff_chat) == ("cec", "open", None)
+
+
+async def test_a_file_with_a_caption_is_an_answer(saual, citizen, session):
+    mvd = await linked(saual, citizen, "mvd", -100500)
+    await ask(citizen, QUESTION, public=False)
+    card = staff_card(session, -100500)
+    document = Document(file_id="BQAC-rules", file_unique_id="rules-1", file_name="rules.pdf")
+    calls = await mvd.reply("", card, document=document)
+    assert "подписью, которая отвечает на вопрос" in said(calls, -100500)
+    assert (await saual.tickets.get(1)).is_open
+    calls = await mvd.reply("", card, document=document,
+                            caption="Порядок выдачи паспорта: см. правила в файле.")
+    [copy] = [c for c in calls if c.method == "copyMessage"]
+    assert (copy.params["chat_id"], copy.params["from_chat_id"]) == (777, -100500)
+    assert any(c.params.get("chat_id") == 777 and "см. правила в файле" in c.text for c in calls)
+    assert (await saual.tickets.get(1)).answer == "Порядок выдачи паспорта: см. правила в файле."
+
+
+async def test_a_citizen_who_blocked_the_bot(saual, citizen, session):
+    mvd = await linked(saual, citizen, "mvd", -100500)
+    await ask(citizen, QUESTION, public=False)
+    session.blocked.add(777)
+    calls = await mvd.reply("Ответ ведомства по существу.", staff_card(session, -100500))
+    assert "заблокировал бота" in said(calls, -100500)
+    assert (await saual.tickets.get(1)).status == "answered"
+
+
+async def test_the_no_answer_reply_offers_the_agency(saual, citizen):
+    calls = await citizen.send("Сколько стоит охотничий билет на сайгака в заповеднике?")
+    assert "Или задайте вопрос ответственному ведомству" in calls[-1].text
+    calls = await citizen.press("Задать вопрос ведомству")
+    proposal = said(calls, 777)
+    assert "Сколько стоит охотничий билет" in proposal and "Предлагаю отправить" in proposal
