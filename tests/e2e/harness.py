@@ -65,6 +65,7 @@ class User:
     user_id: int = 5001
     language_code: str = "ru"
     first_name: str = "Айгерім"
+    group: dict | None = None  # a group chat ({"id", "type", "title"}) to write in instead
     seen: list[dict] = field(default_factory=list)
 
     @property
@@ -74,11 +75,18 @@ class User:
 
     @property
     def _chat(self) -> dict:
-        return {"id": self.user_id, "type": "private", "first_name": self.first_name}
+        return self.group or {"id": self.user_id, "type": "private",
+                              "first_name": self.first_name}
 
-    def send(self, text: str) -> None:
+    def send(self, text: str, reply_to: dict | None = None) -> None:
+        """Type `text`; with `reply_to` (a bot message seen here) as a reply to it."""
         message = {"botToken": TOKEN, "from": self._from, "chat": self._chat, "text": text,
                    "date": int(time.time())}
+        if reply_to is not None:
+            message["reply_to_message"] = {
+                "message_id": reply_to["message_id"], "chat": self._chat,
+                "date": int(time.time()), "text": reply_to.get("text", ""),
+                "from": {"id": 666, "is_bot": True, "first_name": "Saual Test"}}
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
@@ -113,7 +121,8 @@ class User:
         deadline = time.monotonic() + timeout
         got: list[dict] = []
         while time.monotonic() < deadline:
-            data = self.emulator.call("/getUpdates", {"token": TOKEN, "chatId": self.user_id})
+            data = self.emulator.call("/getUpdates", {"token": TOKEN,
+                                                      "chatId": self._chat["id"]})
             for update in data["result"]:
                 message = dict(update["message"])
                 message["message_id"] = update["messageId"]

@@ -203,3 +203,93 @@ def test_subscribe_then_an_announcement_from_the_http_api_arrives(world):
             break
         time.sleep(0.2)
     assert counts == {"queued": 0, "sent": 1, "failed": 0, "blocked": 0}
+
+
+def _saual(emulator, tmp, *args: str) -> str:
+    """Run a maintainer command against the running bot's database; its stdout."""
+    saual = Path(sys.executable).with_name("saual")
+    done = subprocess.run([str(saual), *args], cwd=tmp, timeout=120, capture_output=True,
+                          env={**os.environ, **emulator.env}, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _until(check, timeout: float = 30.0):
+    """Poll `check()` until it returns something truthy (the bot works in its own process)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"waited {timeout}s for {check.__doc__ or check}")
+
+
+def test_ask_an_agency_between_a_citizen_and_a_staff_chat(world):
+    emulator, tmp = world
+    staff = User(emulator, user_id=8001, language_code="ru", first_name="Дана",
+                 group={"id": -100777, "type": "supergroup", "title": "МВД: граждане"})
+    citizen = User(emulator, user_id=7004, language_code="ru", first_name="Асель")
+
+    # the maintainer issues a code; staff link their group with it
+    code = _saual(emulator, tmp, "agency", "invite", "mvd").split("/link ")[1].strip()
+    staff.send(f"/link {code}")
+    linked = staff.replies(1, timeout=60)[-1]
+    assert linked["text"].startswith("Этот чат привязан к ведомству: Министерство внутренних дел")
+    assert "Сюда будут приходить вопросы граждан" in linked["text"]
+
+    # the citizen asks; the bot proposes the Ministry of Internal Affairs
+    question = "Как восстановить паспорт, если он потерян во время поездки за границу?"
+    citizen.send(f"/ask {question}")
+    note, proposal = citizen.replies(2, timeout=60)
+    assert "https://eotinish.kz" in note["text"]
+    assert "Предлагаю отправить его в ведомство: Министерство внутренних дел" in proposal["text"]
+    citizen.press(proposal, "✅")
+    publication = citizen.replies(1)[-1]
+    citizen.press(publication, "Да, опубликуйте")
+    confirm = citizen.replies(1)[-1]
+    citizen.press(confirm, "Отправить")
+    sent = citizen.replies(1)[-1]
+    assert "Ваш вопрос отправлен: обращение №" in sent["text"]
+    ticket = int(sent["text"].split("обращение №")[1].split(".")[0])
+
+    # the staff chat gets the card; one of them takes it: the card says who
+    card = staff.replies(1)[-1]
+    assert card["text"].startswith(f"Вопрос №{ticket} · язык: ru")
+    assert question in card["text"]
+    staff.press(card, "Взять")
+    taken = staff.replies(1)[-1]
+    assert taken["message_id"] == card["message_id"]
+    assert f"Дана взял(а) вопрос №{ticket}" in taken["text"]
+    assert "Взять" not in [b["text"] for b in buttons(taken)]
+
+    # staff answer by replying to the card; the citizen gets it with 👍 / 👎
+    answer = ("Утерянный за границей паспорт восстанавливают через консульство Казахстана: "
+              "там выдают свидетельство на возвращение, новый паспорт оформляют в ЦОНе.")
+    staff.send(answer, reply_to=card)
+    received = citizen.replies(1, timeout=60)[-1]
+    assert f"ответило на ваш вопрос №{ticket}" in received["text"]
+    assert answer in received["text"]
+    assert [b["text"] for b in buttons(received)] == ["👍", "👎", "Это не отвечает на мой вопрос"]
+    staff_saw = staff.replies(2, timeout=120)  # the card marked answered, then the summary
+    assert any("✅ Ответил(а) Дана" in m["text"] for m in staff_saw)
+    assert any("опубликован в базе знаний" in m["text"] for m in staff_saw)
+
+    citizen.press(received, "👍")
+
+    def rated():
+        """the citizen's 👍 in the database"""
+        with sqlite3.connect(tmp / "saual.sqlite3") as db:
+            return db.execute("SELECT rating FROM tickets WHERE id = ?", (ticket,)).fetchone() \
+                == (1,)
+    _until(rated)
+
+    # the published answer is in the knowledge base: the next citizen finds it at once
+    assert (tmp / "knowledge" / "qa" / "mvd" / f"{ticket}.ru.md").exists()
+    neighbour = User(emulator, user_id=7005, language_code="ru", first_name="Нурлан")
+    neighbour.send("паспорт потерян во время поездки за границу, как восстановить?")
+    found = neighbour.replies(1, timeout=60)[-1]
+    assert "консульство Казахстана" in found["text"]
+
+    report = _saual(emulator, tmp, "qa", "report").splitlines()
+    assert report[1].split()[:4] == ["mvd", "0", "0", "1"]
