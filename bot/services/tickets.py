@@ -335,7 +335,7 @@ class Tickets:
             try:
                 build_index(load_knowledge(self.knowledge_dir), self.engine.encoder,
                             self.index_dir)
-            except EmbeddingsError:
+            except (EmbeddingsError, OSError):
                 undo()
                 raise
             self.engine.reload(True)
@@ -343,7 +343,7 @@ class Tickets:
         async with self._rebuild:
             try:
                 await asyncio.to_thread(build)
-            except EmbeddingsError as exc:
+            except (EmbeddingsError, OSError) as exc:  # OSError: a read-only or full disk
                 logger.error("ticket %d: the knowledge base refused the change: %s",
                              ticket.id, exc)
                 return False

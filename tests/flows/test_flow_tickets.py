@@ -313,3 +313,22 @@ async def test_the_no_answer_reply_offers_the_agency(saual, citizen):
     calls = await citizen.press("Задать вопрос ведомству")
     proposal = said(calls, 777)
     assert "Сколько стоит охотничий билет" in proposal and "Предлагаю отправить" in proposal
+
+
+async def test_a_failed_publication_keeps_the_old_index_and_the_answer(saual, citizen, session,
+                                                                      knowledge, monkeypatch):
+    mvd = await linked(saual, citizen, "mvd", -100500)
+    await ask(citizen, QUESTION)
+    build = saual.engine.index.build_id
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("bot.services.tickets.build_index", disk_full)
+    calls = await mvd.reply("Ответ ведомства по существу вопроса.", staff_card(session, -100500))
+    assert any(c.params.get("chat_id") == 777 and "по существу" in c.text for c in calls)
+    told = said(calls, -100500)
+    assert "отправлен гражданину" in told and "опубликован" not in told
+    assert not (knowledge / "qa" / "mvd" / "1.ru.md").exists()
+    assert saual.engine.index.build_id == build
+    assert (await saual.tickets.get(1)).status == "answered"
