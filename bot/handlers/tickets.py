@@ -8,10 +8,12 @@ in its own language, the citizen in theirs."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -219,8 +221,9 @@ async def rated(callback: CallbackQuery, callback_data: ReplyCB, bot: Bot, ticke
     await tickets.rate(ticket, vote)
     callback_answer.text = _("Thank you for the rating!")
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(
-            reply_markup=keyboards.ticket_answer(ticket.id, vote))
+        with contextlib.suppress(TelegramBadRequest):  # the same vote again: "not modified"
+            await callback.message.edit_reply_markup(
+                reply_markup=keyboards.ticket_answer(ticket.id, vote))
 
 
 # -- the staff -----------------------------------------------------------------------

@@ -120,6 +120,8 @@ async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
             ][:2] == ["👍 ✓", "👎"]
     assert any(c.method == "answerCallbackQuery" and "Спасибо" in c.params.get("text", "")
                for c in calls)
+    calls = await citizen.press("👍", session.messages[answer_message["message_id"]])  # again
+    assert [c.method for c in calls] == ["editMessageReplyMarkup", "answerCallbackQuery"]
 
     await citizen.press("Это не отвечает", answer_message)
     ticket = await saual.tickets.get(1)
