@@ -89,9 +89,10 @@ def index(
     pages = sum(1 for d in corpus.documents if d.kind == "page")
     qa = sum(1 for d in corpus.documents if d.kind == "qa")
     topics = len({d.id for d in corpus.documents if d.kind == "page"})
+    themes = len({d.id for d in corpus.documents if d.kind == "redirect"})
     typer.echo(f"{folder}: {pages} pages ({topics} topics), {qa} published answers, "
-               f"{len(corpus.agencies)} agencies, {len(corpus.synonyms)} synonym groups; "
-               "no errors")
+               f"{themes} out-of-scope themes, {len(corpus.agencies)} agencies, "
+               f"{len(corpus.synonyms)} synonym groups; no errors")
     if check:
         return
     try:

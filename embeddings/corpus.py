@@ -5,6 +5,8 @@ A knowledge folder holds::
     catalog.yaml      categories and topics (ids, titles): what must be covered
     agencies.yaml     agencies referred to by pages
     synonyms.yaml     the semantic core (groups of equivalent terms)
+    out_of_scope.yaml themes the pages do not cover, and the agency to turn to
+                      (optional; indexed as "redirect" documents)
     pages/<category>/<topic-id>.<lang>.md   Markdown with YAML front matter
     qa/<agency>/<ticket>.<lang>.md          published answers (optional)
 
@@ -59,7 +61,7 @@ class Document:
     keywords: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()
     path: str = ""
-    kind: str = "page"  # page | qa | passage
+    kind: str = "page"  # page | qa | redirect | passage
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,12 @@ def _line_of(text: str, key: str, offset: int = 1) -> int:
     return text.count("\n", 0, match.start()) + offset if match else offset
 
 
+def _entry_line(text: str, entry_id: str) -> int:
+    """The line of a YAML list entry `- id: <entry_id>` (1 when not found)."""
+    match = re.search(rf"^\s*-\s*id:\s*['\"]?{re.escape(entry_id)}['\"]?\s*$", text, re.M)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
 def valid_url(value: object) -> bool:
     if not isinstance(value, str) or any(ch.isspace() for ch in value):
         return False
@@ -181,7 +189,7 @@ def _load_agencies(path: Path, problems: list[Problem]) -> dict[str, Agency]:
     out: dict[str, Agency] = {}
     for i, entry in enumerate(entries):
         aid = entry.get("id") if isinstance(entry, dict) else None
-        line = _line_of(text, f"  - id: {aid}") if aid else 0
+        line = _entry_line(text, aid) if isinstance(aid, str) else 0
         where = f"agencies[{i}]"
         if not isinstance(aid, str) or not _ID.match(aid):
             problems.append(Problem(str(path), line, f"{where}.id", "missing or not an id"))
@@ -330,6 +338,64 @@ def parse_page(path: Path, problems: list[Problem], label: str | None = None) ->
     )
 
 
+def _load_redirects(path: Path, problems: list[Problem], agencies: dict[str, Agency],
+                    topics: dict) -> list[Document]:
+    """Out-of-scope themes as "redirect" documents (one per language): a title
+    and the words people use for the theme, the agency that handles it and its
+    website. They compete with the pages in search; when one wins, the engine
+    does not answer from the knowledge base but says where to turn."""
+    if not path.exists():
+        return []
+    data = _read_yaml(path, problems)
+    if data is None:
+        return []
+    entries = data.get("themes") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        problems.append(Problem(str(path), 1, "themes", "must be a list"))
+        return []
+    text = path.read_text(encoding="utf-8")
+    out: list[Document] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        tid = entry.get("id") if isinstance(entry, dict) else None
+        line = _entry_line(text, tid) if isinstance(tid, str) else 0
+        where = f"themes[{i}]"
+        if not isinstance(tid, str) or not _ID.match(tid):
+            problems.append(Problem(str(path), line, f"{where}.id", "missing or not an id"))
+            continue
+        if tid in seen or tid in topics:
+            problems.append(Problem(str(path), line, f"{tid}.id",
+                                    "duplicate id (or the id of a catalogue topic)"))
+            continue
+        seen.add(tid)
+        agency = agencies.get(entry.get("agency"))
+        if agency is None:
+            problems.append(Problem(str(path), line, f"{tid}.agency",
+                                    f"unknown agency {entry.get('agency')!r}"))
+        title, keywords = entry.get("title"), entry.get("keywords")
+        ok = True
+        for lang in LANGS:
+            if not (isinstance(title, dict) and isinstance(title.get(lang), str)
+                    and title[lang].strip()):
+                problems.append(Problem(str(path), line, f"{tid}.title.{lang}", "needs text"))
+                ok = False
+            words = keywords.get(lang) if isinstance(keywords, dict) else None
+            if not (isinstance(words, list) and words
+                    and all(isinstance(w, str) and w.strip() for w in words)):
+                problems.append(Problem(str(path), line, f"{tid}.keywords.{lang}",
+                                        "needs a list of words or phrases"))
+                ok = False
+        if not ok or agency is None:
+            continue
+        out.extend(
+            Document(tid, lang, title[lang].strip(), summary=title[lang].strip(),
+                     agency=agency.id, source_url=agency.website,
+                     keywords=tuple(w.strip() for w in keywords[lang]), path=str(path),
+                     kind="redirect")
+            for lang in LANGS)
+    return out
+
+
 def _digest(paths: Iterable[Path], root: Path) -> str:
     h = hashlib.sha256()
     for p in sorted(paths):
@@ -405,10 +471,12 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True) -> Corpus:
                 problems.append(Problem(str(root / "catalog.yaml"), 0, tid,
                                         f"catalogue topic {tid!r} ({topic.get('category')}) "
                                         "has no page"))
+    docs += _load_redirects(root / "out_of_scope.yaml", problems, agencies, topics)
     if problems:
         raise CorpusError(problems)
     files = [*page_paths, *qa_paths]
-    files += [p for p in (root / n for n in ("catalog.yaml", "agencies.yaml", "synonyms.yaml"))
+    files += [p for p in (root / n for n in ("catalog.yaml", "agencies.yaml", "synonyms.yaml",
+                                             "out_of_scope.yaml"))
               if p.exists()]
     return Corpus(docs, categories, topics, agencies, synonyms, _digest(files, root))
 

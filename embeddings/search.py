@@ -106,15 +106,19 @@ class SearchResult:
     lang: str
     confident: bool
     confidence: float
-    hits: list[Hit] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)  # pages and published answers only
     normalized: str = ""
     # the confidence model's inputs, for calibration and debugging
     best_cosine: float = 0.0
     coverage: float = 0.0
     unknown: float = 0.0
+    # An out-of-scope theme (knowledge/out_of_scope.yaml) that matched the
+    # question better than any page: the engine then does not answer (confident
+    # is False) and this says which agency handles the theme instead.
+    elsewhere: Hit | None = None
 
     def as_json(self) -> dict:
-        return {
+        out = {
             "lang": self.lang,
             "confident": self.confident,
             "results": [
@@ -123,6 +127,10 @@ class SearchResult:
                 for h in self.hits
             ],
         }
+        if self.elsewhere is not None:
+            e = self.elsewhere
+            out["elsewhere"] = {"id": e.id, "title": e.title, "agency": e.agency, "url": e.url}
+        return out
 
 
 def _zscore(scores: np.ndarray) -> np.ndarray:
@@ -405,14 +413,18 @@ class SearchEngine:
             fused = w * _zscore(lexical) + (1 - w) * _zscore(dense)
         topic_score = _topic_scores(index.chunk_doc, fused, len(index.topic_ids),
                                     self.config.second_chunk_weight)
-        order = np.argsort(-topic_score)[:k]
+        ranked = np.argsort(-topic_score)
+        elsewhere = (self._hit(index, int(ranked[0]), fused, lang)
+                     if len(ranked) and stats.redirect[ranked[0]] else None)
+        order = ranked[~stats.redirect[ranked]][:k]
 
         hits = [self._hit(index, int(t), fused, lang) for t in order]
         best_cosine, coverage, unknown = self._features(index, order, dense, corrected, lang,
                                                         stats)
         confidence = self.confidence(best_cosine, coverage, unknown)
-        return SearchResult(text, lang, confidence >= self.config.min_confidence, confidence,
-                            hits, normalized, best_cosine, coverage, unknown)
+        confident = confidence >= self.config.min_confidence and elsewhere is None
+        return SearchResult(text, lang, confident, confidence, hits, normalized, best_cosine,
+                            coverage, unknown, elsewhere)
 
     async def asearch(self, text: str, k: int = 5, lang: str | None = None) -> SearchResult:
         """The same search, run in a worker thread so the event loop stays free."""
@@ -475,17 +487,25 @@ class SearchEngine:
 
 
 class _TopicStats:
-    """Which stems each topic contains, and how rare each stem is across topics."""
+    """Which stems each topic contains, how rare each stem is across topics, and
+    which topics are out-of-scope redirects (their words are not knowledge: a
+    question about hunting licences is no better covered for naming one)."""
 
     def __init__(self, index: LoadedIndex):
         stems: list[set[str]] = [set() for _ in index.topic_ids]
+        redirect = np.zeros(len(index.topic_ids), dtype=bool)
         for i, chunk in enumerate(index.chunks):
             doc = index.documents[(chunk.doc_id, chunk.lang)]
+            topic = int(index.chunk_doc[i])
+            if doc.get("kind") == "redirect":
+                redirect[topic] = True
+                continue
             text = f"{doc['title']} {chunk.heading} {chunk.text}"
-            stems[int(index.chunk_doc[i])].update(index.analyzer.analyze(text, chunk.lang).stems)
+            stems[topic].update(index.analyzer.analyze(text, chunk.lang).stems)
         self.stems = stems
+        self.redirect = redirect
         self.df = Counter(s for topic in stems for s in topic)
-        self.n = len(stems)
+        self.n = int((~redirect).sum())
 
     def idf(self, stem: str) -> float:
         return math.log((self.n + 1) / (self.df.get(stem, 0) + 0.5))

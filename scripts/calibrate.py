@@ -1,6 +1,6 @@
 """Fit the abstention model on a labelled question set.
 
-    python scripts/calibrate.py [--questions tests/fixtures/calibration.jsonl]
+    python scripts/calibrate.py [--questions FILE[:odd|:even] ...]
 
 Runs every question through the engine over the published index, collects the
 three inputs of the confidence model (the best chunk's cosine, the
@@ -27,14 +27,21 @@ from embeddings import SearchEngine, load_questions, make_encoder
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--questions", type=Path,
-                        default=Path("tests/fixtures/calibration.jsonl"))
+    parser.add_argument("--questions", type=str, action="append",
+                        help="a question set, repeatable; PATH:odd or PATH:even keeps "
+                             "every other line (the other half stays held out)")
     parser.add_argument("--l2", type=float, default=0.01)
     args = parser.parse_args()
     settings = Settings()
     encoder = make_encoder(settings.encoder)
     engine = SearchEngine.open(settings.index_dir, encoder, settings.search_config())
-    questions = load_questions(args.questions)
+    questions = []
+    for spec in args.questions or ["tests/fixtures/calibration.jsonl"]:
+        path, _, half = spec.partition(":")
+        loaded = load_questions(Path(path))
+        if half:
+            loaded = loaded[1::2] if half == "odd" else loaded[0::2]
+        questions += loaded
     features, labels = [], []
     for q in questions:
         r = engine.search(q.q)

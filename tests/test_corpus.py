@@ -107,3 +107,51 @@ def test_passages_load_and_report_bad_lines(tmp_path):
         load_passages(bad)
     lines = sorted((p.line, p.field) for p in caught.value.problems)
     assert lines == [(2, "lang"), (2, "text"), (3, "")]
+
+
+THEMES = """themes:
+  - id: hunting
+    agency: mvd
+    title: {kk: Аң аулау, ru: Охота и охотничий билет}
+    keywords:
+      kk: [аң аулау, аңшы куәлігі]
+      ru: [охота, охотничий билет, разрешение на охоту]
+"""
+
+
+def test_out_of_scope_themes_load_as_redirects_in_both_languages(knowledge):
+    (knowledge / "out_of_scope.yaml").write_text(THEMES, encoding="utf-8")
+    corpus = load_knowledge(knowledge)
+    [kk, ru] = [d for d in corpus.documents if d.kind == "redirect"]
+    assert (kk.id, kk.lang, ru.lang, ru.title) == ("hunting", "kk", "ru", "Охота и охотничий билет")
+    assert ru.keywords == ("охота", "охотничий билет", "разрешение на охоту")
+    assert ru.agency == "mvd" and ru.source_url == corpus.agencies["mvd"].website
+    [chunk] = [c for c in corpus.chunks() if c.doc_id == "hunting" and c.lang == "ru"]
+    assert "охотничий билет" in chunk.text
+
+
+def test_bad_out_of_scope_themes_are_reported_with_line_and_field(knowledge):
+    bad = THEMES.replace("agency: mvd", "agency: nobody").replace(
+        "      kk: [аң аулау, аңшы куәлігі]\n", "") + """  - id: id-card
+    agency: mvd
+    title: {kk: Жеке куәлік, ru: Удостоверение}
+    keywords: {kk: [куәлік], ru: [удостоверение]}
+"""
+    (knowledge / "out_of_scope.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_knowledge(knowledge)
+    problems = {p.field: p for p in caught.value.problems}
+    assert "unknown agency 'nobody'" in problems["hunting.agency"].reason
+    assert problems["hunting.agency"].line == 2
+    assert "needs a list" in problems["hunting.keywords.kk"].reason
+    assert "catalogue topic" in problems["id-card.id"].reason
+    assert all(Path(p.path).name == "out_of_scope.yaml" for p in caught.value.problems)
+
+
+def test_an_agency_problem_names_its_line(knowledge):
+    _edit(knowledge / "agencies.yaml", "website: https://www.election.gov.kz", "website: nowhere")
+    text = (knowledge / "agencies.yaml").read_text(encoding="utf-8").splitlines()
+    with pytest.raises(CorpusError) as caught:
+        load_knowledge(knowledge)
+    [problem] = [p for p in caught.value.problems if p.field == "cec.website"]
+    assert text[problem.line - 1] == "  - id: cec"

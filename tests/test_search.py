@@ -119,3 +119,23 @@ def test_keyboard_without_kazakh_letters_is_corrected_and_detected_as_kazakh(eng
 def test_inflections_the_index_has_never_seen_are_not_corrected(engine):
     # «куәліктеріңіз» is not in the fixture, but its stem is: no correction
     assert "куәліктеріңіз" in engine.search("куәліктеріңіз").normalized
+
+
+def test_an_out_of_scope_theme_that_wins_makes_the_engine_abstain(knowledge, encoder, tmp_path):
+    (knowledge / "out_of_scope.yaml").write_text(
+        "themes:\n  - id: hunting\n    agency: mvd\n"
+        "    title: {kk: Аң аулау және аңшы куәлігі, ru: Охота и охотничий билет}\n"
+        "    keywords:\n      kk: [аң аулау, аңшы куәлігі, аң аулауға рұқсат]\n"
+        "      ru: [охота, охотничий билет, разрешение на охоту]\n", encoding="utf-8")
+    root = tmp_path / "index"
+    build_index(load_knowledge(knowledge), encoder, root)
+    engine = SearchEngine.open(root, encoder, SearchConfig(min_confidence=1e-9))
+    result = engine.search("охотничий билет где получить")
+    assert not result.confident
+    assert (result.elsewhere.id, result.elsewhere.agency) == ("hunting", "mvd")
+    assert "hunting" not in [h.id for h in result.hits]  # hits are pages only
+    assert result.as_json()["elsewhere"]["id"] == "hunting"
+    # a question a page answers is not taken by the theme
+    result = engine.search("Как получить удостоверение личности?")
+    assert result.confident and result.elsewhere is None
+    assert result.hits[0].id == "id-card"

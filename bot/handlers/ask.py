@@ -17,7 +17,8 @@ async def unknown_command(message: Message, bot: Bot) -> None:
     await send(bot, message.chat.id, Text(_("I don't know this command. See /help.")))
 
 
-async def question(message: Message, bot: Bot, answers: Answers, user: User) -> None:
+async def question(message: Message, bot: Bot, answers: Answers, user: User,
+                   locale: str) -> None:
     assert message.text is not None
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
         answer = await answers.ask(user.id, message.text)
@@ -25,7 +26,8 @@ async def question(message: Message, bot: Bot, answers: Answers, user: User) -> 
         await send(bot, message.chat.id, cards.answer_card(answer), keyboards.answer(answer))
         return
     close = [Entry(h.id, h.title) for h in answer.suggestions]
-    await send(bot, message.chat.id, cards.no_answer(message.text, close),
+    agency = answers.agency_name(answer.elsewhere.agency, locale) if answer.elsewhere else ""
+    await send(bot, message.chat.id, cards.no_answer(message.text, close, answer.elsewhere, agency),
                keyboards.topic_list(close, ask=answer.question_id))
 
 

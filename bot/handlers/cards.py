@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-from aiogram.utils.formatting import Bold, Italic, Text, sizeof
+from aiogram.utils.formatting import Bold, Italic, Text, TextLink, sizeof
 from aiogram.utils.i18n import gettext as _
 
-from ..services import Answer, Entry, Page
+from ..services import Answer, Entry, Hit, Page
 
 LIMIT = 4096
 EDIT_BUDGET = 3500  # a page edited into the menu message must fit one message
@@ -64,9 +64,16 @@ def answer_card(a: Answer) -> Text:
     return join(blocks)
 
 
-def no_answer(question: str, suggestions: list[Entry]) -> Text:
+def no_answer(question: str, suggestions: list[Entry], elsewhere: Hit | None = None,
+              agency: str = "") -> Text:
+    """The honest "no answer"; with `elsewhere` (an out-of-scope theme that
+    matched), which agency handles the theme and its website."""
     blocks: list[object] = [fill(_("Sorry, I have no answer to «{question}»."),
                                  question=quote(question))]
+    if elsewhere is not None:
+        blocks.append(Text(fill(_("The bot has no page on «{theme}». This is a matter for "
+                                  "{agency}:"), theme=elsewhere.title, agency=agency), " ",
+                           TextLink(elsewhere.url, url=elsewhere.url)))
     if suggestions:
         blocks.append(_("Perhaps one of these topics will help:"))
     else:

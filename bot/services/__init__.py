@@ -13,7 +13,7 @@ from .announcements import (
     body_digest,
     valid_url,
 )
-from .answers import Answer, Answers
+from .answers import Answer, Answers, Hit
 from .catalog import LANGS, Catalog, Entry, Page, Section, other
 from .delivery import Courier, Delivery, DeliveryConfig, Result
 from .flood import FloodLimiter, Verdict
@@ -56,6 +56,7 @@ __all__ = [
     "Entry",
     "FloodLimiter",
     "Following",
+    "Hit",
     "Lookup",
     "Match",
     "Named",

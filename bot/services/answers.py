@@ -30,6 +30,8 @@ class Answer:
     best: Hit | None = None
     suggestions: list[Hit] = field(default_factory=list)
     others: int = 0  # how many further results "other answers" can show
+    # an out-of-scope theme that matched best: the agency to turn to instead
+    elsewhere: Hit | None = None
 
 
 class Answers:
@@ -59,13 +61,19 @@ class Answers:
             topic_id=hits[0].id if hits else None, confidence=result.confidence,
             confident=result.confident, results=[h.id for h in hits],
         )
-        logger.info("question %d from user %d: lang=%s confident=%s confidence=%.3f top=%s",
+        logger.info("question %d from user %d: lang=%s confident=%s confidence=%.3f top=%s%s",
                     question_id, user_id, result.lang, result.confident, result.confidence,
-                    hits[0].id if hits else None)
+                    hits[0].id if hits else None,
+                    f" elsewhere={result.elsewhere.id}" if result.elsewhere else "")
         if result.confident and hits:
             return Answer(question_id, result.lang, True, hits[0], others=len(hits) - 1)
         close = hits[: self.suggestions] if result.confidence >= self.suggest_min_confidence else []
-        return Answer(question_id, result.lang, False, suggestions=close)
+        return Answer(question_id, result.lang, False, suggestions=close,
+                      elsewhere=result.elsewhere)
+
+    def agency_name(self, agency: str, lang: str) -> str:
+        """An agency's name in `lang`, as the index in service has it."""
+        return self.engine.index.agencies.get(agency, {}).get("name", {}).get(lang) or agency
 
     async def vote(self, question_id: int, user_id: int, value: int) -> bool:
         """Store 👍 (1) or 👎 (-1) for an answer; False when there is no such question."""

@@ -120,7 +120,8 @@ class Tickets:
         """Agencies ranked for `text`, the closest topic and the question's language.
 
         Score: word overlap with the agency's kk/ru description, plus the
-        agencies of the closest search results (the first counts most).
+        agencies of the closest search results (the first counts most) and the
+        agency of an out-of-scope theme that matched better than every page.
         """
         result = await self.engine.asearch(text, k=5)
         words = _stems(text)
@@ -131,6 +132,8 @@ class Tickets:
         for rank, hit in enumerate(result.hits):
             if hit.agency in scores:
                 scores[hit.agency] += 1.0 / (rank + 2)
+        if result.elsewhere is not None and result.elsewhere.agency in scores:
+            scores[result.elsewhere.agency] += 1.0  # a theme no page covers: its agency
         ranked = sorted(scores, key=lambda a: (-scores[a], a))
         topic = result.hits[0].id if result.hits else None
         return ranked, topic, result.lang

@@ -110,6 +110,34 @@ async def test_no_answer_suggests_close_topics(knowledge, settings, encoder, clo
         await app.close()
 
 
+async def test_a_theme_no_page_covers_names_the_agency_to_turn_to(knowledge, settings, encoder,
+                                                                 clock, session):
+    (knowledge / "out_of_scope.yaml").write_text(
+        "themes:\n  - id: elections-abroad\n    agency: cec\n"
+        "    title: {kk: Шетелдегі сайлау, ru: Голосование за рубежом}\n"
+        "    keywords:\n      kk: [шетелде дауыс беру, елшілікте дауыс беру]\n"
+        "      ru: [голосовать за границей, голосование в посольстве]\n", encoding="utf-8")
+    build_index(load_knowledge(knowledge), encoder, settings.index_dir)
+    app = await Saual.create(settings, encoder=encoder, clock=clock, ticket_clock=lambda: 0.0)
+    try:
+        citizen = Citizen(app.dispatcher, app.bot(session=session), session, clock)
+        calls = await citizen.send("как голосовать за границей в посольстве")
+        reply = next(c for c in calls if c.method == "sendMessage")
+        assert "В боте нет страницы о теме «Голосование за рубежом». Этим занимается " \
+               "Центральная избирательная комиссия: https://www.election.gov.kz" in reply.text
+        assert {"type": "text_link", "url": "https://www.election.gov.kz"} in [
+            {k: e[k] for k in ("type", "url")} for e in reply.params["entities"]
+            if e["type"] == "text_link"]
+        calls = await citizen.press("Задать вопрос ведомству")
+        proposal = next(c for c in calls if "Предлагаю отправить" in c.text)
+        assert "Предлагаю отправить его в ведомство: Центральная избирательная комиссия" in \
+            proposal.text
+        [row] = await _question_rows(app)
+        assert not row.confident
+    finally:
+        await app.close()
+
+
 async def test_feedback_is_stored_and_shown(citizen, saual, session):
     await citizen.send("прописка онлайн")
     card = citizen.last_with_buttons()
