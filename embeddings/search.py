@@ -473,7 +473,7 @@ class SearchEngine:
             return 0.0, 0.0, 1.0
         top = int(order[0])
         best_cosine = float(dense[index.chunk_doc == top].max())
-        stems = [s for s in index.analyzer.analyze(" ".join(corrected), lang).stems
+        stems = [s for s in index.analyzer.analyze(" ".join(corrected), lang).keys
                  if len(s) > 2]
         coverage, unknown = stats.coverage(stems, top)
         return best_cosine, coverage, unknown
@@ -501,7 +501,7 @@ class _TopicStats:
                 redirect[topic] = True
                 continue
             text = f"{doc['title']} {chunk.heading} {chunk.text}"
-            stems[topic].update(index.analyzer.analyze(text, chunk.lang).stems)
+            stems[topic].update(index.analyzer.analyze(text, chunk.lang).keys)
         self.stems = stems
         self.redirect = redirect
         self.df = Counter(s for topic in stems for s in topic)

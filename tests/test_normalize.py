@@ -6,6 +6,7 @@ from embeddings.normalize import (
     char_ngrams,
     detect_lang,
     fold,
+    kk_loose_stem,
     kk_stem,
     loose,
     ru_stem,
@@ -123,3 +124,28 @@ def test_analyzer_terms_share_concepts_between_languages():
 def test_analyzer_transliterates_latin_before_stemming():
     an = Analyzer()
     assert an.analyze("zheke kualik", "kk").words == ["жеке", "куалик"]
+
+
+@pytest.mark.parametrize(("typed", "proper"), [
+    ("төлемейди", "төлемейді"),  # a phone keyboard without і
+    ("алиментти", "алиментті"),
+    ("тиркеймиз", "тіркейміз"),
+    ("куалигимди", "куәлігімді"),
+    ("балага", "балаға"),
+])
+def test_loose_kazakh_stems_forgive_missing_kazakh_letters(typed, proper):
+    assert kk_loose_stem(typed) == kk_loose_stem(proper)
+
+
+def test_keys_are_loose_stems_in_kazakh_and_stems_in_russian():
+    analyzer = Analyzer()
+    assert analyzer.analyze("алиментти төлемейди", "kk").keys == \
+        analyzer.analyze("алиментті төлемейді", "kk").keys
+    assert analyzer.analyze("алименты не платит", "ru").keys == \
+        analyzer.analyze("алименты не платит", "ru").stems
+
+
+def test_a_yes_no_particle_at_the_end_means_kazakh():
+    assert detect_lang("ауламызга балалар алангын салу жобасын усынып дауыска салуга бола ма") \
+        == "kk"
+    assert detect_lang("можно ли подать заявление онлайн") == "ru"
