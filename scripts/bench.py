@@ -19,6 +19,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -104,15 +105,28 @@ def main() -> int:
     out("## Knowledge base\n")
     kb_root = ROOT / "var" / "bench" / "knowledge"
     started = time.perf_counter()
-    report = build_index(load_knowledge(ROOT / "knowledge"), encoder, kb_root,
+    corpus = load_knowledge(ROOT / "knowledge")
+    report = build_index(corpus, encoder, kb_root,
                          cache_path=ROOT / "var" / "embedding-cache.sqlite3")
-    out(f"Index: {report.documents} pages, {report.chunks} chunks; build "
-        f"{time.perf_counter() - started:.1f}s with {report.embedded} chunks embedded "
+    kinds = Counter(d.kind for d in corpus.documents)
+    out(f"Index: {kinds['page']} pages, {kinds['qa']} published answers, "
+        f"{kinds['redirect'] // 2} out-of-scope themes (kk + ru), {report.chunks} chunks; "
+        f"build {time.perf_counter() - started:.1f}s with {report.embedded} chunks embedded "
         "(the rest from the embedding cache).\n")
+    # The same knowledge without knowledge/out_of_scope.yaml, to show what the themes do.
+    plain_root = ROOT / "var" / "bench" / "knowledge-without-themes"
+    build_index(replace(corpus, documents=[d for d in corpus.documents
+                                           if d.kind != "redirect"]),
+                encoder, plain_root, cache_path=ROOT / "var" / "embedding-cache.sqlite3")
+    fixtures = ROOT / "tests" / "fixtures"
     sets = [
         ("development questions (`../shared/eval/dev.jsonl`)", args.shared / "eval" / "dev.jsonl"),
         ("calibration questions (`tests/fixtures/calibration.jsonl`, fitted on)",
-         ROOT / "tests" / "fixtures" / "calibration.jsonl"),
+         fixtures / "calibration.jsonl"),
+        ("fresh in-scope questions (`tests/fixtures/fresh_questions.jsonl`, written blind)",
+         fixtures / "fresh_questions.jsonl"),
+        ("near-miss out-of-scope questions (`tests/fixtures/oos_independent.jsonl`)",
+         fixtures / "oos_independent.jsonl"),
     ]
     out("| questions | run | n | hit@1 | hit@1 kk | hit@1 ru | hit@3 | MRR@10 | "
         "OOS false answers | in-scope abstains | lang match@1 | p50 ms | p95 ms |")
@@ -121,8 +135,10 @@ def main() -> int:
         if not path.exists():
             continue
         questions = load_questions(path)
-        for run, config in variants(base):
-            engine = SearchEngine(load_index(kb_root, encoder), encoder, config)
+        runs = [(run, config, kb_root) for run, config in variants(base)]
+        runs.insert(1, ("engine default without out-of-scope themes", base, plain_root))
+        for run, config, root in runs:
+            engine = SearchEngine(load_index(root, encoder), encoder, config)
             engine.search("жылы жүрек")  # warm up
             m = evaluate(engine, questions)
             by = m["by_lang"]
