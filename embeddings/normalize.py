@@ -228,10 +228,9 @@ _KK_SUFFIXES = tuple(
 )
 
 
-@lru_cache(maxsize=200_000)
-def kk_stem(word: str, min_stem: int = 3, max_strips: int = 4) -> str:
+def _strip(word: str, suffixes: tuple[str, ...], min_stem: int, max_strips: int) -> str:
     for _ in range(max_strips):
-        for suffix in _KK_SUFFIXES:
+        for suffix in suffixes:
             keep = min_stem + 1 if len(suffix) == 1 else min_stem
             if word.endswith(suffix) and len(word) - len(suffix) >= keep:
                 word = word[: -len(suffix)]
@@ -239,6 +238,11 @@ def kk_stem(word: str, min_stem: int = 3, max_strips: int = 4) -> str:
         else:
             break
     return word
+
+
+@lru_cache(maxsize=200_000)
+def kk_stem(word: str, min_stem: int = 3, max_strips: int = 4) -> str:
+    return _strip(word, _KK_SUFFIXES, min_stem, max_strips)
 
 
 # The Kazakh endings as typed without Kazakh letters (ді -> ди, ға -> га):
@@ -250,16 +254,7 @@ _KK_LOOSE_SUFFIXES = tuple(sorted({loose(s) for s in _KK_SUFFIXES}, key=len, rev
 def kk_loose_stem(word: str, min_stem: int = 3, max_strips: int = 4) -> str:
     """The Kazakh stem of `word` in loose form (see :func:`loose`): the same for
     a word typed with or without Kazakh letters."""
-    word = loose(word)
-    for _ in range(max_strips):
-        for suffix in _KK_LOOSE_SUFFIXES:
-            keep = min_stem + 1 if len(suffix) == 1 else min_stem
-            if word.endswith(suffix) and len(word) - len(suffix) >= keep:
-                word = word[: -len(suffix)]
-                break
-        else:
-            break
-    return word
+    return _strip(loose(word), _KK_LOOSE_SUFFIXES, min_stem, max_strips)
 
 
 _RU_STEMMER = snowballstemmer.stemmer("russian")

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -342,8 +342,12 @@ async def staff_reply(message: Message, bot: Bot, agency: str, chat_lang: str,
         return
     ticket = await tickets.answer(ticket, text)
     if message.content_type != "text":  # a file, a photo...: the citizen gets it as sent
-        await bot.copy_message(chat_id=ticket.user_id, from_chat_id=message.chat.id,
-                               message_id=message.message_id)
+        try:
+            await bot.copy_message(chat_id=ticket.user_id, from_chat_id=message.chat.id,
+                                   message_id=message.message_id)
+        except TelegramAPIError as exc:  # blocked: the text below fails the same way, said once
+            logger.warning("ticket %d: the file was not copied to the citizen (%s)",
+                           ticket.id, exc)
     reached = await to_citizen(bot, i18n, tickets, ticket, lambda: Text(
         Bold(_("{agency} answered your question #{id}:").format(
             agency=_name(tickets, ticket.agency, i18n.current_locale), id=ticket.id)),

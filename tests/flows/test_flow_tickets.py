@@ -304,7 +304,9 @@ async def test_a_citizen_who_blocked_the_bot(saual, citizen, session):
     mvd = await linked(saual, citizen, "mvd", -100500)
     await ask(citizen, QUESTION, public=False)
     session.blocked.add(777)
-    calls = await mvd.reply("Ответ ведомства по существу.", staff_card(session, -100500))
+    document = Document(file_id="BQAC-rules", file_unique_id="rules-1", file_name="rules.pdf")
+    calls = await mvd.reply("", staff_card(session, -100500), document=document,
+                            caption="Ответ ведомства по существу, правила в файле.")
     assert "заблокировал бота" in said(calls, -100500)
     assert (await saual.tickets.get(1)).status == "answered"
 
