@@ -67,7 +67,10 @@ class Answers:
                     f" elsewhere={result.elsewhere.id}" if result.elsewhere else "")
         if result.confident and hits:
             return Answer(question_id, result.lang, True, hits[0], others=len(hits) - 1)
-        close = hits[: self.suggestions] if result.confidence >= self.suggest_min_confidence else []
+        # Pages that merely share a word with a theme no page covers (a hunting
+        # licence and the military ID) are not offered as suggestions.
+        close = hits[: self.suggestions] if result.confidence >= self.suggest_min_confidence \
+            and result.elsewhere is None else []
         return Answer(question_id, result.lang, False, suggestions=close,
                       elsewhere=result.elsewhere)
 
