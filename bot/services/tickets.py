@@ -245,7 +245,8 @@ class Tickets:
     # -- reminders and the report ---------------------------------------------------
     async def reminders(self) -> list[Reminder]:
         """Open tickets due soon or overdue that were not reminded of that yet;
-        each is marked, so a reminder goes once."""
+        each is marked first (a conditional update), so a reminder goes once even
+        with several bot processes on one database."""
         now = self.clock()
         out = []
         for t in await self.storage.tickets.open_tickets():
@@ -253,8 +254,7 @@ class Tickets:
                 continue
             stage = 2 if now >= t.due_at else 1 if now >= t.due_at - self.config.remind_before \
                 else 0
-            if stage > t.reminded:
-                await self.storage.tickets.update(t.id, reminded=stage)
+            if stage > t.reminded and await self.storage.tickets.mark_reminded(t.id, stage):
                 lang = await self.storage.staff.lang_of(t.staff_chat) or "ru"
                 out.append(Reminder(t, t.staff_chat, stage == 2, lang))
         return out

@@ -104,6 +104,15 @@ class TicketRepo(_Repo):
                 .values(status="taken", taken_by=staff_user))
             return done.rowcount == 1
 
+    async def mark_reminded(self, ticket_id: int, stage: int) -> bool:
+        """Record reminder `stage` unless it (or a later one) was recorded already;
+        True for the one caller that recorded it, so one reminder goes however
+        many bot processes check at once."""
+        async with self.engine.begin() as conn:
+            done = await conn.execute(tickets.update().where(
+                tickets.c.id == ticket_id, tickets.c.reminded < stage).values(reminded=stage))
+            return done.rowcount == 1
+
     async def waiting(self, agency: str) -> list[Ticket]:
         """The agency's open tickets not shown in any staff chat yet."""
         async with self.engine.connect() as conn:

@@ -336,3 +336,12 @@ async def test_a_failed_publication_keeps_the_old_index_and_the_answer(saual, ci
     assert not (knowledge / "qa" / "mvd" / "1.ru.md").exists()
     assert saual.engine.index.build_id == build
     assert (await saual.tickets.get(1)).status == "answered"
+
+
+async def test_two_processes_checking_at_once_send_one_reminder(saual, citizen, ticket_clock):
+    await linked(saual, citizen, "mvd", -100500)
+    await ask(citizen, QUESTION, public=False)
+    ticket_clock.now = (await saual.tickets.get(1)).due_at - 60
+    first, second = await asyncio.gather(saual.tickets.reminders(), saual.tickets.reminders())
+    assert len(first) + len(second) == 1
+    assert (await saual.tickets.get(1)).reminded == 1
