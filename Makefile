@@ -17,6 +17,11 @@ $(STAMP): pyproject.toml $(EMULATOR)/package-lock.json
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	# The Bot API emulator for the end-to-end tests (npm, pinned by its lockfile).
 	npm ci --prefix $(EMULATOR) --no-audit --no-fund --loglevel=error
+	# A PostgreSQL server binary for the tests of the PostgreSQL path (Debian's
+	# package; the tests start a throwaway server of their own, see tests/pgserver.py).
+	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql; \
+	    else echo "PostgreSQL is missing: sudo apt-get install postgresql (or SAUAL_POSTGRES=0 make test)"; fi; }
 	touch $(STAMP)
 
 install: $(STAMP)

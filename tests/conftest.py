@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -20,3 +21,23 @@ def knowledge(tmp_path: Path) -> Path:
     dest = tmp_path / "knowledge"
     shutil.copytree(FIXTURES / "knowledge", dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One throwaway PostgreSQL server for the whole run (see pgserver.py)."""
+    if os.environ.get("SAUAL_POSTGRES") == "0":
+        pytest.skip("SAUAL_POSTGRES=0: the PostgreSQL tests are switched off")
+    from pgserver import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """A fresh empty database of each kind the bot supports."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/var/test.sqlite3"
+    return request.getfixturevalue("postgres_server").new_database()

@@ -16,8 +16,8 @@ FIXTURE_KNOWLEDGE = __import__("pathlib").Path(__file__).parent / "fixtures" / "
 
 
 @pytest.fixture
-async def storage(tmp_path):
-    s = Storage.from_url(f"sqlite+aiosqlite:///{tmp_path}/d.sqlite3")
+async def storage(database_url):
+    s = Storage.from_url(database_url)
     await s.migrate()
     yield s
     await s.close()

@@ -54,8 +54,8 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-async def storage(tmp_path):
-    s = Storage.from_url(f"sqlite+aiosqlite:///{tmp_path}/f.sqlite3")
+async def storage(database_url):
+    s = Storage.from_url(database_url)
     await s.migrate()
     yield s
     await s.close()

@@ -17,8 +17,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-async def storage(tmp_path):
-    s = Storage.from_url(f"sqlite+aiosqlite:///{tmp_path}/stations.sqlite3")
+async def storage(database_url):
+    s = Storage.from_url(database_url)
     await s.migrate()
     yield s
     await s.close()

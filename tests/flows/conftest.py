@@ -9,9 +9,9 @@ from embeddings import build_index, load_knowledge
 
 
 @pytest.fixture
-def settings(knowledge, tmp_path) -> Settings:
+def settings(knowledge, tmp_path, database_url) -> Settings:
     return Settings(
-        _env_file=None, bot_token=TOKEN, database_url=f"sqlite+aiosqlite:///{tmp_path}/bot.db",
+        _env_file=None, bot_token=TOKEN, database_url=database_url,
         knowledge_dir=knowledge, index_dir=tmp_path / "index", encoder="test-hash",
         # The hashed-trigram test encoder gives far lower cosines than the real
         # model the engine's confidence is calibrated for: on the fixture pages
