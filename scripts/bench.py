@@ -127,6 +127,8 @@ def main() -> int:
          fixtures / "fresh_questions.jsonl"),
         ("near-miss out-of-scope questions (`tests/fixtures/oos_independent.jsonl`)",
          fixtures / "oos_independent.jsonl"),
+        ("second blind set (`tests/fixtures/blind2.jsonl`: 158 in scope, 60 out)",
+         fixtures / "blind2.jsonl"),
     ]
     out("| questions | run | n | hit@1 | hit@1 kk | hit@1 ru | hit@3 | MRR@10 | "
         "OOS false answers | in-scope abstains | lang match@1 | p50 ms | p95 ms |")
