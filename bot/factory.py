@@ -24,6 +24,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
@@ -90,10 +92,12 @@ class Saual:
         *,
         clock: Callable[[], float] = time.monotonic,
         ticket_clock: Callable[[], float] = time.time,
+        fsm: BaseStorage | None = None,
     ):
         self.settings = settings
         self.engine = engine
         self.storage = storage
+        self.fsm = fsm or conversation_storage(settings)
         self.i18n = build_i18n()
         self.catalog = Catalog(engine)
         self.users = Users(storage)
@@ -117,14 +121,15 @@ class Saual:
     @classmethod
     async def create(cls, settings: Settings, *, encoder: Encoder | None = None,
                      clock: Callable[[], float] = time.monotonic,
-                     ticket_clock: Callable[[], float] = time.time) -> Saual:
+                     ticket_clock: Callable[[], float] = time.time,
+                     fsm: BaseStorage | None = None) -> Saual:
         engine = await asyncio.to_thread(load_engine, settings, encoder)
         storage = Storage.from_url(settings.database_url)
         try:
             await storage.migrate()
             # Warm the encoder and the search path before the first citizen waits.
             await engine.asearch("eGov", k=1)
-            app = cls(settings, engine, storage, clock=clock, ticket_clock=ticket_clock)
+            app = cls(settings, engine, storage, clock=clock, ticket_clock=ticket_clock, fsm=fsm)
             await app.stations.load()
         except BaseException:
             engine.close()
@@ -134,7 +139,8 @@ class Saual:
         return app
 
     def _build_dispatcher(self) -> Dispatcher:
-        dp = Dispatcher(name="saual", answers=self.answers, catalog=self.catalog,
+        dp = Dispatcher(name="saual", storage=self.fsm, answers=self.answers,
+                        catalog=self.catalog,
                         users=self.users, stations=self.stations, i18n=self.i18n,
                         subs=self.subscriptions, staff=self.staff,
                         announcements=self.announcements, tickets=self.tickets)
@@ -239,10 +245,23 @@ class Saual:
     async def close(self) -> None:
         await self.stop_services()
         self.engine.close()
+        await self.fsm.close()
         await self.storage.close()
 
 
 # -- serving -------------------------------------------------------------------
+
+
+def conversation_storage(settings: Settings) -> BaseStorage:
+    """Where conversation states live: Redis (REDIS_URL) when several instances
+    serve the bot, so a reply may reach another instance than the question; else
+    the process's memory."""
+    if not settings.redis_url:
+        return MemoryStorage()
+    from aiogram.fsm.storage.redis import RedisStorage  # needs the `redis` extra
+
+    return RedisStorage.from_url(settings.redis_url, state_ttl=settings.fsm_ttl,
+                                 data_ttl=settings.fsm_ttl)
 
 
 def delivery(storage: Storage, bot: Bot, directory: Directory, settings: Settings) -> Delivery:
