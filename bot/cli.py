@@ -448,7 +448,8 @@ app.add_typer(qa_app, name="qa")
 
 @qa_app.command("report")
 def qa_report() -> None:
-    """Per agency: open, overdue and answered questions, median time to answer."""
+    """Per agency: open, overdue and answered questions, median time to answer, and
+    open questions waiting because the agency has linked no staff chat."""
     import time
 
     from .services.tickets import report
@@ -466,10 +467,15 @@ def qa_report() -> None:
     if not rows:
         typer.echo("No questions yet.")
         return
-    typer.echo(f"{'agency':<20} {'open':>6} {'overdue':>8} {'answered':>9} {'median h':>9}")
+    typer.echo(f"{'agency':<20} {'open':>6} {'overdue':>8} {'answered':>9} {'median h':>9} "
+               f"{'no chat':>8}")
     for r in rows:
         median = "-" if r.median_hours is None else f"{r.median_hours:.1f}"
-        typer.echo(f"{r.agency:<20} {r.open:>6} {r.overdue:>8} {r.answered:>9} {median:>9}")
+        typer.echo(f"{r.agency:<20} {r.open:>6} {r.overdue:>8} {r.answered:>9} {median:>9} "
+                   f"{r.waiting:>8}")
+    if any(r.waiting for r in rows):
+        typer.echo("'no chat': open questions waiting for the agency to link a staff chat "
+                   "(saual agency invite AGENCY).", err=True)
 
 
 @app.command()

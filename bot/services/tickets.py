@@ -58,6 +58,7 @@ class AgencyReport:
     overdue: int
     answered: int
     median_hours: float | None
+    waiting: int = 0  # open questions no staff chat has seen: the agency has linked none
 
 
 def add_working_days(start: float, days: int) -> float:
@@ -83,7 +84,8 @@ def has_personal_data(text: str) -> bool:
 
 
 def report(tickets: list[Ticket], now: float) -> list[AgencyReport]:
-    """Per agency: open, overdue, answered, and the median hours to answer."""
+    """Per agency: open, overdue, answered, the median hours to answer, and the
+    open questions waiting for the agency to link a staff chat."""
     by_agency: dict[str, list[Ticket]] = {}
     for t in tickets:
         by_agency.setdefault(t.agency, []).append(t)
@@ -94,7 +96,8 @@ def report(tickets: list[Ticket], now: float) -> list[AgencyReport]:
         hours = [(t.answered_at - t.created_at) / 3600 for t in done]
         out.append(AgencyReport(agency, sum(t.is_open for t in items),
                                 sum(t.is_open and now > t.due_at for t in items), len(done),
-                                statistics.median(hours) if hours else None))
+                                statistics.median(hours) if hours else None,
+                                sum(t.is_open and t.staff_chat is None for t in items)))
     return out
 
 

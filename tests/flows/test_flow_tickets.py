@@ -224,13 +224,17 @@ async def test_qa_report_cli(saual, citizen, settings, monkeypatch, ticket_clock
     ticket_clock.now += 7200
     await mvd.reply("Ответ ведомства по существу вопроса.", staff_card(citizen.session, -100500))
     await ask(citizen, QUESTION, public=False)
+    await saual.tickets.open(citizen.user.id, "cec", QUESTION, "ru", None, False)  # no chat
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("KNOWLEDGE_DIR", str(settings.knowledge_dir))
     result = await asyncio.to_thread(CliRunner().invoke, cli, ["qa", "report"])
     assert result.exit_code == 0, result.output
-    header, row = result.output.splitlines()
-    assert header.split() == ["agency", "open", "overdue", "answered", "median", "h"]
-    assert row.split() == ["mvd", "1", "0", "1", "2.0"]
+    header, cec, mvd, hint = result.output.splitlines()
+    assert header.split() == ["agency", "open", "overdue", "answered", "median", "h", "no",
+                              "chat"]
+    assert cec.split() == ["cec", "1", "0", "0", "-", "1"]
+    assert mvd.split() == ["mvd", "1", "0", "1", "2.0", "0"]
+    assert "saual agency invite" in hint
 
 
 async def test_a_kazakh_staff_chat_answers_a_russian_citizen(saual, citizen, session, bot,
