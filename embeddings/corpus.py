@@ -177,25 +177,32 @@ def _load_catalog(path: Path, problems: list[Problem]) -> tuple[dict, dict]:
     return data["categories"], topics
 
 
+def _entries(path: Path, data: object, key: str,
+             problems: list[Problem]) -> Iterator[tuple[dict, str, int]]:
+    """The entries of the YAML list `key` that have a valid `id`, as (entry, id,
+    line); a missing list or a bad id is reported."""
+    entries = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        problems.append(Problem(str(path), 1, key, "must be a list"))
+        return
+    text = path.read_text(encoding="utf-8")
+    for i, entry in enumerate(entries):
+        eid = entry.get("id") if isinstance(entry, dict) else None
+        line = _entry_line(text, eid) if isinstance(eid, str) else 0
+        if not isinstance(eid, str) or not _ID.match(eid):
+            problems.append(Problem(str(path), line, f"{key}[{i}].id", "missing or not an id"))
+            continue
+        yield entry, eid, line
+
+
 def _load_agencies(path: Path, problems: list[Problem]) -> dict[str, Agency]:
     data = _read_yaml(path, problems)
     if data is None:
         return {}
-    text = path.read_text(encoding="utf-8")
-    entries = data.get("agencies") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        problems.append(Problem(str(path), 1, "agencies", "must be a list"))
-        return {}
     out: dict[str, Agency] = {}
-    for i, entry in enumerate(entries):
-        aid = entry.get("id") if isinstance(entry, dict) else None
-        line = _entry_line(text, aid) if isinstance(aid, str) else 0
-        where = f"agencies[{i}]"
-        if not isinstance(aid, str) or not _ID.match(aid):
-            problems.append(Problem(str(path), line, f"{where}.id", "missing or not an id"))
-            continue
+    for entry, aid, line in _entries(path, data, "agencies", problems):
         if aid in out:
-            problems.append(Problem(str(path), line, f"{where}.id", f"duplicate agency id {aid!r}"))
+            problems.append(Problem(str(path), line, f"{aid}.id", f"duplicate agency id {aid!r}"))
         for key in ("name", "description"):
             value = entry.get(key)
             if not isinstance(value, dict) or not all(
@@ -349,20 +356,9 @@ def _load_redirects(path: Path, problems: list[Problem], agencies: dict[str, Age
     data = _read_yaml(path, problems)
     if data is None:
         return []
-    entries = data.get("themes") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        problems.append(Problem(str(path), 1, "themes", "must be a list"))
-        return []
-    text = path.read_text(encoding="utf-8")
     out: list[Document] = []
     seen: set[str] = set()
-    for i, entry in enumerate(entries):
-        tid = entry.get("id") if isinstance(entry, dict) else None
-        line = _entry_line(text, tid) if isinstance(tid, str) else 0
-        where = f"themes[{i}]"
-        if not isinstance(tid, str) or not _ID.match(tid):
-            problems.append(Problem(str(path), line, f"{where}.id", "missing or not an id"))
-            continue
+    for entry, tid, line in _entries(path, data, "themes", problems):
         if tid in seen or tid in topics:
             problems.append(Problem(str(path), line, f"{tid}.id",
                                     "duplicate id (or the id of a catalogue topic)"))
