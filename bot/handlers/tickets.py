@@ -54,6 +54,8 @@ def _status(ticket: Ticket, now: float) -> str:
         return _("answered")
     if ticket.status == "rejected":
         return _("rejected")
+    if ticket.staff_chat is None:  # the agency has linked no staff chat yet
+        return _("not delivered yet: the agency has not joined the bot")
     if now > ticket.due_at:
         return _("overdue")
     return _("in progress") if ticket.status == "taken" else _("waiting")

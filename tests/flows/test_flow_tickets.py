@@ -266,10 +266,14 @@ async def test_a_question_waits_for_an_agency_without_a_staff_chat(saual, citize
     assert "обращение №1" in told and "ещё не подключило сотрудников" in told
     assert "eotinish.kz" in told
     assert (await saual.tickets.get(1)).staff_chat is None
+    calls = await citizen.send("/myquestions")
+    assert "ещё не доставлен: ведомство не подключилось к боту" in calls[-1].text
     await linked(saual, citizen, "mvd", -100500)  # the agency links its chat later
     card = staff_card(session, -100500)
     assert "Вопрос №1" in card["text"] and QUESTION in card["text"]
     assert (await saual.tickets.get(1)).staff_chat == -100500
+    calls = await citizen.send("/myquestions")
+    assert "ожидает" in calls[-1].text and "не доставлен" not in calls[-1].text
 
 
 async def test_reassign_to_an_agency_without_a_staff_chat(saual, citizen, session):
