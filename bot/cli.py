@@ -267,20 +267,29 @@ stations_app = typer.Typer(no_args_is_help=True,
 app.add_typer(stations_app, name="stations")
 
 
-async def _with_stations(settings: Settings, work, *, load: bool = True):
-    """Open the database (migrated), load the precincts, run `work(stations)`, close."""
-    from .services import Stations
+async def _with_storage(settings: Settings, work):
+    """Open the database, bring it to the newest migration, run `work(storage)`, close."""
     from .storage import Storage
 
     storage = Storage.from_url(settings.database_url)
     try:
         await storage.migrate()
+        return await work(storage)
+    finally:
+        await storage.close()
+
+
+async def _with_stations(settings: Settings, work, *, load: bool = True):
+    """Open the database (migrated), load the precincts, run `work(stations)`, close."""
+    from .services import Stations
+
+    async def with_stations(storage):
         stations = Stations(storage, settings.stations_config())
         if load:
             await stations.load()
         return await work(stations)
-    finally:
-        await storage.close()
+
+    return await _with_storage(settings, with_stations)
 
 
 @stations_app.command("import")
@@ -370,17 +379,15 @@ async def _with_app(settings: Settings, work):
     """Open the database (migrated) and the news services, run `work(services)`, close."""
     from .services import Announcements, Directory, StaffChats
     from .services.feeds import Feeds
-    from .storage import Storage
 
     directory = Directory.load(settings.knowledge_dir)
-    storage = Storage.from_url(settings.database_url)
-    try:
-        await storage.migrate()
+
+    async def with_services(storage):
         announcements = Announcements(storage, directory)
         staff = StaffChats(storage, directory.agencies, code_ttl=settings.staff_code_ttl)
         return await work(staff, announcements, Feeds(storage, announcements))
-    finally:
-        await storage.close()
+
+    return await _with_storage(settings, with_services)
 
 
 def _agency_or_fail(settings: Settings, agency: str) -> None:
@@ -453,17 +460,11 @@ def qa_report() -> None:
     import time
 
     from .services.tickets import report
-    from .storage import Storage
 
-    async def load():
-        storage = Storage.from_url(_settings().database_url)
-        try:
-            await storage.migrate()
-            return await storage.tickets.all()
-        finally:
-            await storage.close()
+    async def tickets(storage):
+        return await storage.tickets.all()
 
-    rows = report(asyncio.run(load()), time.time())
+    rows = report(asyncio.run(_with_storage(_settings(), tickets)), time.time())
     if not rows:
         typer.echo("No questions yet.")
         return

@@ -41,3 +41,14 @@ def database_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path}/var/test.sqlite3"
     return request.getfixturevalue("postgres_server").new_database()
+
+
+@pytest.fixture
+async def storage(database_url):
+    """A migrated database of each kind (test_storage.py keeps an unmigrated one)."""
+    from bot.storage import Storage
+
+    s = Storage.from_url(database_url)
+    await s.migrate()
+    yield s
+    await s.close()

@@ -10,17 +10,8 @@ from collections import defaultdict
 import pytest
 
 from bot.services import Announcements, Delivery, DeliveryConfig, Directory, Draft, Result
-from bot.storage import Storage
 
 FIXTURE_KNOWLEDGE = __import__("pathlib").Path(__file__).parent / "fixtures" / "knowledge"
-
-
-@pytest.fixture
-async def storage(database_url):
-    s = Storage.from_url(database_url)
-    await s.migrate()
-    yield s
-    await s.close()
 
 
 @pytest.fixture

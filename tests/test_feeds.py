@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from bot.cli import app as cli
 from bot.services import Announcements, Directory
 from bot.services.feeds import FeedError, Feeds, plain
-from bot.storage import Storage
 
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"
 
@@ -51,14 +50,6 @@ def served(tmp_path):
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
-
-
-@pytest.fixture
-async def storage(database_url):
-    s = Storage.from_url(database_url)
-    await s.migrate()
-    yield s
-    await s.close()
 
 
 @pytest.fixture

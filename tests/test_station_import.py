@@ -11,17 +11,8 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.services import StationDataError, Stations, Status, read_station_files
-from bot.storage import Storage
 
 runner = CliRunner()
-
-
-@pytest.fixture
-async def storage(database_url):
-    s = Storage.from_url(database_url)
-    await s.migrate()
-    yield s
-    await s.close()
 
 
 def _problems(exc: StationDataError) -> list[tuple[int, str]]:
