@@ -31,6 +31,7 @@ from embeddings import (
     make_encoder,
 )
 
+from .clock import SYSTEM, Clock
 from .config import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -44,6 +45,12 @@ def _settings() -> Settings:
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return settings
+
+
+def _clock(ctx: typer.Context) -> Clock:
+    """The clock the caller handed in (`CliRunner().invoke(app, args, obj=clock)`),
+    else the system's: every command that reads the time reads it through this."""
+    return ctx.find_object(Clock) or SYSTEM
 
 
 def _fail(message: str) -> None:
@@ -375,7 +382,7 @@ agency_app = typer.Typer(no_args_is_help=True,
 app.add_typer(agency_app, name="agency")
 
 
-async def _with_app(settings: Settings, work):
+async def _with_app(settings: Settings, clock: Clock, work):
     """Open the database (migrated) and the news services, run `work(services)`, close."""
     from .services import Announcements, Directory, StaffChats
     from .services.feeds import Feeds
@@ -383,9 +390,11 @@ async def _with_app(settings: Settings, work):
     directory = Directory.load(settings.knowledge_dir)
 
     async def with_services(storage):
-        announcements = Announcements(storage, directory)
-        staff = StaffChats(storage, directory.agencies, code_ttl=settings.staff_code_ttl)
-        return await work(staff, announcements, Feeds(storage, announcements))
+        announcements = Announcements(storage, directory, clock=clock.time)
+        staff = StaffChats(storage, directory.agencies, code_ttl=settings.staff_code_ttl,
+                           clock=clock.time)
+        return await work(staff, announcements,
+                          Feeds(storage, announcements, clock=clock.time))
 
     return await _with_storage(settings, with_services)
 
@@ -402,30 +411,34 @@ def _agency_or_fail(settings: Settings, agency: str) -> None:
 
 
 @agency_app.command("invite")
-def agency_invite(agency: Annotated[str, typer.Argument(help="Agency id (agencies.yaml).")]
+def agency_invite(ctx: typer.Context,
+                  agency: Annotated[str, typer.Argument(help="Agency id (agencies.yaml).")]
                   ) -> None:
     """Print a one-time code that links a staff group chat to AGENCY (/link CODE)."""
     settings = _settings()
     _agency_or_fail(settings, agency)
-    code = asyncio.run(_with_app(settings, lambda staff, *_: staff.invite(agency)))
+    code = asyncio.run(_with_app(settings, _clock(ctx), lambda staff, *_: staff.invite(agency)))
     hours = settings.staff_code_ttl / 3600
     typer.echo(f"In the agency's staff group, send: /link {code}")
     typer.echo(f"(one use, valid for {hours:g} h)", err=True)
 
 
 @agency_app.command("token")
-def agency_token(agency: Annotated[str, typer.Argument(help="Agency id (agencies.yaml).")]
+def agency_token(ctx: typer.Context,
+                 agency: Annotated[str, typer.Argument(help="Agency id (agencies.yaml).")]
                  ) -> None:
     """Print a new HTTP API token for AGENCY (shown once; replaces the previous one)."""
     settings = _settings()
     _agency_or_fail(settings, agency)
-    token = asyncio.run(_with_app(settings, lambda staff, *_: staff.issue_token(agency)))
+    token = asyncio.run(_with_app(settings, _clock(ctx),
+                                  lambda staff, *_: staff.issue_token(agency)))
     typer.echo(token)
     typer.echo("Shown once and stored hashed; a new token replaces this one.", err=True)
 
 
 @agency_app.command("feed")
 def agency_feed(
+    ctx: typer.Context,
     agency: Annotated[str, typer.Argument(help="Agency id (agencies.yaml).")],
     url: Annotated[str, typer.Argument(help="The RSS or Atom feed's address.")],
     lang: Annotated[str, typer.Option(help="The language of the feed's items: kk or ru.")] = "ru",
@@ -439,7 +452,7 @@ def agency_feed(
         return feed, await feeds.poll(feed)  # the first poll notes what is already there
 
     try:
-        feed, _queued = asyncio.run(_with_app(settings, work))
+        feed, _queued = asyncio.run(_with_app(settings, _clock(ctx), work))
     except ValueError as exc:
         _fail(str(exc))
     except Exception as exc:  # FeedError: registered, but not readable now
@@ -454,17 +467,15 @@ app.add_typer(qa_app, name="qa")
 
 
 @qa_app.command("report")
-def qa_report() -> None:
+def qa_report(ctx: typer.Context) -> None:
     """Per agency: open, overdue and answered questions, median time to answer, and
     open questions waiting because the agency has linked no staff chat."""
-    import time
-
     from .services.tickets import report
 
     async def tickets(storage):
         return await storage.tickets.all()
 
-    rows = report(asyncio.run(_with_storage(_settings(), tickets)), time.time())
+    rows = report(asyncio.run(_with_storage(_settings(), tickets)), _clock(ctx).time())
     if not rows:
         typer.echo("No questions yet.")
         return

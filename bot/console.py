@@ -30,6 +30,7 @@ from aiogram.methods import (
 )
 from aiogram.types import CallbackQuery, Chat, Location, Message, MessageEntity, Update, User
 
+from .clock import SYSTEM, Clock
 from .config import Settings
 from .factory import Saual
 
@@ -52,9 +53,10 @@ class ConsoleSession(BaseSession):
     sendMessage and editMessageText, True for the rest.
     """
 
-    def __init__(self, out: Callable[[str], None]):
+    def __init__(self, out: Callable[[str], None], clock: Clock = SYSTEM):
         super().__init__()
         self.out = out
+        self.clock = clock
         self.messages: dict[int, dict[str, Any]] = {}
         self.choices: list[tuple[int, str]] = []  # (message id, callback data)
         self._ids = itertools.count(1)
@@ -68,7 +70,7 @@ class ConsoleSession(BaseSession):
         elif isinstance(method, SendMessage):
             message_id = next(self._ids)
             result = self.messages[message_id] = {
-                "message_id": message_id, "date": _now(), "from": BOT_USER,
+                "message_id": message_id, "date": int(self.clock.time()), "from": BOT_USER,
                 "chat": {"id": params["chat_id"], "type": "private"},
                 "text": params["text"], "entities": params.get("entities") or [],
             }
@@ -82,7 +84,7 @@ class ConsoleSession(BaseSession):
                                   "longitude": params["longitude"]},
                      "title": params["title"], "address": params["address"]}
             result = self.messages[message_id] = {
-                "message_id": message_id, "date": _now(), "from": BOT_USER,
+                "message_id": message_id, "date": int(self.clock.time()), "from": BOT_USER,
                 "chat": {"id": params["chat_id"], "type": "private"},
                 "venue": venue, "location": venue["location"],
             }
@@ -95,7 +97,7 @@ class ConsoleSession(BaseSession):
             if isinstance(method, EditMessageText):
                 stored.update(text=params["text"], entities=params.get("entities") or [])
             stored["reply_markup"] = params.get("reply_markup")
-            stored["edit_date"] = _now()
+            stored["edit_date"] = int(self.clock.time())
             self._print(stored, edited=True)
             result = stored
         elif isinstance(method, AnswerCallbackQuery) and params.get("text"):
@@ -143,10 +145,6 @@ class ConsoleSession(BaseSession):
         pass
 
 
-def _now() -> int:
-    return int(dt.datetime.now(dt.UTC).timestamp())
-
-
 class Conversation:
     """Turns typed lines into updates for the Dispatcher."""
 
@@ -159,6 +157,9 @@ class Conversation:
         self._updates = itertools.count(1)
         self._messages = itertools.count(1_000_000)
 
+    def _date(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.app.clock.time(), dt.UTC)
+
     async def say(self, line: str) -> None:
         line = line.strip()
         if not line:
@@ -166,7 +167,7 @@ class Conversation:
         where = LOCATION.fullmatch(line)
         if where:
             update = Update(update_id=next(self._updates), message=Message(
-                message_id=next(self._messages), date=dt.datetime.now(dt.UTC),
+                message_id=next(self._messages), date=self._date(),
                 chat=Chat(id=CHAT_ID, type="private"), from_user=self.user,
                 location=Location(latitude=float(where.group(1)),
                                   longitude=float(where.group(2)))))
@@ -181,7 +182,7 @@ class Conversation:
                 length = len(line.split()[0])
                 entities = [MessageEntity(type="bot_command", offset=0, length=length)]
             update = Update(update_id=next(self._updates), message=Message(
-                message_id=next(self._messages), date=dt.datetime.now(dt.UTC),
+                message_id=next(self._messages), date=self._date(),
                 chat=Chat(id=CHAT_ID, type="private"), from_user=self.user, text=line,
                 entities=entities))
         await self.app.dispatcher.feed_update(self.bot, update)
@@ -199,7 +200,7 @@ async def run_chat(settings: Settings, read: Callable[[], str], out: Callable[[s
         # One person at a keyboard (or a script piping lines in) is not a flood.
         settings = settings.model_copy(update={"flood_limit": 1_000_000})
         app = await Saual.create(settings)
-    session = ConsoleSession(out)
+    session = ConsoleSession(out, app.clock)
     chat = Conversation(app, session)
     dp = app.dispatcher
     await dp.emit_startup(bot=chat.bot, **dp.workflow_data)

@@ -14,8 +14,6 @@ import contextlib
 import logging
 import secrets
 import signal
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from aiogram import Bot, Dispatcher
@@ -35,6 +33,7 @@ from aiohttp import web
 from embeddings import EmbeddingsError, Encoder, SearchEngine, load_index, make_encoder
 
 from .api import AnnouncementsAPI
+from .clock import SYSTEM, Clock
 from .config import Settings
 from .delivery import TelegramCourier
 from .handlers import routers
@@ -90,11 +89,11 @@ class Saual:
         engine: SearchEngine,
         storage: Storage,
         *,
-        clock: Callable[[], float] = time.monotonic,
-        ticket_clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM,
         fsm: BaseStorage | None = None,
     ):
         self.settings = settings
+        self.clock = clock
         self.engine = engine
         self.storage = storage
         self.fsm = fsm or conversation_storage(settings)
@@ -107,29 +106,28 @@ class Saual:
         self.directory = Directory.load(settings.knowledge_dir)
         self.subscriptions = Subscriptions(storage, self.directory)
         self.staff = StaffChats(storage, self.directory.agencies,
-                                code_ttl=settings.staff_code_ttl)
-        self.announcements = Announcements(storage, self.directory)
-        self.feeds = Feeds(storage, self.announcements)
+                                code_ttl=settings.staff_code_ttl, clock=clock.time)
+        self.announcements = Announcements(storage, self.directory, clock=clock.time)
+        self.feeds = Feeds(storage, self.announcements, clock=clock.time)
         self.tickets = Tickets(storage, engine, settings.knowledge_dir, settings.index_dir,
-                               settings.tickets_config(), clock=ticket_clock)
+                               settings.tickets_config(), clock=clock.time)
         self._services: list[asyncio.Task] = []
-        self.limiter = FloodLimiter(settings.flood_limit, settings.flood_window, clock)
+        self.limiter = FloodLimiter(settings.flood_limit, settings.flood_window,
+                                    clock.monotonic)
         self.inflight = InFlight()
         self.dispatcher = self._build_dispatcher()
         self._reload_task: asyncio.Task | None = None
 
     @classmethod
     async def create(cls, settings: Settings, *, encoder: Encoder | None = None,
-                     clock: Callable[[], float] = time.monotonic,
-                     ticket_clock: Callable[[], float] = time.time,
-                     fsm: BaseStorage | None = None) -> Saual:
+                     clock: Clock = SYSTEM, fsm: BaseStorage | None = None) -> Saual:
         engine = await asyncio.to_thread(load_engine, settings, encoder)
         storage = Storage.from_url(settings.database_url)
         try:
             await storage.migrate()
             # Warm the encoder and the search path before the first citizen waits.
             await engine.asearch("eGov", k=1)
-            app = cls(settings, engine, storage, clock=clock, ticket_clock=ticket_clock, fsm=fsm)
+            app = cls(settings, engine, storage, clock=clock, fsm=fsm)
             await app.stations.load()
         except BaseException:
             engine.close()
@@ -215,7 +213,7 @@ class Saual:
             return
         if self.settings.delivery_enabled:
             self._services.append(asyncio.create_task(
-                delivery(self.storage, bot, self.directory, self.settings).run(),
+                delivery(self.storage, bot, self.directory, self.settings, self.clock).run(),
                 name="outbox-worker"))
         self._services.append(asyncio.create_task(
             poll_feeds(self.feeds, self.settings.feed_poll_interval), name="feeds"))
@@ -264,9 +262,10 @@ def conversation_storage(settings: Settings) -> BaseStorage:
                                  data_ttl=settings.fsm_ttl)
 
 
-def delivery(storage: Storage, bot: Bot, directory: Directory, settings: Settings) -> Delivery:
+def delivery(storage: Storage, bot: Bot, directory: Directory, settings: Settings,
+             clock: Clock = SYSTEM) -> Delivery:
     courier = TelegramCourier(bot, directory, timeout=settings.delivery_timeout)
-    return Delivery(storage, courier, settings.delivery_config())
+    return Delivery(storage, courier, settings.delivery_config(), clock=clock.time)
 
 
 async def poll_feeds(feeds: Feeds, every: float) -> None:

@@ -33,6 +33,8 @@ from aiogram.types import (
 )
 from aiogram.utils.formatting import sizeof
 
+from bot.clock import Clock
+
 BOT = {"id": 123, "is_bot": True, "first_name": "Saual", "username": "saual_test_bot"}
 TOKEN = "123:TEST-token"
 HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
@@ -195,9 +197,23 @@ class RecordingSession(BaseSession):
         pass
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
+# Monday 23 November 2026, 09:00 UTC: the day the flow tests live on, whatever
+# the machine's date (a working morning, so due dates are easy to reason about).
+MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC).timestamp()
+
+
+class FakeClock(Clock):
+    """A `bot.clock.Clock` that moves only when a test moves it: `now` is the
+    unix time both its wall time and its interval timer read."""
+
+    def __init__(self, now: float = MONDAY) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
 
     def __call__(self) -> float:
         return self.now
@@ -230,7 +246,8 @@ class Citizen:
         return self.session.calls[before:]
 
     def _message(self, **content: Any) -> Message:
-        return Message(message_id=next(self._message_ids), date=dt.datetime.now(dt.UTC),
+        return Message(message_id=next(self._message_ids),
+                       date=dt.datetime.fromtimestamp(self.clock.now, dt.UTC),
                        chat=self._chat(), from_user=self.user, **content)
 
     async def send(self, text: str) -> list[Call]:

@@ -118,7 +118,7 @@ async def test_a_theme_no_page_covers_names_the_agency_to_turn_to(knowledge, set
         "    keywords:\n      kk: [шетелде дауыс беру, елшілікте дауыс беру]\n"
         "      ru: [голосовать за границей, голосование в посольстве]\n", encoding="utf-8")
     build_index(load_knowledge(knowledge), encoder, settings.index_dir)
-    app = await Saual.create(settings, encoder=encoder, clock=clock, ticket_clock=lambda: 0.0)
+    app = await Saual.create(settings, encoder=encoder, clock=clock)
     try:
         citizen = Citizen(app.dispatcher, app.bot(session=session), session, clock)
         calls = await citizen.send("как голосовать за границей в посольстве")

@@ -5,39 +5,29 @@ gets the answer, and a public answer becomes a Q&A page the search finds."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import re
 
 import pytest
 from aiogram.types import Document
-from botkit import Citizen
+from botkit import Citizen, FakeClock
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
 from bot.factory import Saual
 from embeddings import build_index, load_knowledge
 
-MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC).timestamp()
 QUESTION = "Как получить паспорт, если старый паспорт потерян в поездке за границей?"
 
 
-class TicketClock:
-    def __init__(self) -> None:
-        self.now = MONDAY
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def ticket_clock() -> TicketClock:
-    return TicketClock()
+def ticket_clock(clock) -> FakeClock:
+    return clock  # the one clock the app reads: wall time and intervals
 
 
 @pytest.fixture
 async def saual(settings, encoder, clock, ticket_clock):
     build_index(load_knowledge(settings.knowledge_dir), encoder, settings.index_dir)
-    app = await Saual.create(settings, encoder=encoder, clock=clock, ticket_clock=ticket_clock)
+    app = await Saual.create(settings, encoder=encoder, clock=clock)
     yield app
     await app.close()
 
@@ -76,6 +66,7 @@ async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
     await citizen.press("✅")
     await citizen.press("Да, опубликуйте")
     calls = await citizen.press("Отправить")
+    asked = citizen.clock.now
     assert "обращение №1" in said(calls, 777) and "30.11.2026" in said(calls, 777)
     card = staff_card(session, -100500)
     assert "язык: ru" in card["text"] and "срок 30.11.2026" in card["text"]
@@ -125,7 +116,7 @@ async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
 
     await citizen.press("Это не отвечает", answer_message)
     ticket = await saual.tickets.get(1)
-    assert (ticket.status, ticket.rating, ticket.created_at) == ("open", None, MONDAY)
+    assert (ticket.status, ticket.rating, ticket.created_at) == ("open", None, asked)
     assert "Открыт снова" in staff_card(session, -100500)["text"]
     assert not page.exists()  # withdrawn until the agency answers again
     calls = await citizen.press("👎", answer_message)  # a vote on the withdrawn answer
@@ -227,7 +218,7 @@ async def test_qa_report_cli(saual, citizen, settings, monkeypatch, ticket_clock
     await saual.tickets.open(citizen.user.id, "cec", QUESTION, "ru", None, False)  # no chat
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("KNOWLEDGE_DIR", str(settings.knowledge_dir))
-    result = await asyncio.to_thread(CliRunner().invoke, cli, ["qa", "report"])
+    result = await asyncio.to_thread(CliRunner().invoke, cli, ["qa", "report"], obj=ticket_clock)
     assert result.exit_code == 0, result.output
     header, cec, mvd, hint = result.output.splitlines()
     assert header.split() == ["agency", "open", "overdue", "answered", "median", "h", "no",
