@@ -4,17 +4,18 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench index clean
+.PHONY: install run test lint bench index clean constraints
 
 EMULATOR := tests/e2e/emulator
 
-$(STAMP): pyproject.toml $(EMULATOR)/package-lock.json
+$(STAMP): pyproject.toml constraints.txt $(EMULATOR)/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The CPU build of torch lies on disk; installing it first keeps pip from
 	# pulling a multi-GB CUDA build for sentence-transformers.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# Exact versions from constraints.txt: a new release reaches us by a reviewed commit.
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	# The Bot API emulator for the end-to-end tests (npm, pinned by its lockfile).
 	npm ci --prefix $(EMULATOR) --no-audit --no-fund --loglevel=error
 	# A PostgreSQL server binary for the tests of the PostgreSQL path (Debian's
@@ -43,6 +44,18 @@ test: lint
 
 bench: install
 	$(BIN)/python scripts/bench.py --out docs/benchmarks.md
+
+# Re-pin after changing the dependencies in pyproject.toml: resolve them afresh
+# in a throwaway venv and write what pip chose.
+constraints:
+	rm -rf .venv-pin && $(PYTHON) -m venv .venv-pin
+	.venv-pin/bin/python -m pip install --quiet torch==2.13.0
+	.venv-pin/bin/python -m pip install --quiet -e '.[test]'
+	{ echo "# The exact versions \`make install\` installs and CI tests (pip -c constraints.txt)."; \
+	  echo "# Regenerate after changing pyproject.toml: make constraints (in a fresh venv)."; \
+	  .venv-pin/bin/python -m pip freeze --exclude-editable | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; \
+	} > constraints.txt
+	rm -rf .venv-pin
 
 clean:
 	rm -rf var/eval .pytest_cache .ruff_cache
