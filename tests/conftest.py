@@ -6,8 +6,19 @@ from pathlib import Path
 
 import pytest
 from hashencoder import HashEncoder
+from hypothesis import HealthCheck, settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Property tests are seeded and bounded, so `make test` is repeatable and stays
+# within minutes; HYPOTHESIS_PROFILE=deep searches wider (random seeds, 20x examples).
+settings.register_profile("saual", derandomize=True, deadline=None, database=None,
+                          max_examples=150, print_blob=True,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                 HealthCheck.too_slow])
+settings.register_profile("deep", parent=settings.get_profile("saual"), derandomize=False,
+                          max_examples=3000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "saual"))
 
 
 @pytest.fixture
