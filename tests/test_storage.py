@@ -40,7 +40,7 @@ async def test_every_migration_goes_up_down_and_up_again(storage):
         previous = revision
     assert await _tables(storage) == {"users", "questions", "feedback", "station_imports",
                                       "precincts", "street_aliases", "subscriptions",
-                                      "staff_chats", "staff_codes", "api_tokens",
+                                      "staff_chats", "staff_members", "staff_codes", "api_tokens",
                                       "announcements", "outbox", "feeds", "feed_items",
                                       "tickets", "ticket_messages"}
     await storage.downgrade("base")
