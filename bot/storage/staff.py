@@ -37,12 +37,13 @@ class StaffChat:
 
 
 async def _release(conn) -> int:
-    """Free the open tickets held by a chat that is not their agency's linked one."""
+    """Free the open tickets held by a chat that is not their agency's linked one:
+    no staff chat, and not taken (whoever took one may have no rights now)."""
     held = sa.select(staff_chats.c.chat_id).where(staff_chats.c.agency == tickets.c.agency)
     done = await conn.execute(tickets.update().where(
         tickets.c.status.in_(OPEN), tickets.c.staff_chat.is_not(None),
         tickets.c.staff_chat.not_in(held.scalar_subquery()))
-        .values(staff_chat=None, staff_message=None))
+        .values(staff_chat=None, staff_message=None, status="open", taken_by=None))
     return done.rowcount
 
 

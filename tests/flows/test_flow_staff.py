@@ -90,6 +90,8 @@ async def test_a_403_marks_only_the_chat_that_refused(saual, citizen, session):
     await staff.press("Взять", card(session, MVD))  # the card's edit answers 403
     assert not (await saual.storage.users.get(900)).blocked
     assert await saual.staff.chat(MVD) is None
+    ticket = await saual.tickets.get(1)  # released: it waits, free to take in the next chat
+    assert (ticket.status, ticket.staff_chat, ticket.taken_by) == ("open", None, None)
     stranger = member(citizen, 66, -666)  # a group that is no staff chat refuses too
     session.blocked.add(-666)
     await stranger.send("/announce")
