@@ -219,3 +219,14 @@ async def test_a_ticket_is_acted_on_only_from_the_chat_that_shows_it(saual, citi
         await staff.press_data(data, message)
     found = await saual.tickets.get(ticket.id)
     assert (found.status, found.agency, found.taken_by) == ("open", "mvd", None)
+
+
+async def test_a_reminder_refused_by_the_group_unlinks_it(saual, citizen, session, bot, clock):
+    await link(saual, member(citizen, 900, MVD))
+    await ask(citizen)
+    session.blocked.add(MVD)
+    clock.now = (await saual.tickets.get(1)).due_at - 60
+    await saual.remind(bot)
+    assert await saual.staff.chat(MVD) is None
+    assert (await saual.tickets.get(1)).staff_chat is None
+    assert not (await saual.storage.users.get(777)).blocked
