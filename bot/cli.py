@@ -378,7 +378,8 @@ def stations_find(
 
 
 agency_app = typer.Typer(no_args_is_help=True,
-                         help="Agencies: staff-chat link codes, API tokens, feeds.")
+                         help="Agencies: staff chats and rights, link codes, API tokens, "
+                              "feeds.")
 app.add_typer(agency_app, name="agency")
 
 
@@ -460,6 +461,75 @@ def agency_feed(
         return
     typer.echo(f"feed {feed.id} of {agency} registered; polled every "
                f"{settings.feed_poll_interval:g} s by `saual run`")
+
+
+@agency_app.command("unlink")
+def agency_unlink(
+    ctx: typer.Context,
+    agency: Annotated[str | None, typer.Argument(help="Agency id (agencies.yaml).")] = None,
+    chat: Annotated[int | None, typer.Option(help="A staff chat's id, instead of AGENCY.")
+                    ] = None,
+) -> None:
+    """Revoke AGENCY's staff chat (or the chat --chat): nobody acts from it any more;
+    its open questions wait until the agency links a chat again."""
+    settings = _settings()
+    if (agency is None) == (chat is None):
+        _fail("give an AGENCY or --chat CHAT_ID (not both)")
+    if agency is not None:
+        _agency_or_fail(settings, agency)
+    revoked = asyncio.run(_with_app(settings, _clock(ctx), lambda staff, *_: staff.unlink(
+        agency=agency, chat_id=chat)))
+    if not revoked:
+        _fail(f"no linked chat {'of ' + agency if agency else str(chat)}")
+    for c in revoked:
+        typer.echo(f"chat {c.chat_id} of {c.agency} unlinked")
+
+
+staff_app = typer.Typer(no_args_is_help=True,
+                        help="Who may act for an agency in its linked staff chat.")
+agency_app.add_typer(staff_app, name="staff")
+AgencyArg = Annotated[str, typer.Argument(help="Agency id (agencies.yaml).")]
+UserArg = Annotated[int, typer.Argument(help="The person's Telegram user id.")]
+
+
+@staff_app.command("add")
+def staff_add(ctx: typer.Context, agency: AgencyArg, user_id: UserArg) -> None:
+    """Give USER_ID staff rights for AGENCY (they act in its linked chat)."""
+    settings = _settings()
+    _agency_or_fail(settings, agency)
+    added = asyncio.run(_with_app(settings, _clock(ctx),
+                                  lambda staff, *_: staff.add_member(agency, user_id)))
+    typer.echo(f"user {user_id}: staff of {agency}" + ("" if added else " already"))
+
+
+@staff_app.command("remove")
+def staff_remove(ctx: typer.Context, agency: AgencyArg, user_id: UserArg) -> None:
+    """Take USER_ID's staff rights for AGENCY; they stop at once."""
+    settings = _settings()
+    _agency_or_fail(settings, agency)
+    removed = asyncio.run(_with_app(settings, _clock(ctx),
+                                    lambda staff, *_: staff.remove_member(agency, user_id)))
+    if not removed:
+        _fail(f"user {user_id} is not staff of {agency}")
+    typer.echo(f"user {user_id}: no longer staff of {agency}")
+
+
+@staff_app.command("list")
+def staff_list(ctx: typer.Context, agency: AgencyArg) -> None:
+    """AGENCY's linked chat and staff members (user id, who added them, when)."""
+    settings = _settings()
+    _agency_or_fail(settings, agency)
+
+    async def work(staff, *_):
+        return await staff.chats(agency), await staff.members(agency)
+
+    chats, members = asyncio.run(_with_app(settings, _clock(ctx), work))
+    typer.echo(f"chat: {chats[0].chat_id}" if chats else "chat: none linked")
+    for m in members:
+        by = "maintainer" if m.added_by is None else f"link by {m.added_by}"
+        typer.echo(f"{m.user_id}\t{by}\t{m.added_at:%Y-%m-%d %H:%M}")
+    if not members:
+        typer.echo("no staff members")
 
 
 qa_app = typer.Typer(no_args_is_help=True, help="Ask an agency: citizens' questions.")

@@ -40,7 +40,7 @@ async def test_every_migration_goes_up_down_and_up_again(storage):
         previous = revision
     assert await _tables(storage) == {"users", "questions", "feedback", "station_imports",
                                       "precincts", "street_aliases", "subscriptions",
-                                      "staff_chats", "staff_codes", "api_tokens",
+                                      "staff_chats", "staff_members", "staff_codes", "api_tokens",
                                       "announcements", "outbox", "feeds", "feed_items",
                                       "tickets", "ticket_messages"}
     await storage.downgrade("base")
@@ -102,3 +102,24 @@ async def test_questions_and_feedback(storage):
     with pytest.raises(IntegrityError):  # foreign keys are enforced
         await storage.questions.add(user_id=999, text="x", lang="ru", topic_id=None,
                                     confidence=0.0, confident=False)
+
+
+async def test_one_linked_chat_per_agency_and_its_staff(storage):
+    await storage.migrate()
+    repo = storage.staff
+    for code in ("a", "b"):
+        await repo.add_code(code, "mvd", expires_at=100.0)
+    assert await repo.link("a", -1, 10, 1.0, "ru", admins=[11]) == "mvd"
+    assert [m.user_id for m in await repo.members("mvd")] == [10, 11]
+    assert await repo.staff_chat(-1, 11) == ("mvd", "ru")
+    assert await repo.staff_chat(-1, 12) is None  # in the chat, without rights
+    assert await repo.link("a", -2, 10, 1.0) is None  # a spent code
+    assert await repo.link("b", -2, 20, 1.0, "kk") == "mvd"  # replaces chat -1 and its staff
+    assert await repo.chat_of(-1) is None and await repo.staff_chat(-1, 10) is None
+    assert await repo.staff_chat(-2, 20) == ("mvd", "kk") and await repo.staff_chat(-2, 11) is None
+    assert await repo.add_member("mvd", 11) and not await repo.add_member("mvd", 11)
+    assert (await repo.members("mvd"))[0].added_by is None  # 11: added by a maintainer
+    assert await repo.remove_member("mvd", 11) and not await repo.remove_member("mvd", 11)
+    assert [c.chat_id for c in await repo.unlink(agency="mvd")] == [-2]
+    assert await repo.unlink(chat_id=-2) == []
+    assert await repo.staff_chat(-2, 20) is None

@@ -1,6 +1,7 @@
-"""Agency staff chats: /link CODE, and in a linked chat /announce (compose ->
-preview -> confirm -> queued) and /status. A chat that is not linked is
-refused; the role check is a filter on the router."""
+"""Agency staff chats: /link CODE (by a group administrator), and in a linked
+chat, for the agency's staff members, /announce (compose -> preview ->
+confirm -> queued) and /status. Anyone else, and any chat that is not linked,
+is refused; the rights check is a filter on the router (:class:`LinkedChat`)."""
 
 from __future__ import annotations
 
@@ -36,29 +37,42 @@ class Compose(StatesGroup):
 
 
 class LinkedChat(Filter):
-    """Passes in a chat linked to an agency, and gives handlers its `agency` and
-    `chat_lang` (the language the bot writes in there)."""
+    """Passes for a person with staff rights for the agency the chat is linked
+    to (both are needed), and gives handlers its `agency` and `chat_lang` (the
+    language the bot writes in there)."""
 
     async def __call__(self, event: Message | CallbackQuery,
                        staff: StaffChats) -> bool | dict[str, Any]:
         message = event.message if isinstance(event, CallbackQuery) else event
-        if not isinstance(message, Message):
+        if not isinstance(message, Message) or event.from_user is None:
             return False
-        linked = await staff.chat(message.chat.id)
+        linked = await staff.staff_chat(message.chat.id, event.from_user.id)
         return {"agency": linked[0], "chat_lang": linked[1]} if linked else False
+
+
+async def admins(bot: Bot, chat_id: int) -> set[int]:
+    """The people (not bots) who administer the group now."""
+    return {m.user.id for m in await bot.get_chat_administrators(chat_id=chat_id)
+            if not m.user.is_bot}
 
 
 async def link(message: Message, command: CommandObject, bot: Bot, staff: StaffChats,
                announcements: Announcements, tickets: Tickets, i18n: I18n,
                locale: str) -> None:
-    """Link the group to an agency; the bot will write there in the language of
-    whoever linked it, and posts the citizens' questions that waited for it."""
+    """Link the group to an agency (it replaces the agency's previous chat); the
+    group's administrators become the agency's staff. The bot will write there in
+    the language of whoever linked it, and posts the questions that waited."""
     if message.chat.type not in GROUPS:
         await send(bot, message.chat.id, Text(_("Add me to your agency's staff group and "
                                                 "send /link CODE there.")))
         return
+    group_admins = await admins(bot, message.chat.id)
+    if message.from_user.id not in group_admins:
+        await send(bot, message.chat.id, Text(_("Only an administrator of this group can "
+                                                "link it to an agency.")))
+        return
     agency = await staff.link(message.chat.id, message.from_user.id, command.args or "",
-                              locale)
+                              locale, group_admins)
     if agency is None:
         await send(bot, message.chat.id, Text(_(
             "This code is wrong, expired or already used. Ask the bot's maintainers for a "
@@ -73,7 +87,11 @@ async def link(message: Message, command: CommandObject, bot: Bot, staff: StaffC
     await post_waiting(bot, i18n, tickets, agency)
 
 
-async def refused(message: Message, bot: Bot) -> None:
+async def refused(message: Message, bot: Bot, staff: StaffChats) -> None:
+    if await staff.chat(message.chat.id):  # a linked chat, but not one of its staff
+        await send(bot, message.chat.id, Text(_("Only the agency's staff can do this. Ask the "
+                                                "bot's maintainers for staff rights.")))
+        return
     await send(bot, message.chat.id, Text(_("Only a staff chat linked to an agency can do "
                                             "this. Link it with /link CODE.")))
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup, ReplyParameters
 from aiogram.utils.formatting import Bold, Text
 from aiogram.utils.i18n import I18n
@@ -52,17 +52,22 @@ def card(ticket: Ticket, status: str = "", *, reopened: bool = False) -> Text:
 
 async def post(bot: Bot, i18n: I18n, tickets: Tickets, ticket: Ticket, *,
                reopened: bool = False) -> bool:
-    """Show the ticket in its agency's staff chat; False when none is linked
-    (the ticket waits and is posted when the agency links a chat)."""
+    """Show the ticket in its agency's staff chat; False when none is linked, or
+    the chat refused the bot and is unlinked (the ticket waits and is posted
+    when the agency links a chat)."""
     linked = await tickets.staff_chat(ticket.agency)
     if linked is None:
         logger.warning("ticket %d: agency %s has no linked staff chat; it waits",
                        ticket.id, ticket.agency)
         return False
     chat_id, lang = linked
-    with i18n.use_locale(lang):
-        sent = await send(bot, chat_id, card(ticket, reopened=reopened),
-                          keyboards.ticket_staff(ticket.id))
+    try:
+        with i18n.use_locale(lang):
+            sent = await send(bot, chat_id, card(ticket, reopened=reopened),
+                              keyboards.ticket_staff(ticket.id))
+    except TelegramForbiddenError:  # the bot was removed from the group: the chat is gone
+        await tickets.chat_lost(chat_id)
+        return False
     await tickets.posted(ticket.id, chat_id, sent.message_id)
     return True
 
@@ -122,5 +127,7 @@ async def send_reminders(bot: Bot, i18n: I18n, tickets: Tickets,
         except TelegramAPIError as exc:
             logger.warning("ticket %d: reminder not delivered to chat %d (%s)",
                            r.ticket.id, r.chat_id, exc)
+            if isinstance(exc, TelegramForbiddenError):
+                await tickets.chat_lost(r.chat_id)
             continue
         await tickets.mentioned(r.ticket.id, r.chat_id, sent.message_id)

@@ -244,10 +244,11 @@ class ChatLocale(BaseMiddleware):
 
 
 async def _own(callback_data: TicketCB, agency: str, tickets: Tickets,
-               callback_answer: CallbackAnswer) -> Ticket | None:
-    """The ticket when it is still this agency's open one; else the presser is told."""
+               callback_answer: CallbackAnswer, chat_id: int) -> Ticket | None:
+    """The ticket when it is still this agency's open one, shown in this chat (a
+    button pressed anywhere else acts on nothing); else the presser is told."""
     ticket = await tickets.get(callback_data.id)
-    if ticket and ticket.agency == agency and ticket.is_open:
+    if ticket and ticket.agency == agency and ticket.is_open and ticket.staff_chat == chat_id:
         return ticket
     callback_answer.text = _("This question is already answered, passed on or rejected.")
     return None
@@ -256,7 +257,8 @@ async def _own(callback_data: TicketCB, agency: str, tickets: Tickets,
 async def take(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agency: str,
                chat_lang: str, tickets: Tickets, i18n: I18n,
                callback_answer: CallbackAnswer) -> None:
-    ticket = await _own(callback_data, agency, tickets, callback_answer)
+    ticket = await _own(callback_data, agency, tickets, callback_answer,
+                        callback.message.chat.id)
     if ticket is None:
         return
     taken = await tickets.take(ticket, callback.from_user.id)
@@ -270,7 +272,8 @@ async def take(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agenc
 
 async def move(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agency: str,
                tickets: Tickets, locale: str, callback_answer: CallbackAnswer) -> None:
-    ticket = await _own(callback_data, agency, tickets, callback_answer)
+    ticket = await _own(callback_data, agency, tickets, callback_answer,
+                        callback.message.chat.id)
     if ticket:
         others = [(a, _name(tickets, a, locale)) for a in tickets.agencies if a != agency]
         await send(bot, callback.message.chat.id, Text(_("Pass question #{id} to which "
@@ -281,7 +284,8 @@ async def move(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agenc
 async def moved(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agency: str,
                 chat_lang: str, tickets: Tickets, locale: str, i18n: I18n,
                 callback_answer: CallbackAnswer) -> None:
-    ticket = await _own(callback_data, agency, tickets, callback_answer)
+    ticket = await _own(callback_data, agency, tickets, callback_answer,
+                        callback.message.chat.id)
     if ticket is None or callback_data.t not in tickets.agencies:
         return
     old = ticket
@@ -299,7 +303,8 @@ async def moved(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agen
 
 async def reject(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agency: str,
                  tickets: Tickets, state: FSMContext, callback_answer: CallbackAnswer) -> None:
-    ticket = await _own(callback_data, agency, tickets, callback_answer)
+    ticket = await _own(callback_data, agency, tickets, callback_answer,
+                        callback.message.chat.id)
     if ticket:
         await state.set_state(Rejecting.reason)
         await state.update_data(ticket=ticket.id)
@@ -314,7 +319,8 @@ async def got_reason(message: Message, bot: Bot, agency: str, chat_lang: str,
     data = await state.get_data()
     await state.clear()
     ticket = await tickets.get(data.get("ticket", 0))
-    if ticket is None or ticket.agency != agency or not ticket.is_open:
+    if ticket is None or ticket.agency != agency or not ticket.is_open or \
+            ticket.staff_chat != message.chat.id:
         return
     ticket = await tickets.reject(ticket, message.text or "")
     await mark(bot, i18n, ticket, chat_lang, "⛔ " + _("Rejected by {who}: {reason}").format(
@@ -329,8 +335,8 @@ async def staff_reply(message: Message, bot: Bot, agency: str, chat_lang: str,
                       tickets: Tickets, i18n: I18n) -> None:
     ticket = await tickets.by_staff_message(message.chat.id,
                                             message.reply_to_message.message_id)
-    if ticket is None or ticket.agency != agency:
-        return
+    if ticket is None or ticket.agency != agency or ticket.staff_chat != message.chat.id:
+        return  # a card of another agency, or of a chat that no longer holds it
     if not ticket.is_open:
         await send(bot, message.chat.id, Text(_(
             "Question #{id} is already closed ({status}).").format(

@@ -175,6 +175,14 @@ class Tickets:
         """The agency's staff chat and its language, or None when none is linked."""
         return await self.storage.tickets.staff_chat_of(agency)
 
+    async def chat_lost(self, chat_id: int) -> None:
+        """The staff chat refused the bot (403: the bot was removed from the group):
+        it is unlinked, and its open questions wait for the agency as when no chat
+        is linked (``saual qa report`` counts them under "no chat")."""
+        for chat in await self.storage.staff.unlink(chat_id=chat_id):
+            logger.warning("staff chat %d of %s refused the bot: unlinked; its open "
+                           "questions wait for a new link", chat.chat_id, chat.agency)
+
     async def waiting(self, agency: str) -> list[Ticket]:
         """Open tickets of `agency` that no staff chat has seen (it had none linked)."""
         return await self.storage.tickets.waiting(agency)

@@ -24,7 +24,6 @@ from .announcements import (
     FeedRepo,
     OutboxItem,
     Outcome,
-    StaffRepo,
     SubscriptionRepo,
 )
 from .repos import (
@@ -40,6 +39,7 @@ from .repos import (
     User,
     UserRepo,
 )
+from .staff import StaffChat, StaffMember, StaffRepo
 from .tables import metadata
 from .tickets import Ticket, TicketRepo
 
@@ -57,6 +57,8 @@ __all__ = [
     "PrecinctRecord",
     "QuestionRecord",
     "QuestionRepo",
+    "StaffChat",
+    "StaffMember",
     "StaffRepo",
     "StationImport",
     "StationRepo",

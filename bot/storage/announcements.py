@@ -1,5 +1,5 @@
-"""Repositories of the news service: subscriptions, staff chats and their
-codes, API tokens, announcements with their outbox, feeds.
+"""Repositories of the news service: subscriptions, announcements with their
+outbox, feeds (staff chats, codes and tokens: :mod:`.staff`).
 
 Times that the delivery worker compares (leases, retry times, code expiry)
 are unix seconds in Float columns, so that SQLite and PostgreSQL compare
@@ -17,12 +17,9 @@ import sqlalchemy as sa
 from .repos import _aware, _now, _Repo
 from .tables import (
     announcements,
-    api_tokens,
     feed_items,
     feeds,
     outbox,
-    staff_chats,
-    staff_codes,
     subscriptions,
     users,
 )
@@ -114,60 +111,6 @@ class SubscriptionRepo(_Repo):
             value = (await conn.execute(sa.select(users.c.paused)
                                         .where(users.c.id == user_id))).scalar()
         return bool(value)
-
-
-class StaffRepo(_Repo):
-    async def add_code(self, code_hash: str, agency: str, expires_at: float) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(staff_codes.insert().values(
-                code_hash=code_hash, agency=agency, expires_at=expires_at))
-
-    async def link(self, code_hash: str, chat_id: int, user_id: int, now: float,
-                   lang: str = "ru") -> str | None:
-        """Spend a valid code on `chat_id`, whose messages will be in `lang`; the
-        agency, or None for a bad code."""
-        async with self.engine.begin() as conn:
-            spent = await conn.execute(
-                staff_codes.update()
-                .where(staff_codes.c.code_hash == code_hash, staff_codes.c.used_at.is_(None),
-                       staff_codes.c.expires_at > now)
-                .values(used_at=now).returning(staff_codes.c.agency))
-            agency = spent.scalar()
-            if agency is None:
-                return None
-            values = {"agency": agency, "linked_by": user_id, "linked_at": _now(), "lang": lang}
-            await conn.execute(self._insert(staff_chats).values(chat_id=chat_id, **values)
-                               .on_conflict_do_update(index_elements=[staff_chats.c.chat_id],
-                                                      set_=values))
-        return agency
-
-    async def agency_of(self, chat_id: int) -> str | None:
-        async with self.engine.connect() as conn:
-            return (await conn.execute(sa.select(staff_chats.c.agency)
-                                       .where(staff_chats.c.chat_id == chat_id))).scalar()
-
-    async def lang_of(self, chat_id: int) -> str | None:
-        found = await self.chat_of(chat_id)
-        return found[1] if found else None
-
-    async def chat_of(self, chat_id: int) -> tuple[str, str] | None:
-        """The agency a chat is linked to and the chat's language, or None."""
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(staff_chats.c.agency, staff_chats.c.lang)
-                                      .where(staff_chats.c.chat_id == chat_id))).first()
-        return (row.agency, row.lang) if row else None
-
-    async def set_token(self, agency: str, token_hash: str) -> None:
-        """The agency's API token; a new one replaces the old one."""
-        async with self.engine.begin() as conn:
-            await conn.execute(api_tokens.delete().where(api_tokens.c.agency == agency))
-            await conn.execute(api_tokens.insert().values(
-                token_hash=token_hash, agency=agency, created_at=_now()))
-
-    async def agency_of_token(self, token_hash: str) -> str | None:
-        async with self.engine.connect() as conn:
-            return (await conn.execute(sa.select(api_tokens.c.agency)
-                                       .where(api_tokens.c.token_hash == token_hash))).scalar()
 
 
 class AnnouncementRepo(_Repo):

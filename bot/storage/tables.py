@@ -146,6 +146,16 @@ staff_chats = sa.Table(
               comment="the language the bot writes in there"),
 )
 
+staff_members = sa.Table(
+    "staff_members", metadata,
+    sa.Column("agency", sa.String(50), primary_key=True),
+    sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False,
+              comment="a Telegram user who may act for the agency in its linked chat"),
+    sa.Column("added_by", sa.BigInteger, nullable=True,
+              comment="who linked the group (its admins then), or NULL: a maintainer"),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 staff_codes = sa.Table(
     "staff_codes", metadata,
     sa.Column("code_hash", sa.String(64), primary_key=True, comment="sha256 of the code"),

@@ -233,6 +233,7 @@ def test_ask_an_agency_between_a_citizen_and_a_staff_chat(world):
 
     # the maintainer issues a code; staff link their group with it
     code = _saual(emulator, tmp, "agency", "invite", "mvd").split("/link ")[1].strip()
+    emulator.call("/admins", {"chatId": -100777, "userIds": [8001]})  # Дана runs the group
     staff.send(f"/link {code}")
     linked = staff.replies(1, timeout=60)[-1]
     assert linked["text"].startswith("Этот чат привязан к ведомству: Министерство внутренних дел")

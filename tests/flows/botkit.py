@@ -37,6 +37,12 @@ from bot.clock import Clock
 
 BOT = {"id": 123, "is_bot": True, "first_name": "Saual", "username": "saual_test_bot"}
 TOKEN = "123:TEST-token"
+ADMIN_RIGHTS = {"can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                "can_delete_messages": True, "can_manage_video_chats": True,
+                "can_restrict_members": True, "can_promote_members": False,
+                "can_change_info": True, "can_invite_users": True, "can_post_stories": False,
+                "can_edit_stories": False, "can_delete_stories": False,
+                "can_send_welcome_messages": False}
 HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
              "a", "tg-emoji", "code", "pre", "blockquote"}
 
@@ -85,7 +91,9 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.calls: list[Call] = []
         self.messages: dict[int, dict[str, Any]] = {}
-        self.blocked: set[int] = set()  # chats whose user blocked the bot
+        self.blocked: set[int] = set()  # chats whose user blocked the bot, or groups
+        # that removed it: Telegram answers 403 to every message sent or edited there
+        self.admins: dict[int, set[int]] = {}  # group chat id -> its administrators' ids
         self._ids = itertools.count(1)
 
     def named(self, method: str) -> list[Call]:
@@ -104,6 +112,12 @@ class RecordingSession(BaseSession):
         result = self._answer(method, name, params)
         return Response[method.__returning__].model_validate(  # type: ignore[name-defined]
             {"ok": True, "result": result}, context={"bot": bot}).result
+
+    def _forbid(self, method: TelegramMethod[Any], chat_id: Any) -> None:
+        if chat_id in self.blocked:
+            raise TelegramForbiddenError(method=method, message=(
+                "Forbidden: bot was blocked by the user" if chat_id > 0 else
+                "Forbidden: bot was kicked from the supergroup chat"))
 
     def _refuse(self, method: TelegramMethod[Any], message: str) -> None:
         raise TelegramBadRequest(method=method, message=f"Bad Request: {message}")
@@ -128,10 +142,14 @@ class RecordingSession(BaseSession):
     def _answer(self, method: TelegramMethod[Any], name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
             return BOT
+        if name == "getChatAdministrators":
+            self._forbid(method, params["chat_id"])
+            return [{"status": "creator" if i == 0 else "administrator", "user": {
+                "id": user_id, "is_bot": False, "first_name": "Admin"},
+                **({"is_anonymous": False} if i == 0 else ADMIN_RIGHTS)}
+                for i, user_id in enumerate(sorted(self.admins.get(params["chat_id"], ())))]
         if name == "sendMessage":
-            if params["chat_id"] in self.blocked:
-                raise TelegramForbiddenError(method=method,
-                                             message="Forbidden: bot was blocked by the user")
+            self._forbid(method, params["chat_id"])
             self._check_message(method, params)
             message_id = next(self._ids)
             self.messages[message_id] = {
@@ -162,6 +180,7 @@ class RecordingSession(BaseSession):
             }
             return self.messages[message_id]
         if name in ("editMessageText", "editMessageReplyMarkup"):
+            self._forbid(method, params.get("chat_id"))
             stored = self.messages.get(params.get("message_id"))
             if stored is None:
                 self._refuse(method, "message to edit not found")
@@ -180,9 +199,7 @@ class RecordingSession(BaseSession):
             self.messages[stored["message_id"]] = new
             return new
         if name == "copyMessage":
-            if params["chat_id"] in self.blocked:
-                raise TelegramForbiddenError(method=method,
-                                             message="Forbidden: bot was blocked by the user")
+            self._forbid(method, params["chat_id"])
             return {"message_id": next(self._ids)}
         if name in ("answerCallbackQuery", "sendChatAction", "setMyCommands", "deleteWebhook",
                     "setWebhook", "deleteMessage"):
@@ -227,12 +244,14 @@ class Citizen:
 
     def __init__(self, dp: Dispatcher, bot: Bot, session: RecordingSession, clock: FakeClock,
                  user_id: int = 777, language_code: str | None = "ru", step: float = 2.0,
-                 group: int | None = None):
+                 group: int | None = None, admin: bool = True):
         self.dp, self.bot, self.session, self.clock = dp, bot, session, clock
         self.user = User(id=user_id, is_bot=False, first_name="Citizen",
                          language_code=language_code)
         self.step = step  # seconds that pass between the user's actions
         self.group = group  # a group chat's id: the user writes there instead
+        if group is not None and admin:  # an administrator of that group, unless told not
+            session.admins.setdefault(group, set()).add(user_id)
 
     def _chat(self) -> Chat:
         if self.group is not None:

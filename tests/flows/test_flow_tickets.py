@@ -78,6 +78,7 @@ async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
     assert [b["text"] for b in mvd.buttons(card)] == ["↪️ Передать", "⛔ Отклонить"]
     colleague = Citizen(saual.dispatcher, citizen.bot, session, citizen.clock, user_id=4242,
                         group=-100500)
+    await saual.staff.add_member("mvd", 4242)  # joined after the link: a maintainer adds them
     calls = await colleague.press_data("k:take:1:", card)  # a stale card's button
     assert [c.params.get("text") for c in calls if c.method == "answerCallbackQuery"] == [
         "Этот вопрос уже взял другой сотрудник."]

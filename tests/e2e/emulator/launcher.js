@@ -16,12 +16,14 @@
 //     answerCallbackQuery true
 //     (the package returns null);
 //   - unknown methods answer Telegram's 404 instead of 500;
-//   - webhook deliveries carry X-Telegram-Bot-Api-Secret-Token when one was set.
-// Test-only client routes (fault injection and an audit of what was delivered):
+//   - webhook deliveries carry X-Telegram-Bot-Api-Secret-Token when one was set;
+//   - getChatAdministrators (the package has none) answers with the admins set below.
+// Test-only client routes (fault injection, group admins, an audit of what was delivered):
 //   - POST /faults {chatId, kind, count, retryAfter, hangMs}: the next `count`
 //     sendMessage calls for that chat answer 429 (with retry_after), 403
 //     (blocked), 400 ("chat not found"), 500, or hang (no answer, nothing
 //     stored, the connection dropped after hangMs); POST /faults {} clears all;
+//   - POST /admins {chatId, userIds}: the administrators of a group chat;
 //   - POST /deliveries: every sendMessage that was stored, in order:
 //     {chat_id, text, at} (at: ms, sub-millisecond precision).
 // Usage: node launcher.js [port]   (prints "listening <port>" when ready)
@@ -79,6 +81,28 @@ for (const method of ['setMyCommands', 'deleteMyCommands', 'sendChatAction', 'se
 }
 
 app.all('/bot:token/answerCallbackQuery', (req, res) => ok(res, true));
+
+// Group administrators (the package keeps no members): the test client sets them
+// with POST /admins {chatId, userIds}; getChatAdministrators answers with them,
+// the first as the group's creator.
+const admins = {};
+app.post('/admins', (req, res) => {
+  const { chatId, userIds = [] } = req.body || {};
+  admins[String(chatId)] = userIds.map(Number);
+  ok(res, true);
+});
+const RIGHTS = {
+  can_be_edited: false, is_anonymous: false, can_manage_chat: true, can_delete_messages: true,
+  can_manage_video_chats: true, can_restrict_members: true, can_promote_members: false,
+  can_change_info: true, can_invite_users: true, can_post_stories: false,
+  can_edit_stories: false, can_delete_stories: false, can_send_welcome_messages: false,
+};
+app.all('/bot:token/getChatAdministrators', (req, res) => ok(res,
+  (admins[String(param(req, 'chat_id'))] || []).map((id, i) => ({
+    status: i === 0 ? 'creator' : 'administrator',
+    user: { id, is_bot: false, first_name: 'Admin' },
+    ...(i === 0 ? { is_anonymous: false } : RIGHTS),
+  }))));
 
 const faults = {};
 const deliveries = [];
@@ -196,7 +220,7 @@ app.all('/bot:token/setWebhook', (req, res, next) => {
 // Everything else goes to the package, except what it does not know.
 const known = new Set(['getMe', 'getUpdates', 'sendMessage', 'sendVenue', 'sendLocation',
   'editMessageText', 'editMessageReplyMarkup', 'answerCallbackQuery', 'deleteMessage', 'setWebhook',
-  'deleteWebhook']);
+  'deleteWebhook', 'getChatAdministrators']);
 app.all('/bot:token/:method', (req, res, next) => {
   if (known.has(req.params.method)) { next(); return; }
   res.status(404).json({ ok: false, error_code: 404, description: 'Not Found' });
