@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app as cli
 from bot.services import Announcements, Directory
-from bot.services.feeds import FeedError, Feeds, plain
+from bot.services.feeds import FeedError, Feeds, FeedsConfig, plain
 
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"
 
@@ -54,7 +54,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def feeds(storage) -> Feeds:
-    return Feeds(storage, Announcements(storage, Directory.load(FIXTURE_KNOWLEDGE)))
+    # The test server is plain http on 127.0.0.1: allowed by the test-only setting.
+    return Feeds(storage, Announcements(storage, Directory.load(FIXTURE_KNOWLEDGE)),
+                 config=FeedsConfig(allow_loopback=True))
 
 
 def rss(*numbers: int) -> str:
@@ -117,6 +119,7 @@ def test_agency_commands(tmp_path, monkeypatch, served):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/c.sqlite3")
     monkeypatch.setenv("KNOWLEDGE_DIR", str(FIXTURE_KNOWLEDGE))
+    monkeypatch.setenv("FEED_ALLOW_LOOPBACK", "true")
     runner = CliRunner()
     result = runner.invoke(cli, ["agency", "invite", "mvd"])
     assert result.exit_code == 0, result.output
