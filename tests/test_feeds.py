@@ -131,3 +131,12 @@ def test_agency_commands(tmp_path, monkeypatch, served):
     assert "registered" in result.output
     result = runner.invoke(cli, ["agency", "invite", "nope"])
     assert result.exit_code == 1 and "unknown agency" in result.output
+
+
+def test_agency_feed_wants_https(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/c.sqlite3")
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(FIXTURE_KNOWLEDGE))
+    result = CliRunner().invoke(cli, ["agency", "feed", "mvd", "http://127.0.0.1:9/rss.xml"])
+    assert result.exit_code == 1 and "https only" in result.output
+    assert "registered" not in result.output

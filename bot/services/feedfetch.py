@@ -104,7 +104,7 @@ class _Target:
     scheme: str
     host: str  # IDNA-encoded
     port: int
-    ip: str  # the checked address we connect to
+    ips: tuple[str, ...]  # the checked addresses; we connect to one of these only
     path: str  # path and query, percent-encoded
 
 
@@ -169,15 +169,16 @@ class Fetcher:
         path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
         if parts.query:
             path += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=-._~?")
-        return _Target(url, scheme, host, port, addresses[0], path)
+        return _Target(url, scheme, host, port, tuple(addresses), path)
 
     async def _get(self, target: _Target) -> tuple[int, str, bytes]:
         """(status, Location, body); the body is read for a 200 only."""
         context = None
         if target.scheme == "https":
-            context = self.ssl_context or ssl.create_default_context()
-        reader, writer = await self.opener(target.ip, target.port, ssl=context,
-                                           server_hostname=target.host if context else None)
+            if self.ssl_context is None:
+                self.ssl_context = ssl.create_default_context()
+            context = self.ssl_context
+        reader, writer = await self._connect(target, context)
         try:
             default = 443 if target.scheme == "https" else 80
             host = target.host if target.port == default else f"{target.host}:{target.port}"
@@ -197,6 +198,17 @@ class Fetcher:
                                         self.config.max_bytes)
         finally:
             writer.close()
+
+    async def _connect(self, target: _Target, context: ssl.SSLContext | None):
+        """A connection to the first of the checked addresses that answers."""
+        for n, ip in enumerate(target.ips):
+            try:
+                return await self.opener(ip, target.port, ssl=context,
+                                         server_hostname=target.host if context else None)
+            except OSError:
+                if n == len(target.ips) - 1:
+                    raise
+        raise AssertionError("unreachable: a target has at least one address")
 
     async def _body(self, url: str, reader: asyncio.StreamReader,
                     headers: dict[str, str]) -> bytes:
