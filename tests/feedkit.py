@@ -63,8 +63,9 @@ def stream(size: int, chunk: int = 1 << 16) -> Route:
 class Site:
     """`async with Site({path: route}) as site`: site.url(path), site.requests."""
 
-    def __init__(self, routes: dict[str, Route]):
+    def __init__(self, routes: dict[str, Route], ssl: object = None):
         self.routes = routes
+        self.ssl = ssl  # an ssl.SSLContext: the site speaks https
         self.requests: list[str] = []  # paths asked, in order
         self.connections = 0
         self._tasks: set[asyncio.Task] = set()
@@ -74,7 +75,7 @@ class Site:
         return f"{scheme}://{host}:{self.port}{path}"
 
     async def __aenter__(self) -> Site:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.ssl)
         self.port = self.server.sockets[0].getsockname()[1]
         return self
 
@@ -97,7 +98,7 @@ class Site:
                 await self._closing.wait()
             else:
                 await route(writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (OSError, asyncio.IncompleteReadError):  # TLS refused by the client, too
             pass
         finally:
             writer.close()

@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import logging
+import shutil
+import ssl
+import subprocess
 import tracemalloc
 from pathlib import Path
 
@@ -134,6 +137,38 @@ async def test_the_address_checked_is_the_address_connected(guard):
         with pytest.raises(FeedRefused, match=r"10\.0\.0\.1"):
             await fetch(site.url("/f.xml", host="mixed.test"))
         assert len(connects.calls) == 1 and guard.outside == []
+
+
+@pytest.fixture
+def certificate(tmp_path) -> tuple[Path, Path]:
+    """A self-signed certificate for feeds.test and 127.0.0.1 (openssl)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=feeds.test",
+                    "-addext", "subjectAltName=DNS:feeds.test"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+async def test_https_checks_the_certificate_against_the_name(guard, certificate):
+    cert, key = certificate
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    names = {"feeds.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]}
+    async with Site({"/f.xml": answer(rss(1))}, ssl=server) as site:
+        connects = Connects()
+        fetch = Fetcher(TEST, resolver=resolver(names), opener=connects, ssl_context=trusting)
+        assert await fetch(site.url("/f.xml", "https", "feeds.test")) == rss(1)
+        assert connects.calls == [("127.0.0.1", site.port, "feeds.test")]
+        with pytest.raises(FeedError, match="SSLCertVerificationError"):
+            await fetch(site.url("/f.xml", "https", "other.test"))  # not the certificate's name
+        with pytest.raises(FeedError, match="SSLCertVerificationError"):  # not a trusted CA
+            await Fetcher(TEST, resolver=resolver(names))(site.url("/f.xml", "https",
+                                                                   "feeds.test"))
+        assert guard.outside == []
 
 
 # -- what a server can do to a fetch ---------------------------------------------
