@@ -111,6 +111,7 @@ async def test_a_broken_feed_is_reported_and_skipped(served, feeds, storage):
 
 def test_plain_text_from_feed_html():
     assert plain("<p>A &amp; B</p><p>C<br/>D</p>") == "A & B\nC\nD"
+    assert plain("Сайт&#8238;kz.gov &#x1b;[2Jx\x07") == "Сайтkz.gov [2Jx"
 
 
 def test_agency_commands(tmp_path, monkeypatch, served):

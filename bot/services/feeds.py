@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 TAG = re.compile(r"<[^>]+>")
 BLANKS = re.compile(r"\n\s*\n+")
+# Control characters and bidi overrides: a feed could hide or reorder text with them.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MAX_KEY = 500  # characters of an item's guid or link kept as its key
 MAX_FRAGMENT = 4 * MAX_TEXT  # characters of a title or summary looked at
 
@@ -44,7 +46,7 @@ MAX_FRAGMENT = 4 * MAX_TEXT  # characters of a title or summary looked at
 def plain(fragment: str) -> str:
     """HTML of a feed's summary as plain text."""
     text = re.sub(r"(?i)<br\s*/?>|</p>", "\n", fragment[:MAX_FRAGMENT])
-    text = html.unescape(TAG.sub("", text))
+    text = CONTROL.sub("", html.unescape(TAG.sub("", text)))
     return BLANKS.sub("\n\n", "\n".join(line.strip() for line in text.splitlines())).strip()
 
 
