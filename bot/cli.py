@@ -395,7 +395,8 @@ async def _with_app(settings: Settings, clock: Clock, work):
         staff = StaffChats(storage, directory.agencies, code_ttl=settings.staff_code_ttl,
                            clock=clock.time)
         return await work(staff, announcements,
-                          Feeds(storage, announcements, clock=clock.time))
+                          Feeds(storage, announcements, clock=clock.time,
+                                config=settings.feeds_config()))
 
     return await _with_storage(settings, with_services)
 
@@ -445,6 +446,8 @@ def agency_feed(
     lang: Annotated[str, typer.Option(help="The language of the feed's items: kk or ru.")] = "ru",
 ) -> None:
     """Register an RSS/Atom feed: new items become AGENCY's announcements."""
+    from .services.feeds import FeedError
+
     settings = _settings()
     _agency_or_fail(settings, agency)
 
@@ -456,8 +459,8 @@ def agency_feed(
         feed, _queued = asyncio.run(_with_app(settings, _clock(ctx), work))
     except ValueError as exc:
         _fail(str(exc))
-    except Exception as exc:  # FeedError: registered, but not readable now
-        typer.echo(f"feed {url} registered, but the first poll failed: {exc}", err=True)
+    except FeedError as exc:  # registered, but not readable now: retried every poll
+        typer.echo(f"feed registered, but the first poll failed: {exc}", err=True)
         return
     typer.echo(f"feed {feed.id} of {agency} registered; polled every "
                f"{settings.feed_poll_interval:g} s by `saual run`")

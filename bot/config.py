@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from embeddings import SearchConfig
 
 from .services.delivery import DeliveryConfig
+from .services.feedfetch import FeedsConfig
 from .services.stations import StationsConfig
 from .services.tickets import TicketsConfig
 
@@ -68,6 +69,12 @@ class Settings(BaseSettings):
     delivery_timeout: float = Field(default=10.0, ge=1)  # seconds per sendMessage
     staff_code_ttl: float = Field(default=86400.0, gt=0)  # seconds a /link code stays valid
     feed_poll_interval: float = Field(default=600.0, gt=0)  # seconds between feed polls
+    # Agencies' feeds are hostile input (defaults: bot.services.feedfetch.FeedsConfig).
+    feed_max_bytes: int = Field(default=FeedsConfig.max_bytes, ge=1024)  # body bytes per fetch
+    feed_timeout: float = Field(default=FeedsConfig.timeout, gt=0)  # seconds per fetch in all
+    feed_max_redirects: int = Field(default=FeedsConfig.max_redirects, ge=0, le=10)
+    feed_max_items: int = Field(default=FeedsConfig.max_items, ge=1)  # queued per poll per feed
+    feed_allow_loopback: bool = False  # TESTS ONLY: fetch http://127.0.0.1 (a local test server)
     # Ask an agency: working days (Mon-Fri) an agency has to answer, open
     # questions per citizen, and the staff-chat reminders.
     qa_due_days: int = Field(default=5, ge=1)
@@ -116,6 +123,11 @@ class Settings(BaseSettings):
             backoff=self.delivery_backoff,
             send_timeout=self.delivery_timeout,
         )
+
+    def feeds_config(self) -> FeedsConfig:
+        return FeedsConfig(max_bytes=self.feed_max_bytes, timeout=self.feed_timeout,
+                           max_redirects=self.feed_max_redirects, max_items=self.feed_max_items,
+                           allow_loopback=self.feed_allow_loopback)
 
     def tickets_config(self) -> TicketsConfig:
         return TicketsConfig(due_days=self.qa_due_days, max_open=self.qa_max_open,

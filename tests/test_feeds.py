@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app as cli
 from bot.services import Announcements, Directory
-from bot.services.feeds import FeedError, Feeds, plain
+from bot.services.feeds import FeedError, Feeds, FeedsConfig, plain
 
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"
 
@@ -54,7 +54,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def feeds(storage) -> Feeds:
-    return Feeds(storage, Announcements(storage, Directory.load(FIXTURE_KNOWLEDGE)))
+    # The test server is plain http on 127.0.0.1: allowed by the test-only setting.
+    return Feeds(storage, Announcements(storage, Directory.load(FIXTURE_KNOWLEDGE)),
+                 config=FeedsConfig(allow_loopback=True))
 
 
 def rss(*numbers: int) -> str:
@@ -109,6 +111,7 @@ async def test_a_broken_feed_is_reported_and_skipped(served, feeds, storage):
 
 def test_plain_text_from_feed_html():
     assert plain("<p>A &amp; B</p><p>C<br/>D</p>") == "A & B\nC\nD"
+    assert plain("Сайт&#8238;kz.gov &#x1b;[2Jx\x07") == "Сайтkz.gov [2Jx"
 
 
 def test_agency_commands(tmp_path, monkeypatch, served):
@@ -117,6 +120,7 @@ def test_agency_commands(tmp_path, monkeypatch, served):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/c.sqlite3")
     monkeypatch.setenv("KNOWLEDGE_DIR", str(FIXTURE_KNOWLEDGE))
+    monkeypatch.setenv("FEED_ALLOW_LOOPBACK", "true")
     runner = CliRunner()
     result = runner.invoke(cli, ["agency", "invite", "mvd"])
     assert result.exit_code == 0, result.output
@@ -128,3 +132,12 @@ def test_agency_commands(tmp_path, monkeypatch, served):
     assert "registered" in result.output
     result = runner.invoke(cli, ["agency", "invite", "nope"])
     assert result.exit_code == 1 and "unknown agency" in result.output
+
+
+def test_agency_feed_wants_https(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/c.sqlite3")
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(FIXTURE_KNOWLEDGE))
+    result = CliRunner().invoke(cli, ["agency", "feed", "mvd", "http://127.0.0.1:9/rss.xml"])
+    assert result.exit_code == 1 and "https only" in result.output
+    assert "registered" not in result.output

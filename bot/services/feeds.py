@@ -1,10 +1,18 @@
 """Agencies' RSS and Atom feeds: new items become announcements, once.
 
-A feed is fetched with a timeout and parsed with feedparser. An item is known
-by its guid (else its link); the first poll of a new feed only takes note of
-the items already there, so registering a feed does not flood subscribers
-with its archive. Each item's announcement carries a dedupe key, so a crash
-between queueing it and noting it as seen never queues it twice.
+A feed is fetched by bot.services.feedfetch (https only, public addresses only,
+bounded in size and time) and parsed with feedparser off the event loop. An
+item is known by its guid (else its link); the first poll of a new feed only
+takes note of the items already there, so registering a feed does not flood
+subscribers with its archive. A poll queues at most `max_items` new items, the
+newest; the others are noted as seen and dropped, so a feed that suddenly
+lists thousands of items cannot flood citizens. Each item's announcement
+carries a dedupe key, so a crash between queueing it and noting it as seen
+never queues it twice.
+
+Item text is hostile: titles and summaries become plain text (tags dropped,
+entities decoded), capped in length; announcements are sent as text with
+entities, never parsed as markup.
 """
 
 from __future__ import annotations
@@ -15,82 +23,84 @@ import html
 import logging
 import re
 import time
-import urllib.request
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import feedparser
 
 from ..storage import Feed, Storage
 from .announcements import MAX_TEXT, Announcements, Draft, valid_url
+from .feedfetch import FeedError, FeedRefused, FeedsConfig, Fetcher
+
+__all__ = ["FeedError", "FeedRefused", "Feeds", "FeedsConfig", "plain"]
 
 logger = logging.getLogger(__name__)
 
 TAG = re.compile(r"<[^>]+>")
 BLANKS = re.compile(r"\n\s*\n+")
-
-
-class FeedError(Exception):
-    """A feed could not be fetched or parsed."""
+# Control characters and bidi overrides: a feed could hide or reorder text with them.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+MAX_KEY = 500  # characters of an item's guid or link kept as its key
+MAX_FRAGMENT = 4 * MAX_TEXT  # characters of a title or summary looked at
 
 
 def plain(fragment: str) -> str:
     """HTML of a feed's summary as plain text."""
-    text = re.sub(r"(?i)<br\s*/?>|</p>", "\n", fragment)
-    text = html.unescape(TAG.sub("", text))
+    text = re.sub(r"(?i)<br\s*/?>|</p>", "\n", fragment[:MAX_FRAGMENT])
+    text = CONTROL.sub("", html.unescape(TAG.sub("", text)))
     return BLANKS.sub("\n\n", "\n".join(line.strip() for line in text.splitlines())).strip()
-
-
-def fetch(url: str, timeout: float = 30.0) -> bytes:
-    request = urllib.request.Request(url, headers={"User-Agent": "saual-feeds/1"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return response.read()
 
 
 class Feeds:
     def __init__(self, storage: Storage, announcements: Announcements, *,
                  clock: Callable[[], float] = time.time,
-                 fetcher: Callable[[str], bytes] = fetch):
+                 config: FeedsConfig | None = None,
+                 fetcher: Callable[[str], Awaitable[bytes]] | None = None):
         self.storage = storage
         self.announcements = announcements
         self.clock = clock
-        self.fetcher = fetcher
+        self.config = config or FeedsConfig()
+        self.fetcher = fetcher or Fetcher(self.config)
 
     async def add(self, agency: str, url: str, lang: str = "ru") -> Feed:
         if agency not in self.announcements.directory.agencies:
             raise ValueError(f"unknown agency {agency!r}")
         if not valid_url(url):
             raise ValueError(f"not an http(s) address: {url!r}")
+        if not url.lower().startswith("https://") and not self.config.allow_loopback:
+            raise ValueError(f"not an https address: {url!r}; feeds are fetched over https only")
         if lang not in ("kk", "ru"):
             raise ValueError("the feed's language must be kk or ru")
         return await self.storage.feeds.add(agency, url, lang)
 
     async def poll(self, feed: Feed) -> int:
         """Queue the feed's new items; how many were queued."""
-        try:
-            raw = await asyncio.to_thread(self.fetcher, feed.url)
-        except OSError as exc:
-            raise FeedError(f"{feed.url}: {exc}") from exc
-        parsed = feedparser.parse(raw)
+        raw = await self.fetcher(feed.url)
+        parsed = await asyncio.to_thread(feedparser.parse, raw)
         if parsed.bozo and not parsed.entries:
-            raise FeedError(f"{feed.url}: not a feed ({parsed.get('bozo_exception')})")
+            raise FeedError(f"{feed.url}: not a feed "
+                            f"({type(parsed.get('bozo_exception')).__name__})")
         items: dict[str, dict] = {}
         for entry in parsed.entries:
-            key = (entry.get("id") or entry.get("link") or "")[:500]
+            key = str(entry.get("id") or entry.get("link") or "")[:MAX_KEY]
             if key and key not in items:
                 items[key] = entry
         new = await self.storage.feeds.unseen(feed.id, list(items))
         queued = 0
         if feed.polled_at is not None:
-            for key in reversed(new):  # feeds list the newest first
+            take = new[:self.config.max_items]  # feeds list the newest first
+            if len(new) > len(take):
+                logger.warning("feed %d of %s: %d new items, queueing the newest %d",
+                               feed.id, feed.agency, len(new), len(take))
+            for key in reversed(take):
                 queued += await self._queue(feed, key, items[key])
         await self.storage.feeds.mark_seen(feed.id, new, self.clock())
         return queued
 
     async def _queue(self, feed: Feed, key: str, entry: dict) -> int:
-        title = plain(entry.get("title", ""))
-        summary = plain(entry.get("summary", ""))
+        title = plain(str(entry.get("title", "")))
+        summary = plain(str(entry.get("summary", "")))
         body = "\n\n".join(p for p in (title, summary if summary != title else "") if p)
-        link = entry.get("link", "")
+        link = str(entry.get("link", ""))
         if not body:
             return 0
         body = body[:MAX_TEXT]
@@ -103,10 +113,24 @@ class Feeds:
         return int(created)
 
     async def poll_all(self) -> int:
+        """Poll every feed; one feed's failure, whatever it is, is logged and
+        recorded on that feed, and the others are polled all the same."""
         queued = 0
         for feed in await self.storage.feeds.all():
             try:
                 queued += await self.poll(feed)
-            except FeedError as exc:
-                logger.warning("feed %d of %s: %s", feed.id, feed.agency, exc)
+            except Exception as exc:  # a feed, however it fails, must not stop the others
+                if isinstance(exc, FeedError):
+                    logger.warning("feed %d of %s: %s", feed.id, feed.agency, exc)
+                    error = str(exc)
+                else:
+                    logger.exception("feed %d of %s: poll failed", feed.id, feed.agency)
+                    error = f"{type(exc).__name__}: {exc}"
+                await self._note_failure(feed, error)
         return queued
+
+    async def _note_failure(self, feed: Feed, error: str) -> None:
+        try:
+            await self.storage.feeds.note_error(feed.id, error, self.clock())
+        except Exception:  # the database may be what failed
+            logger.exception("feed %d of %s: could not record its error", feed.id, feed.agency)

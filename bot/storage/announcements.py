@@ -73,6 +73,23 @@ class Feed:
     url: str
     lang: str
     polled_at: float | None
+    last_error: str | None = None  # why the last poll failed; None after a good one
+    failed_at: float | None = None
+
+
+# Rows or keys per statement: far below PostgreSQL's 32,767 bind parameters
+# (asyncpg) and SQLite's 32,766 variables, however large a feed or an audience.
+CHUNK = 1000
+
+
+def _chunks(seq: Sequence, size: int = CHUNK):
+    for start in range(0, len(seq), size):
+        yield seq[start:start + size]
+
+
+def _feed(row) -> Feed:
+    return Feed(row.id, row.agency, row.url, row.lang, row.polled_at, row.last_error,
+                row.failed_at)
 
 
 def _announcement(row) -> Announcement:
@@ -179,12 +196,12 @@ class AnnouncementRepo(_Repo):
                 text_kk=text_kk, text_ru=text_ru, url=url, regions=" ".join(regions),
                 recipients=len(rows), created_at=_now()))
             announcement_id = int(result.inserted_primary_key[0])
-            if rows:
+            for part in _chunks(rows):
                 await conn.execute(outbox.insert(), [
                     {"announcement_id": announcement_id, "chat_id": r.id,
                      "lang": _text_lang(r.language, text_kk, text_ru), "status": "pending",
                      "attempts": 0, "parts_sent": 0, "not_before": now, "error": ""}
-                    for r in rows])
+                    for r in part])
             row = (await conn.execute(sa.select(announcements)
                                       .where(announcements.c.id == announcement_id))).one()
         return _announcement(row), True
@@ -307,23 +324,33 @@ class FeedRepo(_Repo):
                                     set_={"lang": lang}))
             row = (await conn.execute(sa.select(feeds).where(
                 feeds.c.agency == agency, feeds.c.url == url))).one()
-        return Feed(row.id, row.agency, row.url, row.lang, row.polled_at)
+        return _feed(row)
 
     async def all(self) -> list[Feed]:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(sa.select(feeds).order_by(feeds.c.id))).all()
-        return [Feed(r.id, r.agency, r.url, r.lang, r.polled_at) for r in rows]
+        return [_feed(r) for r in rows]
 
     async def unseen(self, feed_id: int, keys: Sequence[str]) -> list[str]:
+        """The keys not noted as seen for the feed, in their order."""
+        seen: set[str] = set()
         async with self.engine.connect() as conn:
-            seen = set((await conn.execute(sa.select(feed_items.c.key).where(
-                feed_items.c.feed_id == feed_id, feed_items.c.key.in_(list(keys))))).scalars())
+            for part in _chunks(list(keys)):
+                seen.update((await conn.execute(sa.select(feed_items.c.key).where(
+                    feed_items.c.feed_id == feed_id, feed_items.c.key.in_(part)))).scalars())
         return [k for k in keys if k not in seen]
 
     async def mark_seen(self, feed_id: int, keys: Sequence[str], now: float) -> None:
+        """Note the keys as seen, and the poll as good (its error is cleared)."""
         async with self.engine.begin() as conn:
-            for key in keys:
-                await conn.execute(self._insert(feed_items).values(feed_id=feed_id, key=key)
-                                   .on_conflict_do_nothing())
+            for part in _chunks(list(dict.fromkeys(keys))):
+                await conn.execute(self._insert(feed_items).values(
+                    [{"feed_id": feed_id, "key": key} for key in part]).on_conflict_do_nothing())
             await conn.execute(feeds.update().where(feeds.c.id == feed_id)
-                               .values(polled_at=now))
+                               .values(polled_at=now, last_error=None))
+
+    async def note_error(self, feed_id: int, error: str, now: float) -> None:
+        """Record why a poll of the feed failed."""
+        async with self.engine.begin() as conn:
+            await conn.execute(feeds.update().where(feeds.c.id == feed_id)
+                               .values(last_error=error[:300], failed_at=now))

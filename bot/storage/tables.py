@@ -221,6 +221,9 @@ feeds = sa.Table(
     sa.Column("polled_at", sa.Float, nullable=True,
               comment="unix time of the last good poll; NULL: never (the first poll "
                       "takes the items already there as seen)"),
+    sa.Column("last_error", sa.String(300), nullable=True,
+              comment="why the last poll failed; NULL after a good poll"),
+    sa.Column("failed_at", sa.Float, nullable=True, comment="unix time of the last failed poll"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("agency", "url", name="uq_feeds_agency_url"),
 )
