@@ -108,7 +108,8 @@ class Saual:
         self.staff = StaffChats(storage, self.directory.agencies,
                                 code_ttl=settings.staff_code_ttl, clock=clock.time)
         self.announcements = Announcements(storage, self.directory, clock=clock.time)
-        self.feeds = Feeds(storage, self.announcements, clock=clock.time)
+        self.feeds = Feeds(storage, self.announcements, config=settings.feeds_config(),
+                           clock=clock.time)
         self.tickets = Tickets(storage, engine, settings.knowledge_dir, settings.index_dir,
                                settings.tickets_config(), clock=clock.time)
         self._services: list[asyncio.Task] = []
