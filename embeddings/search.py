@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from .encoders import Encoder
+from .encoders import Encoder, fit_query
 from .errors import EmbeddingsError, IndexNotFound
 from .index import LoadedIndex, current_build, load_index
 from .normalize import (
@@ -82,6 +82,10 @@ class SearchConfig:
     typo_cutoff: float = 84.0  # rapidfuzz ratio to accept a correction
     snippet_chars: int = 700
     reload_every: float = 5.0  # seconds between checks of the CURRENT pointer
+    # A question is cut to this many characters (then to the encoder's window)
+    # before anything reads it: a real question is short, and a 4,000-character
+    # message took seconds of the encoder every search waits for.
+    max_query_chars: int = 1000
 
 
 @dataclass(frozen=True)
@@ -384,8 +388,15 @@ class SearchEngine:
             return True
 
     # -- search ------------------------------------------------------------
+    def fit_query(self, text: str) -> str:
+        """The part of `text` a search reads: `max_query_chars` characters at
+        most, cut further to the encoder's window (callers that analyse the
+        question themselves should read no more either)."""
+        return fit_query(self.encoder, text, self.config.max_query_chars)
+
     def search(self, text: str, k: int = 5, lang: str | None = None) -> SearchResult:
         self.reload()
+        text = self.fit_query(text)
         index, qp, stats = self._state
         qlang, typed, corrected, dense_text = qp.process(text)
         lang = lang or qlang
