@@ -37,7 +37,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from .encoders import Encoder, fit_query
-from .errors import EmbeddingsError, IndexNotFound
+from .errors import EmbeddingsError, IndexCorrupt, IndexNotFound
 from .index import LoadedIndex, current_build, load_index
 from .normalize import (
     KK_LETTERS,
@@ -344,8 +344,14 @@ class SearchEngine:
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="search")
 
     def _prepare(self, index: LoadedIndex):
-        return (index, _QueryProcessor(index.vocabulary, self.config.typo_cutoff),
-                _TopicStats(index))
+        """The index with what a search derives from it; data that loaded but does
+        not hold together (a chunk of no document...) is an IndexCorrupt."""
+        try:
+            return (index, _QueryProcessor(index.vocabulary, self.config.typo_cutoff),
+                    _TopicStats(index))
+        except Exception as exc:
+            raise IndexCorrupt(f"index build {index.build_id} cannot be used: "
+                               f"{type(exc).__name__}: {exc}") from exc
 
     @classmethod
     def open(cls, root: Path | str, encoder: Encoder, config: SearchConfig | None = None):
@@ -374,9 +380,9 @@ class SearchEngine:
             if build in (self.index.build_id, self._failed_build):
                 return False
             try:
-                new = load_index(self.root, self.encoder, build)
-                state = self._prepare(new)
-            except (EmbeddingsError, OSError, ValueError, KeyError, RuntimeError):
+                # Any failure is an EmbeddingsError naming the build (load_index, _prepare).
+                state = self._prepare(load_index(self.root, self.encoder, build))
+            except EmbeddingsError:
                 # A broken build must not take the service down: keep answering
                 # from the one in service and say so once.
                 logger.exception("index build %s cannot be loaded; keeping build %s",
