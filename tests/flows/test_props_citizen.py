@@ -38,6 +38,8 @@ def _failures(caplog) -> list[logging.LogRecord]:
 @settings(max_examples=60)
 @given(text=TEXT)
 @example(text="где мне голосовать, живу Абая 45²")
+@example(text="\x00")  # PostgreSQL refused the question log (invalid byte sequence)
+@example(text="прописка \ud800")  # a lone surrogate cannot be encoded for any database
 async def test_free_text_never_reaches_the_error_handler(aktau, citizen, caplog, text):
     caplog.clear()
     with caplog.at_level(logging.ERROR, logger=ERRORS):
