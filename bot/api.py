@@ -8,6 +8,13 @@ AGENCY``; stored hashed). A POST needs an ``Idempotency-Key`` header: the same
 key with the same body returns the announcement already queued and sends
 nothing again; the same key with another body is refused (409). Errors are
 JSON: ``{"errors": [{"field": ..., "reason": ...}]}``.
+
+A body is read only up to :data:`MAX_BODY` bytes and must be UTF-8 JSON no
+deeper than :data:`MAX_DEPTH`, with integers of at most :data:`MAX_DIGITS`
+digits and strings without NUL or unpaired surrogates; anything else is a 400
+that says which rule it broke (:func:`read_json`). :class:`TelegramWebhook`
+applies the same reading to the Telegram webhook, and refuses a body that is
+not an Update before the Dispatcher sees it (aiogram answers 500 to bad JSON).
 """
 
 from __future__ import annotations
@@ -15,7 +22,10 @@ from __future__ import annotations
 import json
 import logging
 
+from aiogram.types import Update
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+from pydantic import ValidationError
 
 from .services import Announcements, AnnouncementStatus, StaffChats, body_digest
 
@@ -23,6 +33,70 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "/api/v1/announcements"
 MAX_KEY = 200
+MAX_BODY = 64 * 1024  # bytes; an announcement is two texts of at most 4,096 characters
+MAX_DEPTH = 32  # nesting of arrays and objects (a Telegram update nests about 8 deep)
+MAX_DIGITS = 32  # digits of an integer (Telegram's ids have at most 16)
+
+
+class BodyError(ValueError):
+    """A request body that cannot be read as JSON; the message says why."""
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise BodyError(f"an integer has more than {MAX_DIGITS} digits")
+    return int(text)
+
+
+def _constant(name: str) -> float:
+    raise BodyError(f"{name} is not JSON")
+
+
+def _check(value: object, strict_text: bool) -> None:
+    """Depth (iteratively: a deep value must not exhaust the stack) and strings."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= MAX_DEPTH:
+                raise BodyError(f"the body nests deeper than {MAX_DEPTH} levels")
+            children = list(item.values()) + list(item) if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, str) and strict_text:
+            if "\x00" in item:
+                raise BodyError("a string contains a NUL character")
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BodyError("a string contains an unpaired surrogate (\\ud800-\\udfff)") \
+                    from None
+
+
+async def read_json(request: web.Request, strict_text: bool = True) -> object:
+    """The request's body as JSON, within the limits above; BodyError says why not."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise BodyError(f"the body is larger than {MAX_BODY} bytes")
+    try:
+        body = await request.read()  # aiohttp stops at client_max_size (1 MiB)
+    except web.HTTPRequestEntityTooLarge:
+        raise BodyError(f"the body is larger than {MAX_BODY} bytes") from None
+    if len(body) > MAX_BODY:
+        raise BodyError(f"the body is larger than {MAX_BODY} bytes")
+    try:
+        value = json.loads(body.decode("utf-8"), parse_int=_int, parse_constant=_constant)
+    except UnicodeDecodeError as exc:
+        raise BodyError(f"the body is not UTF-8 (byte {exc.start})") from None
+    except RecursionError:
+        raise BodyError(f"the body nests deeper than {MAX_DEPTH} levels") from None
+    except json.JSONDecodeError as exc:
+        raise BodyError(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
+                        f"column {exc.colno}") from None
+    except BodyError:
+        raise
+    except ValueError as exc:  # anything else json refuses
+        raise BodyError(f"the body is not valid JSON: {exc}") from None
+    _check(value, strict_text)
+    return value
 
 
 def _errors(status: int, *problems: tuple[str, str], headers: dict | None = None) -> web.Response:
@@ -66,9 +140,9 @@ class AnnouncementsAPI:
             return _errors(400, ("Idempotency-Key", f"required: a unique key of 1-{MAX_KEY} "
                                                     "printable characters per announcement"))
         try:
-            payload = json.loads(await request.text())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _errors(400, ("", "the body is not valid JSON"))
+            payload = await read_json(request)
+        except BodyError as exc:
+            return _errors(400, ("", str(exc)))
         draft, problems = self.announcements.parse(payload)
         if draft is None:
             return _errors(422, *((p.field, p.reason) for p in problems))
@@ -96,3 +170,28 @@ class AnnouncementsAPI:
         if status is None or status.announcement.agency != agency:
             return _errors(404, ("id", "no such announcement"))
         return web.json_response(_status(status))
+
+
+class TelegramWebhook(SimpleRequestHandler):
+    """aiogram's webhook handler, refusing with 400 (and without running a
+    handler) a body that is not JSON within :func:`read_json`'s limits or not a
+    Telegram Update; aiogram itself answers 500 to those."""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        bot = await self.resolve_bot(request)
+        if not self.verify_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""),
+                                  bot):
+            return web.Response(body="Unauthorized", status=401)
+        try:
+            Update.model_validate(await read_json(request, strict_text=False),
+                                  context={"bot": bot})
+        except BodyError as exc:
+            logger.warning("webhook: refused a body: %s", exc)
+            return _errors(400, ("", str(exc)))
+        except ValidationError as exc:
+            # Where, never the values: an update carries a citizen's message.
+            where = sorted({".".join(map(str, e["loc"])) for e in exc.errors()})[:10]
+            logger.warning("webhook: refused a body that is not an update (%s)", ", ".join(where))
+            return _errors(400, *((w, "not a valid Telegram update field") for w in where))
+        # The body is cached by aiohttp: aiogram reads it again and feeds the update.
+        return await super().handle(request)

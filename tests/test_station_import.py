@@ -258,3 +258,48 @@ def test_a_bad_file_is_refused_by_the_command_with_every_problem(env):
     assert result.output.rstrip().endswith("2 problems\nNothing was imported.")
     result = runner.invoke(app, ["stations", "find", "мкр 12 дом 5"])
     assert result.exit_code == 0 and "№ 19" in result.output  # the sample still serves
+
+
+# -- hostile files (audit: a field over 131,072 characters gave a traceback; NUL bytes
+# were accepted) ----------------------------------------------------------------------
+
+
+def test_a_field_over_the_csv_limit_is_a_problem_with_its_line(tmp_path):
+    long = write(tmp_path / "long.csv", row(1, "мкр 1: *"),
+                 row(2, "мкр 2: " + "1," * 70_000 + "3"), row(3, "мкр 3: *"))
+    with pytest.raises(StationDataError) as caught:
+        read_station_files(long)
+    assert _problems(caught.value) == [(3, "a field longer than 131072 characters (an unclosed "
+                                           "quote swallows the lines after it)")]
+    unclosed = write(tmp_path / "unclosed.csv", row(1, "мкр 1: *"), '2,"Ақтау' + "x" * 140_000)
+    with pytest.raises(StationDataError, match=r"unclosed.csv:3: a field longer than"):
+        read_station_files(unclosed)
+
+
+def test_nul_bytes_are_refused_line_by_line(tmp_path):
+    nul = write(tmp_path / "nul.csv", row(1, "мкр 1: *"),
+                row(2, "мкр 2: *").replace("Школа", "Шко\x00ла"), row(3, "мкр 3: *"))
+    with pytest.raises(StationDataError) as caught:
+        read_station_files(nul)
+    assert _problems(caught.value) == [
+        (3, "a NUL byte: not a text file (save it as CSV UTF-8)")]
+    binary = write(tmp_path / "binary.csv", *(f"\x00{n}\x00" for n in range(1, 31)))
+    with pytest.raises(StationDataError) as caught:
+        read_station_files(binary)
+    assert [line for line, _ in _problems(caught.value)] == list(range(2, 13))
+    assert _problems(caught.value)[-1] == (12, "NUL bytes on 20 more lines")
+
+
+@pytest.mark.parametrize("hostile", ["long", "nul"])
+def test_the_command_refuses_a_hostile_file_and_imports_nothing(env, hostile):
+    assert runner.invoke(app, ["stations", "import", str(SAMPLE)]).exit_code == 0
+    bad = {"long": row(1, "мкр 1: " + "1," * 70_000 + "3"),
+           "nul": row(1, "мкр 1: *").replace("Мектеп", "Мек\x00теп")}[hostile]
+    path = write(env / "bad.csv", bad)
+    result = runner.invoke(app, ["stations", "import", str(path)])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # no traceback
+    assert f"{path}:2: " in result.output
+    assert result.output.rstrip().endswith("1 problem\nNothing was imported.")
+    result = runner.invoke(app, ["stations", "find", "мкр 12 дом 5"])
+    assert result.exit_code == 0 and "№ 19" in result.output  # the sample still serves

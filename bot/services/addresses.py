@@ -31,7 +31,7 @@ from rapidfuzz import fuzz
 
 from embeddings import detect_lang, has_latin, loose, to_cyrillic
 
-from .boundaries import House, house, microdistrict_id
+from .boundaries import House, house, microdistrict_id, plain_digits
 
 # Roles of words, on loose keys (Kazakh letters folded to their Russian look-alikes).
 MKR, HOUSE, FLAT, TYPE, CITY, REGION, STOP, WORD, NOISE = (
@@ -90,8 +90,9 @@ _PREFER_AFTER = frozenset({"д", "дом", "кв", "квартира", "корп
 
 
 def normalize(text: str) -> str:
-    """NFC, casefold, ё -> е, and the abbreviations of «микрорайон» and friends spelled out."""
-    text = unicodedata.normalize("NFC", text).casefold().replace("ё", "е")
+    """NFC, casefold, ё -> е, digits as ASCII (², ½ dropped: :func:`plain_digits`), and
+    the abbreviations of «микрорайон» and friends spelled out."""
+    text = plain_digits(unicodedata.normalize("NFC", text).casefold().replace("ё", "е"))
     for pattern, repl in _PRE:
         text = pattern.sub(repl, text)
     return text
@@ -160,6 +161,11 @@ class ParsedAddress:
         return " ".join(self.street)
 
 
+def _number(digits: str) -> str:
+    """ASCII digits without leading zeros; not int(), which refuses 4,301 digits."""
+    return digits.lstrip("0") or "0"
+
+
 def _tokens(text: str) -> list[_Tok]:
     raw = list(_RAW.finditer(text))
     toks: list[_Tok] = []
@@ -174,10 +180,10 @@ def _tokens(text: str) -> list[_Tok]:
         if t in ",;":
             seg += 1
             i += 1
-        elif t.isdigit():
-            num, j, ordinal = str(int(t)), i + 1, False
-            if (j + 1 < len(raw) and raw[j].group() == "/" and raw[j + 1].group().isdigit()):
-                num += "/" + str(int(raw[j + 1].group()))
+        elif t.isdecimal():
+            num, j, ordinal = _number(t), i + 1, False
+            if (j + 1 < len(raw) and raw[j].group() == "/" and raw[j + 1].group().isdecimal()):
+                num += "/" + _number(raw[j + 1].group())
                 j += 2
             k = j
             if (k + 1 < len(raw) and raw[k].group() == "-" and glued(k - 1, k) and glued(k, k + 1)
@@ -240,7 +246,7 @@ def _classify(toks: list[_Tok], lang: str, cities: Mapping[tuple[str, ...], str]
     # A lone letter right after a number is the building's letter (45 а).
     for a, b in itertools.pairwise(toks):
         if (a.kind == "num" and b.kind == "word" and b.role in (WORD, STOP) and b.seg == a.seg
-                and b.key in _LETTER_WORDS and not a.ordinal and a.text.isdigit()):
+                and b.key in _LETTER_WORDS and not a.ordinal and a.text.isdecimal()):
             a.text += b.key
             b.role = NOISE
     return city

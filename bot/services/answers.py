@@ -57,7 +57,9 @@ class Answers:
         result = await self.engine.asearch(text, k=self.results)
         hits = result.hits
         question_id = await self.storage.questions.add(
-            user_id=user_id, text=mask(text), lang=result.lang,
+            # result.query: the question as searched (cut, no NUL or lone surrogate,
+            # which a database refuses)
+            user_id=user_id, text=mask(result.query), lang=result.lang,
             topic_id=hits[0].id if hits else None, confidence=result.confidence,
             confident=result.confident, results=[h.id for h in hits],
         )

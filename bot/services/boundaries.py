@@ -45,8 +45,20 @@ class BoundaryError(ValueError):
     """A boundary text that does not follow the syntax; the message says where."""
 
 
+def plain_digits(text: str) -> str:
+    """Decimal digits of any script as ASCII (٤٥ -> 45), other numeric characters
+    (², ½, Ⅻ) as spaces: only what int() reads counts as a number, and str.isdigit()
+    is true for ², which int() refuses."""
+    if text.isascii():
+        return text
+    return "".join(
+        c if c.isascii() else str(unicodedata.decimal(c)) if c.isdecimal()
+        else " " if c.isnumeric() else c
+        for c in text)
+
+
 def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).casefold().replace("ё", "е")
+    text = plain_digits(unicodedata.normalize("NFC", text).casefold().replace("ё", "е"))
     return re.sub(r"[–—‒−]", "-", text)
 
 

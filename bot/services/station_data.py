@@ -135,13 +135,28 @@ def is_sample(source: str) -> bool:
 # -- CSV -------------------------------------------------------------------------------
 
 
+MAX_FIELD = csv.field_size_limit()  # characters in one field (131,072)
+_MAX_NUL_LINES = 10  # NUL bytes are reported on this many lines, then counted
+
+
 def _decode(data: bytes, path: str, problems: list[Problem]) -> str | None:
+    """The file as text; None (with problems) when it is not UTF-8 or has NUL bytes
+    (a binary file or a spreadsheet saved as UTF-16 is not a precinct list)."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         problems.append(Problem(path, line, "not UTF-8 text (save the file as CSV UTF-8)"))
         return None
+    if "\x00" not in text:
+        return text
+    lines = [n for n, line in enumerate(text.split("\n"), 1) if "\x00" in line]
+    for n in lines[:_MAX_NUL_LINES]:
+        problems.append(Problem(path, n, "a NUL byte: not a text file (save it as CSV UTF-8)"))
+    if len(lines) > _MAX_NUL_LINES:
+        problems.append(Problem(path, lines[_MAX_NUL_LINES],
+                                f"NUL bytes on {len(lines) - _MAX_NUL_LINES} more lines"))
+    return None
 
 
 def _rows(text: str, path: str, columns: Sequence[str], optional: Iterable[str],
@@ -162,7 +177,11 @@ def _rows(text: str, path: str, columns: Sequence[str], optional: Iterable[str],
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO("\n".join(kept[header_at:])), delimiter=delimiter)
     offset = header_at
-    header = [h.strip().casefold() for h in next(reader)]
+    try:
+        header = [h.strip().casefold() for h in next(reader)]
+    except csv.Error as exc:
+        problems.append(_csv_problem(exc, path, offset + reader.line_num))
+        return []
     missing = [c for c in columns if c not in header]
     unknown = [h for h in header if h not in columns]
     duplicated = sorted({h for h in header if header.count(h) > 1})
@@ -177,7 +196,15 @@ def _rows(text: str, path: str, columns: Sequence[str], optional: Iterable[str],
         return []
     out = []
     previous_end = reader.line_num
-    for values in reader:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # The reader cannot go on after this: report where it stopped.
+            problems.append(_csv_problem(exc, path, offset + previous_end + 1))
+            break
         line = offset + previous_end + 1
         previous_end = reader.line_num
         if not any(v.strip() for v in values):
@@ -193,6 +220,13 @@ def _rows(text: str, path: str, columns: Sequence[str], optional: Iterable[str],
             continue
         out.append((line, row))
     return out
+
+
+def _csv_problem(exc: csv.Error, path: str, line: int) -> Problem:
+    if "field larger than field limit" in str(exc):
+        return Problem(path, line, f"a field longer than {MAX_FIELD} characters (an unclosed "
+                                   "quote swallows the lines after it)")
+    return Problem(path, line, f"not readable as CSV: {exc}")
 
 
 def _number(value: str) -> float:

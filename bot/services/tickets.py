@@ -126,6 +126,7 @@ class Tickets:
         agencies of the closest search results (the first counts most) and the
         agency of an out-of-scope theme that matched better than every page.
         """
+        text = self.engine.fit_query(text)  # no more than a search reads
         result = await self.engine.asearch(text, k=5)
         words = _stems(text)
         scores: dict[str, float] = {}
