@@ -61,7 +61,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -322,10 +322,9 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def install_redaction(handlers: Iterable[logging.Handler], *secrets: str,
-                      factory: Callable[..., RedactingFilter] = RedactingFilter) -> None:
+def install_redaction(handlers: Iterable[logging.Handler], *secrets: str) -> None:
     """Put one :class:`RedactingFilter` on each handler (replacing an older one)."""
     for handler in handlers:
         for old in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
             handler.removeFilter(old)
-        handler.addFilter(factory(*secrets))
+        handler.addFilter(RedactingFilter(*secrets))
