@@ -1,6 +1,6 @@
 import pytest
 
-from bot.services.masking import mask
+from bot.services.masking import mask, redact
 
 
 @pytest.mark.parametrize(
@@ -90,3 +90,22 @@ def test_ordinary_text_is_left_alone(text):
 def test_masking_is_idempotent():
     once = mask("ИИН 900101300123 +7 701 123 45 67 a@b.kz 4400 4301 2345 6789")
     assert mask(once) == once
+
+
+TOKEN = "6012345678:AAFx3k9QdLmZpW7vR2sT8uY4bN1cE5hJ0gK"
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets", "redacted"),
+    [
+        (f"https://api.telegram.org/bot{TOKEN}/sendMessage", (),
+         "https://api.telegram.org/bot[token]/sendMessage"),
+        (f"bot{TOKEN.replace(':', '%3A')}/getMe", (), "bot[token]/getMe"),
+        ("bot123:short-secret/getMe", ("123:short-secret",), "bot[token]/getMe"),
+        ("secret half alone: short-secret", ("123:short-secret",), "secret half alone: [token]"),
+        ("Bad Request: chat not found", (TOKEN,), "Bad Request: chat not found"),
+        ("ratio 12:30, id 42:abc", (), "ratio 12:30, id 42:abc"),
+    ],
+)
+def test_bot_tokens_are_redacted(text, secrets, redacted):
+    assert redact(text, *secrets) == redacted
