@@ -39,6 +39,7 @@ from bot.services.masking import mask, redact
         ("+7 (701) 123-45-67", "[phone]"),
         ("(701) 123 45 67", "[phone]"),
         ("8 (7172) 55-66-77", "[phone]"),
+        ("+1 202 555 0123, звонил", "[phone], звонил"),
         # Unicode digit forms; the rest of the text stays as it was
         ("ИИН ９００１０１３００１２３！", "ИИН [IIN]！"),
         ("ИИН ٩٠٠١٠١٣٠٠١٢٣", "ИИН [IIN]"),
