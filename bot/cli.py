@@ -33,10 +33,17 @@ from embeddings import (
 
 from .clock import SYSTEM, Clock
 from .config import Settings
+from .services.masking import install_redaction
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Saual: government-portal answers in Kazakh and Russian.")
 logger = logging.getLogger("saual")
+
+
+# Loggers that log SQL parameters or row data below these levels: aiosqlite logs
+# every call with its arguments and results at DEBUG, SQLAlchemy's engine logs
+# statements with their parameters at INFO and rows at DEBUG.
+QUIET_LOGGERS = {"aiosqlite": logging.INFO, "sqlalchemy.engine": logging.WARNING}
 
 
 def _settings() -> Settings:
@@ -44,6 +51,11 @@ def _settings() -> Settings:
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    for name, floor in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(max(floor, root.getEffectiveLevel()))
+    token = settings.bot_token.get_secret_value() if settings.bot_token else ""
+    install_redaction(root.handlers, token)  # tokens out of every record, whatever logs it
     return settings
 
 

@@ -1,6 +1,8 @@
 """The Telegram side of delivery: render an announcement safely (text +
 entities, never a parse mode), split it into messages, and map the Bot API's
-answers to :class:`bot.services.delivery.Result`."""
+answers to :class:`bot.services.delivery.Result`. An error text can carry the
+request URL, and with it the bot token: every reason is redacted before it is
+cut, stored in ``outbox.error`` or logged."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from .handlers.cards import LIMIT
 from .handlers.cards import announcement as card
 from .services import Announcement, Directory, Result
 from .services.delivery import OK
+from .services.masking import redact
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,11 @@ class TelegramCourier:
     def render(self, announcement: Announcement, lang: str) -> list[Text]:
         return render(announcement, lang, self.directory)
 
+    def _reason(self, text: str) -> str:
+        """`text` without the bot's token (or anything shaped like a token), then
+        cut: redacting first, so a cut never leaves half a token behind."""
+        return redact(text, self.bot.token)[:300]
+
     async def send(self, chat_id: int, part: Text) -> Result:
         try:
             await self.bot.send_message(chat_id=chat_id, **part.as_kwargs(),
@@ -55,13 +63,13 @@ class TelegramCourier:
         except TelegramRetryAfter as exc:
             return Result("retry_after", float(exc.retry_after), "429 Too Many Requests")
         except TelegramForbiddenError as exc:
-            return Result("blocked", reason=exc.message[:300])
+            return Result("blocked", reason=self._reason(exc.message))
         except (TelegramBadRequest, TelegramNotFound) as exc:
             if any(g in exc.message.lower() for g in GONE):
-                return Result("blocked", reason=exc.message[:300])
-            return Result("permanent", reason=exc.message[:300])
+                return Result("blocked", reason=self._reason(exc.message))
+            return Result("permanent", reason=self._reason(exc.message))
         except TelegramNetworkError as exc:
-            return Result("transient", reason=f"network: {exc.message}"[:300])
+            return Result("transient", reason=self._reason(f"network: {exc.message}"))
         except TelegramAPIError as exc:  # 5xx and anything else Telegram may answer
-            return Result("transient", reason=exc.message[:300])
+            return Result("transient", reason=self._reason(exc.message))
         return OK

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.services.masking import mask
+from bot.services.masking import mask, redact
 
 
 @pytest.mark.parametrize(
@@ -23,6 +23,39 @@ from bot.services.masking import mask
         ("87011234567 900101300123", "[phone] [IIN]"),
         ("мой ИИН 900101300123 и карта 4400430123456789",
          "мой ИИН [IIN] и карта [card]"),
+        # the audit's spellings: any run of separators, Unicode spaces, a + prefix
+        ("ИИН 900101.300123", "ИИН [IIN]"),
+        ("ИИН 900101/300123", "ИИН [IIN]"),
+        ("ИИН 900_101_300_123", "ИИН [IIN]"),
+        ("ИИН 900101  300123", "ИИН [IIN]"),
+        ("ИИН 900101\n300123", "ИИН [IIN]"),
+        ("ИИН 900101\u202f300123", "ИИН [IIN]"),
+        ("ИИН 900101\u2009300123", "ИИН [IIN]"),
+        ("ИИН 900101\u200b300123", "ИИН [IIN]"),
+        ("ИИН +900101300123", "ИИН [IIN]"),
+        ("ЖСН: 9001 0130 0123", "ЖСН: [IIN]"),
+        ("карта 4400  4301  2345  6789", "карта [card]"),
+        ("тел 8.701.123.45.67", "тел [phone]"),
+        ("+7 (701) 123-45-67", "[phone]"),
+        ("(701) 123 45 67", "[phone]"),
+        ("8 (7172) 55-66-77", "[phone]"),
+        ("+1 202 555 0123, звонил", "[phone], звонил"),
+        # Unicode digit forms; the rest of the text stays as it was
+        ("ИИН ９００１０１３００１２３！", "ИИН [IIN]！"),
+        ("ИИН ٩٠٠١٠١٣٠٠١٢٣", "ИИН [IIN]"),
+        # ID cards (9 digits) and passports (N and 8 digits)
+        ("удостоверение 045678912", "удостоверение [document]"),
+        ("жеке куәлік № 045 678 912", "жеке куәлік № [document]"),
+        ("паспорт N12345678", "паспорт [document]"),
+        ("паспорт № N 1234 5678", "паспорт № [document]"),
+        ("паспорт н12345678, ИИН 900101300123", "паспорт [document], ИИН [IIN]"),
+        ("N12345678 900101300123", "[document] [IIN]"),
+        # a date next to an identifier stays a date
+        ("01.12.2026 900101300123", "01.12.2026 [IIN]"),
+        ("Меня зовут Айгерим, удостоверение 045678912, адрес ул. Абая 45, кв. 12, "
+         "ИИН 900101.300123",
+         "Меня зовут Айгерим, удостоверение [document], адрес ул. Абая 45, кв. 12, "
+         "ИИН [IIN]"),
     ],
 )
 def test_personal_data_is_masked(text, masked):
@@ -39,6 +72,16 @@ def test_personal_data_is_masked(text, masked):
         "штраф 10 МРП, срок 10 дней",
         "закон № 482-IV от 12.01.2007",
         "номер 12345678901234567890",  # 20 digits: no card, no IIN inside it
+        "срок до 01.12.2026, с 2026-12-01 по 15/12/2026",
+        "с 01.12.2026-15.12.2026",  # 16 digits, but two dates
+        "пособие 150 000 тенге, 3 692 ₸, 1 500 000 теңге",
+        "от 150 000 - 200 000 тенге",  # 12 digits, but a range of amounts
+        "жалақы 150000000 тг",
+        "в 2026 году, с 1991 года",
+        "ул. Абая 45/2, кв. 12, дом 7",
+        "ст. 123 п. 4 Кодекса",
+        "избирательный участок № 156",
+        "Nurlan 12345678",  # a name, not a passport's letter N
     ],
 )
 def test_ordinary_text_is_left_alone(text):
@@ -48,3 +91,22 @@ def test_ordinary_text_is_left_alone(text):
 def test_masking_is_idempotent():
     once = mask("ИИН 900101300123 +7 701 123 45 67 a@b.kz 4400 4301 2345 6789")
     assert mask(once) == once
+
+
+TOKEN = "6012345678:AAFx3k9QdLmZpW7vR2sT8uY4bN1cE5hJ0gK"
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets", "redacted"),
+    [
+        (f"https://api.telegram.org/bot{TOKEN}/sendMessage", (),
+         "https://api.telegram.org/bot[token]/sendMessage"),
+        (f"bot{TOKEN.replace(':', '%3A')}/getMe", (), "bot[token]/getMe"),
+        ("bot123:short-secret/getMe", ("123:short-secret",), "bot[token]/getMe"),
+        ("secret half alone: short-secret", ("123:short-secret",), "secret half alone: [token]"),
+        ("Bad Request: chat not found", (TOKEN,), "Bad Request: chat not found"),
+        ("ratio 12:30, id 42:abc", (), "ratio 12:30, id 42:abc"),
+    ],
+)
+def test_bot_tokens_are_redacted(text, secrets, redacted):
+    assert redact(text, *secrets) == redacted
