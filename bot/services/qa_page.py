@@ -10,7 +10,8 @@ structure the corpus loader reads, whatever it holds:
 - in the sections, every line break becomes ``\\n`` and a line that would read
   as structure (a ``#`` heading, a ``---``/``===``/``***`` rule or fence) is
   escaped with a leading backslash, Markdown's own escape;
-- control characters and unpaired surrogates (JSON allows them) are dropped.
+- control characters and unpaired surrogates (JSON allows them) are dropped
+  (:func:`plain`, which the tickets also store by: PostgreSQL refuses a NUL).
 
 Both texts are masked (:func:`mask`) here too, so a page never holds what the
 mask recognises even if a caller forgot to.
@@ -31,7 +32,7 @@ HEADINGS = {"kk": ("Сұрақ", "Ведомстводың жауабы"), "ru":
 _STRUCTURE = re.compile(r"#|([-=*_~`])\s*\1\s*\1")  # a heading, a rule, a fence
 
 
-def _clean(text: str) -> str:
+def plain(text: str) -> str:
     """`text` as valid UTF-8 with `\\n` its only line break and no other control character."""
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> "?"
     text = "\n".join(text.splitlines())  # \r, \v, \f, \x85, \u2028...: one kind of break
@@ -40,14 +41,14 @@ def _clean(text: str) -> str:
 
 def one_line(text: str, limit: int) -> str:
     """Masked `text` on one line, at most `limit` characters (an ellipsis when cut)."""
-    line = " ".join(mask(_clean(text)).split())
+    line = " ".join(mask(plain(text)).split())
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def body(text: str) -> str:
     """Masked `text` as section content: no line of it starts a structure."""
     lines = []
-    for line in mask(_clean(text)).split("\n"):
+    for line in mask(plain(text)).split("\n"):
         line = line.rstrip()
         lead = line.lstrip()
         if _STRUCTURE.match(lead):

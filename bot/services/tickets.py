@@ -26,7 +26,7 @@ from embeddings import EmbeddingsError, SearchEngine, build_index, load_knowledg
 from ..storage import Storage, Ticket
 from .catalog import LANGS
 from .masking import mask
-from .qa_page import render
+from .qa_page import plain, render
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,12 @@ def add_working_days(start: float, days: int) -> float:
 
 def _stems(text: str) -> set[str]:
     return {w[:STEM] for w in _WORD.findall(text.lower()) if len(w) >= 4}
+
+
+def _stored(text: str) -> str:
+    """`text` as stored: masked, without control characters (PostgreSQL refuses a
+    NUL) or unpaired surrogates, stripped."""
+    return mask(plain(text)).strip()
 
 
 def valid_length(text: str) -> bool:
@@ -158,7 +164,7 @@ class Tickets:
         now = self.clock()
         await self.storage.users.get_or_create(user_id)
         ticket = await self.storage.tickets.add(
-            user_id=user_id, agency=agency, lang=lang, text=mask(text.strip()),
+            user_id=user_id, agency=agency, lang=lang, text=_stored(text),
             topic_id=topic_id, public=public, now=now,
             due_at=add_working_days(now, self.config.due_days))
         logger.info("ticket %d from user %d to %s (lang=%s)", ticket.id, user_id, agency, lang)
@@ -223,14 +229,14 @@ class Tickets:
     async def reject(self, ticket: Ticket, reason: str) -> Ticket:
         logger.info("ticket %d rejected by %s", ticket.id, ticket.agency)
         return await self.storage.tickets.update(ticket.id, status="rejected",
-                                                 answer=mask(reason.strip()),
+                                                 answer=_stored(reason),
                                                  answered_at=self.clock())
 
     async def answer(self, ticket: Ticket, text: str) -> Ticket:
         """Record the staff answer, masked. When `ticket.public`, publication waits
         for the staff's public wording of the question (:meth:`approve`)."""
         ticket = await self.storage.tickets.update(ticket.id, status="answered",
-                                                   answer=mask(text.strip()),
+                                                   answer=_stored(text),
                                                    answered_at=self.clock())
         logger.info("ticket %d answered by %s", ticket.id, ticket.agency)
         return ticket
@@ -286,8 +292,7 @@ class Tickets:
         wrote it for everyone (masked); None when the knowledge base refused it."""
         if not (ticket.public and ticket.status == "answered" and valid_length(wording)):
             raise ValueError(f"ticket {ticket.id} cannot be published with this wording")
-        ticket = await self.storage.tickets.update(ticket.id, public_question=mask(
-            wording.strip()))
+        ticket = await self.storage.tickets.update(ticket.id, public_question=_stored(wording))
         path = await self.publish(ticket)
         if path is not None:
             ticket = await self.storage.tickets.update(ticket.id, publish_message=None)

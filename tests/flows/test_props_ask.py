@@ -19,9 +19,9 @@ from embeddings import load_knowledge
 # Pieces that mean structure to Markdown, YAML or the loader, and line breaks
 # of every kind, mixed with arbitrary text.
 PIECES = ["## ", "##", "#", "---", "...", "===", "```", "\n", "\r", "\r\n", "\u2028", "\x85",
-          "\x0b", "\x0c", "\t", " ", "Ответ ведомства", "Вопрос", "id: x", "title: |",
-          "- a", ": ", "'", '"', "{", "[", "&a", "*a", "!!python/object", "900101300123",
-          "045678912", "https://phish.example", "ЦОН", "паспорт"]
+          "\x0b", "\x0c", "\x00", "\x1b", "\t", " ", "Ответ ведомства", "Вопрос", "id: x",
+          "title: |", "- a", ": ", "'", '"', "{", "[", "&a", "*a", "!!python/object",
+          "900101300123", "045678912", "https://phish.example", "ЦОН", "паспорт"]
 TEXT = st.lists(st.sampled_from(PIECES) | st.text(max_size=12), max_size=30).map("".join)
 FIELDS = ["id", "lang", "title", "summary", "category", "agency", "source_url", "updated",
           "keywords"]
