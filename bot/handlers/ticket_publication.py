@@ -18,7 +18,7 @@ from aiogram.utils.formatting import Bold, Code, Text
 from aiogram.utils.i18n import gettext as _
 
 from ..services import Ticket
-from ..services.tickets import Tickets, valid_length
+from ..services.tickets import Tickets, valid_wording
 from . import keyboards
 from .callbacks import TicketCB
 from .replies import send
@@ -49,7 +49,7 @@ async def got_wording(message: Message, bot: Bot, agency: str, tickets: Tickets,
     if ticket.agency != agency:
         return
     wording = (message.text or "").strip()
-    if not valid_length(wording):
+    if not valid_wording(wording):
         await send(bot, message.chat.id, Text(_(
             "Reply to the request with the question for everyone as text, 10 to 2000 "
             "characters.")))

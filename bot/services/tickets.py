@@ -87,6 +87,11 @@ def valid_length(text: str) -> bool:
     return MIN_CHARS <= len(text.strip()) <= MAX_CHARS
 
 
+def valid_wording(text: str) -> bool:
+    """A public wording is a question's length once stored (masked, cleaned)."""
+    return valid_length(_stored(text))
+
+
 def has_personal_data(text: str) -> bool:
     return mask(text) != text
 
@@ -290,7 +295,7 @@ class Tickets:
     async def approve(self, ticket: Ticket, wording: str) -> Path | None:
         """Publish the answered `ticket` with `wording`, the question as the staff
         wrote it for everyone (masked); None when the knowledge base refused it."""
-        if not (ticket.public and ticket.status == "answered" and valid_length(wording)):
+        if not (ticket.public and ticket.status == "answered" and valid_wording(wording)):
             raise ValueError(f"ticket {ticket.id} cannot be published with this wording")
         ticket = await self.storage.tickets.update(ticket.id, public_question=_stored(wording))
         path = await self.publish(ticket)
