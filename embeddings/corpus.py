@@ -35,7 +35,8 @@ REQUIRED_FIELDS = (
     "id", "lang", "title", "summary", "category", "agency", "source_url", "updated", "keywords",
 )
 _FRONT = re.compile(r"\A---\s*\n(.*?\n)---\s*\n", re.S)
-_SECTION = re.compile(r"^##\s+(.+?)\s*$", re.M)
+_SECTION = re.compile(r"^##[ \t]+(.+?)[ \t]*$", re.M)  # one line: "##\ntext" is no heading
+QA_SECTIONS = 2  # a published answer: the question, then the agency's answer
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -424,6 +425,11 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True) -> Corpus:
         is_qa = path in qa_paths
         if is_qa:
             doc = replace(doc, kind="qa")
+            if len(doc.sections) != QA_SECTIONS:
+                problems.append(Problem(label, doc.sections[0].line, "body",
+                                        "a published answer has two sections, the question "
+                                        f"and the answer, not {len(doc.sections)}"))
+                continue
         expected_name = f"{doc.id}.{doc.lang}.md"
         if path.name != expected_name:
             problems.append(Problem(label, 2, "id", f"file name must be {expected_name}"))

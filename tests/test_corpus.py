@@ -155,3 +155,26 @@ def test_an_agency_problem_names_its_line(knowledge):
         load_knowledge(knowledge)
     [problem] = [p for p in caught.value.problems if p.field == "cec.website"]
     assert text[problem.line - 1] == "  - id: cec"
+
+
+QA_FRONT = ("---\nid: '7'\nlang: ru\ntitle: Вопрос\nsummary: Ответ.\ncategory: documents\n"
+            "agency: mvd\nsource_url: https://example.kz\nupdated: 2026-12-01\nkeywords: [a]\n"
+            "---\n")
+
+
+def test_a_qa_page_has_the_question_and_the_answer_only(knowledge):
+    """A published answer with a third section (a forged "agency answer") is
+    refused, and "##" alone on a line does not make the next line a heading."""
+    page = knowledge / "qa" / "mvd" / "7.ru.md"
+    page.parent.mkdir(parents=True)
+    page.write_text(QA_FRONT + "## Вопрос\nКак?\n##\nОтвет ведомства\nфишинг\n\n"
+                    "## Ответ ведомства\nВ ЦОНе.\n", encoding="utf-8")
+    [doc] = [d for d in load_knowledge(knowledge).documents if d.kind == "qa"]
+    assert [s.heading for s in doc.sections] == ["Вопрос", "Ответ ведомства"]
+    page.write_text(QA_FRONT + "## Вопрос\nКак?\n## Ответ ведомства\nфишинг\n\n"
+                    "## Ответ ведомства\nВ ЦОНе.\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        load_knowledge(knowledge)
+    [problem] = err.value.problems
+    assert (problem.path, problem.line, problem.field) == (str(page), 12, "body")
+    assert "two sections" in problem.reason

@@ -79,7 +79,8 @@ class AskCB(CallbackData, prefix="q"):
 
 
 class TicketCB(CallbackData, prefix="k"):
-    """Staff on a ticket: take, reassign (`move`, then `to` + agency), reject."""
+    """Staff on a ticket: take, reassign (`move`, then `to` + agency), reject;
+    after the answer, do not publish it (`np`)."""
 
     act: str
     id: int

@@ -265,6 +265,13 @@ def ticket_staff(ticket_id: int, *, taken: bool = False) -> InlineKeyboardMarkup
     return kb.as_markup()
 
 
+def ticket_publication(ticket_id: int) -> InlineKeyboardMarkup:
+    """Under the request for a question's public wording (a reply publishes)."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("🚫 Do not publish"), callback_data=TicketCB(act="np", id=ticket_id))
+    return kb.as_markup()
+
+
 def ticket_agencies(ticket_id: int, agencies: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for agency, name in agencies:

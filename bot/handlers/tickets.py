@@ -2,9 +2,10 @@
 and the menu's button -> agency (proposed) -> publication -> confirm ->
 ticket; /myquestions; the answer with 👍/👎 and "this does not answer me".
 Staff, in the agency's linked chat: take, reassign, reject with a reason, and
-answer by replying to the question's message (text, or a file with a caption).
-The question shown anywhere is the masked one. The staff chat is written to
-in its own language, the citizen in theirs."""
+answer by replying to the question's message (text, or a file with a caption),
+then approve the question's public wording when the citizen allowed publication
+(:mod:`.ticket_publication`). The question shown anywhere is the masked one.
+The staff chat is written to in its own language, the citizen in theirs."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from aiogram.utils.i18n import gettext as _
 from ..services import Answers, Ticket, User
 from ..services.masking import mask
 from ..services.tickets import EOTINISH, Tickets, has_personal_data, valid_length
-from . import keyboards
+from . import keyboards, ticket_publication
 from .callbacks import AskCB, ReplyCB, TicketCB
 from .replies import send, show
 from .staff import LinkedChat
@@ -348,7 +349,7 @@ async def staff_reply(message: Message, bot: Bot, agency: str, chat_lang: str,
             "Write the answer as text, or send the file with a caption that answers the "
             "question.")))
         return
-    ticket = await tickets.answer(ticket, text)
+    ticket = await tickets.answer(ticket, text)  # stored masked; the asker reads it as written
     if message.content_type != "text":  # a file, a photo...: the citizen gets it as sent
         try:
             await bot.copy_message(chat_id=ticket.user_id, from_chat_id=message.chat.id,
@@ -359,15 +360,16 @@ async def staff_reply(message: Message, bot: Bot, agency: str, chat_lang: str,
     reached = await to_citizen(bot, i18n, tickets, ticket, lambda: Text(
         Bold(_("{agency} answered your question #{id}:").format(
             agency=_name(tickets, ticket.agency, i18n.current_locale), id=ticket.id)),
-        "\n\n", ticket.answer), lambda: keyboards.ticket_answer(ticket.id))
+        "\n\n", text), lambda: keyboards.ticket_answer(ticket.id))
     await mark(bot, i18n, ticket, chat_lang, "✅ " + _("Answered by {who}.").format(
         who=message.from_user.full_name))
     done = _("The answer to question #{id} is sent to the citizen.").format(id=ticket.id) \
         if reached else _("The answer to question #{id} is saved, but the citizen has blocked "
                           "the bot and did not receive it.").format(id=ticket.id)
-    if ticket.public and await tickets.publish(ticket):
-        done += " " + _("It is published in the bot's knowledge base.")
-    await send(bot, message.chat.id, Text(done))
+    if ticket.public:  # published only in the staff's wording, after they approve it
+        await ticket_publication.ask_wording(bot, tickets, ticket, message.chat.id, done)
+    else:
+        await send(bot, message.chat.id, Text(done))
 
 
 def build() -> Router:
@@ -382,6 +384,10 @@ def build() -> Router:
     staff.callback_query.register(moved, TicketCB.filter(F.act == "to"))
     staff.callback_query.register(reject, TicketCB.filter(F.act == "rej"))
     staff.message.register(got_reason, Rejecting.reason, F.text)
+    staff.callback_query.register(ticket_publication.no_publication,
+                                  TicketCB.filter(F.act == "np"))
+    staff.message.register(ticket_publication.got_wording, F.reply_to_message.from_user.is_bot,
+                           ticket_publication.publication_request)
     staff.message.register(staff_reply, F.reply_to_message.from_user.is_bot)
     citizen = Router(name=f"{__name__}.citizen")
     citizen.message.filter(F.chat.type == "private")

@@ -1,8 +1,11 @@
 """Ask an agency: a citizen's question routed to the agency's staff chat,
-tracked to an answer, and (when the asker allows) published as a Q&A page.
+tracked to an answer, and (when the asker allows and the staff approve)
+published as a Q&A page.
 
-The question is stored and shown masked (:func:`mask`), so nothing personal
-reaches the staff, the logs or the knowledge base. Time comes from an
+The question and the answer are stored masked (:func:`mask`). Nothing a citizen
+typed is published: a page shows the question as the agency's staff worded it
+for everyone (:meth:`Tickets.approve`) and their answer, written by
+:mod:`.qa_page`, which keeps either text from adding page structure. Time comes from an
 injectable clock (unix seconds); due dates count working days (Mon-Fri).
 """
 
@@ -18,13 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from embeddings import EmbeddingsError, SearchEngine, build_index, load_knowledge
 
 from ..storage import Storage, Ticket
 from .catalog import LANGS
 from .masking import mask
+from .qa_page import plain, render
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +77,19 @@ def _stems(text: str) -> set[str]:
     return {w[:STEM] for w in _WORD.findall(text.lower()) if len(w) >= 4}
 
 
+def _stored(text: str) -> str:
+    """`text` as stored: masked, without control characters (PostgreSQL refuses a
+    NUL) or unpaired surrogates, stripped."""
+    return mask(plain(text)).strip()
+
+
 def valid_length(text: str) -> bool:
     return MIN_CHARS <= len(text.strip()) <= MAX_CHARS
+
+
+def valid_wording(text: str) -> bool:
+    """A public wording is a question's length once stored (masked, cleaned)."""
+    return valid_length(_stored(text))
 
 
 def has_personal_data(text: str) -> bool:
@@ -157,7 +170,7 @@ class Tickets:
         now = self.clock()
         await self.storage.users.get_or_create(user_id)
         ticket = await self.storage.tickets.add(
-            user_id=user_id, agency=agency, lang=lang, text=mask(text.strip()),
+            user_id=user_id, agency=agency, lang=lang, text=_stored(text),
             topic_id=topic_id, public=public, now=now,
             due_at=add_working_days(now, self.config.due_days))
         logger.info("ticket %d from user %d to %s (lang=%s)", ticket.id, user_id, agency, lang)
@@ -230,13 +243,14 @@ class Tickets:
     async def reject(self, ticket: Ticket, reason: str) -> Ticket:
         logger.info("ticket %d rejected by %s", ticket.id, ticket.agency)
         return await self.storage.tickets.update(ticket.id, status="rejected",
-                                                 answer=mask(reason.strip()),
+                                                 answer=_stored(reason),
                                                  answered_at=self.clock())
 
     async def answer(self, ticket: Ticket, text: str) -> Ticket:
-        """Record the staff answer (:meth:`publish` it when `ticket.public`)."""
+        """Record the staff answer, masked. When `ticket.public`, publication waits
+        for the staff's public wording of the question (:meth:`approve`)."""
         ticket = await self.storage.tickets.update(ticket.id, status="answered",
-                                                   answer=text.strip(),
+                                                   answer=_stored(text),
                                                    answered_at=self.clock())
         logger.info("ticket %d answered by %s", ticket.id, ticket.agency)
         return ticket
@@ -244,11 +258,13 @@ class Tickets:
     async def reopen(self, ticket: Ticket) -> Ticket:
         """Open an answered ticket again with a new due date. The time to answer
         keeps counting from the question (the report's median includes the
-        detour), and a published answer is withdrawn until the new one."""
+        detour), and a published answer is withdrawn: the new answer goes through
+        the staff's approval again."""
         now = self.clock()
         ticket = await self.storage.tickets.update(
             ticket.id, status="open", answered_at=None, reminded=0, taken_by=None, rating=None,
-            due_at=add_working_days(now, self.config.due_days))
+            due_at=add_working_days(now, self.config.due_days), public_question=None,
+            publish_message=None)
         logger.info("ticket %d reopened by the citizen", ticket.id)
         if ticket.public:
             await self.unpublish(ticket)
@@ -275,23 +291,47 @@ class Tickets:
         return report(await self.storage.tickets.all(), self.clock())
 
     # -- publication ----------------------------------------------------------------
+    async def ask_wording(self, ticket: Ticket, message_id: int) -> Ticket:
+        """`message_id` in the ticket's staff chat asks for the public wording of
+        the answered `ticket`: a reply to it approves that wording, its button
+        declines. It is not an answer to the ticket (not remembered as one)."""
+        return await self.storage.tickets.update(ticket.id, publish_message=message_id)
+
+    async def waiting_wording(self, chat_id: int, message_id: int) -> Ticket | None:
+        """The ticket whose publication waits on the request `message_id`."""
+        return await self.storage.tickets.by_publish_message(chat_id, message_id)
+
+    async def approve(self, ticket: Ticket, wording: str) -> Path | None:
+        """Publish the answered `ticket` with `wording`, the question as the staff
+        wrote it for everyone (masked); None when the knowledge base refused it."""
+        if not (ticket.public and ticket.status == "answered" and valid_wording(wording)):
+            raise ValueError(f"ticket {ticket.id} cannot be published with this wording")
+        ticket = await self.storage.tickets.update(ticket.id, public_question=_stored(wording))
+        path = await self.publish(ticket)
+        if path is not None:
+            ticket = await self.storage.tickets.update(ticket.id, publish_message=None)
+        return path
+
+    async def decline(self, ticket: Ticket) -> Ticket:
+        """The staff chose not to publish the ticket: the request is closed."""
+        logger.info("ticket %d: the staff declined publication", ticket.id)
+        return await self.storage.tickets.update(ticket.id, publish_message=None)
+
     def page(self, ticket: Ticket) -> str:
-        """The Q&A page (knowledge/qa/<agency>/<ticket>.<lang>.md) of an answer."""
+        """The Q&A page (knowledge/qa/<agency>/<ticket>.<lang>.md) of an answer,
+        with the question as the staff worded it; never the citizen's text."""
+        if ticket.public_question is None:
+            raise ValueError(f"ticket {ticket.id} has no public wording approved by the staff")
         agency = self.agencies.get(ticket.agency, {})
-        question = mask(ticket.text)
-        title = question if len(question) <= 120 else question[:119].rstrip() + "…"
         front = {
-            "id": str(ticket.id), "lang": ticket.lang, "title": title,
-            "summary": mask(ticket.answer)[:300], "category": self._category(ticket),
+            "id": str(ticket.id), "lang": ticket.lang, "title": ticket.public_question,
+            "summary": ticket.answer, "category": self._category(ticket),
             "agency": ticket.agency, "source_url": agency.get("website") or EOTINISH,
             "updated": dt.datetime.fromtimestamp(ticket.answered_at or self.clock(),
                                                  dt.UTC).date().isoformat(),
-            "keywords": sorted(_stems(question))[:10] or [ticket.agency],
+            "keywords": sorted(_stems(ticket.public_question))[:10] or [ticket.agency],
         }
-        heading_q, heading_a = ("Сұрақ", "Ведомстводың жауабы") if ticket.lang == "kk" \
-            else ("Вопрос", "Ответ ведомства")
-        return ("---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n"
-                f"## {heading_q}\n{question}\n\n## {heading_a}\n{mask(ticket.answer)}\n")
+        return render(front, ticket.lang, ticket.public_question, ticket.answer)
 
     def _category(self, ticket: Ticket) -> str:
         """The category of the closest topic when asked (any of its languages)."""
@@ -307,7 +347,8 @@ class Tickets:
 
     async def publish(self, ticket: Ticket) -> Path | None:
         """Write the Q&A page and rebuild the index in a worker thread; None when
-        the knowledge base refuses the page (it is removed, the old index serves)."""
+        the knowledge base refuses the page (it is removed, the old index serves).
+        Only a ticket with an approved public wording (:meth:`approve`) has a page."""
         path = self._path(ticket)
         text = self.page(ticket)
         old = path.read_text(encoding="utf-8") if path.exists() else None

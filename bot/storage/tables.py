@@ -266,6 +266,12 @@ tickets = sa.Table(
               comment="the staff member who took the question"),
     sa.Column("rating", sa.SmallInteger, nullable=True,
               comment="the citizen's 👍 (1) or 👎 (-1) on the answer"),
+    sa.Column("public_question", sa.Text, nullable=True,
+              comment="the question as the agency's staff worded it for publication (masked); "
+                      "the only question text a Q&A page shows"),
+    sa.Column("publish_message", sa.BigInteger, nullable=True,
+              comment="the staff-chat message asking for the public wording, while "
+                      "the publication waits for the staff"),
     sa.CheckConstraint("status IN ('open', 'taken', 'answered', 'rejected')", name="status"),
     sqlite_autoincrement=True,
 )

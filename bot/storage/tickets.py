@@ -31,6 +31,8 @@ class Ticket:
     reminded: int
     taken_by: int | None = None
     rating: int | None = None
+    public_question: str | None = None  # the staff's public wording: set = approved
+    publish_message: int | None = None  # the staff-chat message asking for that wording
 
     @property
     def is_open(self) -> bool:
@@ -65,6 +67,14 @@ class TicketRepo(_Repo):
                 ticket_messages, ticket_messages.c.ticket_id == tickets.c.id).where(
                 ticket_messages.c.chat_id == chat_id,
                 ticket_messages.c.message_id == message_id))).first()
+        return _ticket(row) if row else None
+
+    async def by_publish_message(self, chat_id: int, message_id: int) -> Ticket | None:
+        """The ticket whose publication waits on the request `message_id` in `chat_id`."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(tickets).where(
+                tickets.c.staff_chat == chat_id,
+                tickets.c.publish_message == message_id))).first()
         return _ticket(row) if row else None
 
     async def remember(self, chat_id: int, message_id: int, ticket_id: int) -> None:

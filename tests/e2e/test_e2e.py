@@ -274,7 +274,12 @@ def test_ask_an_agency_between_a_citizen_and_a_staff_chat(world):
     assert [b["text"] for b in buttons(received)] == ["👍", "👎", "Это не отвечает на мой вопрос"]
     staff_saw = staff.replies(2, timeout=120)  # the card marked answered, then the summary
     assert any("✅ Ответил(а) Дана" in m["text"] for m in staff_saw)
-    assert any("опубликован в базе знаний" in m["text"] for m in staff_saw)
+    # the summary asks for the question's public wording: a reply publishes it
+    request = next(m for m in staff_saw if f"опубликовать вопрос №{ticket}" in m["text"])
+    assert not (tmp / "knowledge" / "qa" / "mvd" / f"{ticket}.ru.md").exists()
+    staff.send("Как восстановить паспорт, потерянный в поездке за границу?", reply_to=request)
+    published = staff.replies(1, timeout=120)[-1]
+    assert f"Вопрос №{ticket} опубликован в такой формулировке" in published["text"]
 
     citizen.press(received, "👍")
 

@@ -51,6 +51,14 @@ def staff_card(session, chat: int) -> dict:
     return cards[-1]
 
 
+def publication_request(session, chat: int) -> dict:
+    """The newest request for a question's public wording in the staff chat `chat`."""
+    requests = [m for m in session.messages.values() if m["chat"]["id"] == chat
+                and "разрешил опубликовать вопрос" in m.get("text", "")]
+    assert requests, "no publication request in the staff chat"
+    return requests[-1]
+
+
 async def ask(citizen: Citizen, text: str, *, public: bool = True) -> list:
     await citizen.send(f"/ask {text}")
     await citizen.press("✅")
@@ -90,12 +98,16 @@ async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
     assert answer in to_citizen[0].text
     assert [b["text"] for b in to_citizen[0].buttons] == ["👍", "👎",
                                                           "Это не отвечает на мой вопрос"]
-    assert "опубликован" in said(calls, -100500)
+    assert "разрешил опубликовать вопрос №1" in said(calls, -100500)
+    page = knowledge / "qa" / "mvd" / "1.ru.md"
+    assert not page.exists()  # published only once the staff approve the wording
+    wording = "Как получить новый паспорт, если старый утерян за границей?"
+    calls = await mvd.reply(wording, publication_request(session, -100500))
+    assert "опубликован в такой формулировке" in said(calls, -100500)
     assert "✅ Ответил(а)" in staff_card(session, -100500)["text"]
     assert mvd.buttons(staff_card(session, -100500)) == []
     calls = await mvd.reply("Ещё один ответ.", staff_card(session, -100500))
     assert "уже закрыт (отвечен)" in said(calls, -100500)
-    page = knowledge / "qa" / "mvd" / "1.ru.md"
     assert page.exists()
     corpus = load_knowledge(knowledge)
     assert any(d.kind == "qa" and d.id == "1" for d in corpus.documents)
@@ -124,6 +136,8 @@ async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
     assert (await saual.tickets.get(1)).rating is None
     better = "Новый паспорт выдают в ЦОНе; если паспорт утерян, сначала подайте заявление."
     await mvd.reply(better, staff_card(session, -100500))
+    assert not page.exists()  # a new answer is approved again
+    await mvd.reply(wording, publication_request(session, -100500))
     assert better.split(";")[0] in page.read_text(encoding="utf-8")
 
 
@@ -331,8 +345,11 @@ async def test_a_failed_publication_keeps_the_old_index_and_the_answer(saual, ci
     monkeypatch.setattr("bot.services.tickets.build_index", disk_full)
     calls = await mvd.reply("Ответ ведомства по существу вопроса.", staff_card(session, -100500))
     assert any(c.params.get("chat_id") == 777 and "по существу" in c.text for c in calls)
+    assert "отправлен гражданину" in said(calls, -100500)
+    calls = await mvd.reply("Как получить паспорт взамен утерянного за границей?",
+                            publication_request(session, -100500))
     told = said(calls, -100500)
-    assert "отправлен гражданину" in told and "опубликован" not in told
+    assert "База знаний не приняла страницу" in told and "формулировке" not in told
     assert not (knowledge / "qa" / "mvd" / "1.ru.md").exists()
     assert saual.engine.index.build_id == build
     assert (await saual.tickets.get(1)).status == "answered"
