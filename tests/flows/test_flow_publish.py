@@ -144,3 +144,22 @@ async def test_the_stored_answer_is_masked_the_asker_reads_it_as_written(saual, 
     await mvd.reply(WORDING, publication_request(session, -100500))
     page = (knowledge / "qa" / "mvd" / "1.ru.md").read_text(encoding="utf-8")
     assert "900101300123" not in page and "701 123 45 67" not in page
+
+
+async def test_a_request_is_decided_only_in_the_chat_that_holds_the_ticket(saual, citizen,
+                                                                          session, knowledge):
+    """After the agency relinks to another group, the new group's staff cannot decide
+    the old group's request by a forged button or reply (every staff action is bound
+    to the chat that holds the ticket)."""
+    mvd = await linked(saual, citizen, "mvd", -100500)
+    await ask(citizen, "Как получить паспорт, если старый потерян за границей?")
+    await mvd.reply(ANSWER, staff_card(session, -100500))
+    request = publication_request(session, -100500)
+    new = await linked(saual, citizen, "mvd", -100600)
+    calls = await new.press_data("k:np:1:", request)
+    assert any("уже принято" in c.params.get("text", "") for c in calls
+               if c.method == "answerCallbackQuery")
+    await new.reply(WORDING, request)
+    ticket = await saual.tickets.get(1)
+    assert (ticket.publish_message, ticket.public_question) == (request["message_id"], None)
+    assert qa_documents(knowledge) == []
