@@ -69,7 +69,7 @@ class DeliveryConfig:
     backoff: float = 2.0  # first retry delay; doubles per attempt
     backoff_max: float = 300.0
     idle: float = 0.5  # seconds between looks at an empty outbox
-    flush: float = 0.05  # seconds between writes of settled rows
+    flush: float = 0.05  # at most this long between writes of settled rows
     send_timeout: float = 10.0  # a send must be answered this long before the lease ends
     db_attempts: int = 5  # tries of a claim or settle that meets a passing database error
     db_retry: float = 0.2  # first wait between them; doubles, at most 2 s
@@ -147,6 +147,7 @@ class Delivery:
         # unblocks the bot later gets new announcements.
         self._gone: dict[int, tuple[str, float]] = {}
         self._progress: dict[int, int] = {}  # outbox row -> parts sent, while sending
+        self._ready = asyncio.Event()  # results wait to be recorded
 
     async def _db(self, what: str, operation: Callable[[], Awaitable[Any]]) -> Any:
         return await retry_transient(operation, transient=TRANSIENT_DB_ERRORS,
@@ -188,12 +189,18 @@ class Delivery:
             await self._flush()
 
     async def _flush_loop(self) -> None:
+        """Record results as soon as there are any: what was sent but not yet
+        recorded is what a killed worker sends twice. Results that arrive during
+        a write go together in the next one."""
         while True:
-            await self.sleep(self.config.flush)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), self.config.flush)
+            self._ready.clear()
             try:
                 await self._flush()
             except Exception:  # the loop must outlive a database hiccup; rows stay queued
                 logger.exception("outbox: could not record delivery results")
+                await self.sleep(self.config.flush)
 
     async def _flush(self) -> None:
         settled, self._settled = self._settled, []
@@ -233,6 +240,7 @@ class Delivery:
         finally:
             self._progress.pop(item.id, None)
         self._settled.append(replace(outcome, lease_until=item.lease_until))
+        self._ready.set()
 
     async def _sent_part(self, item: OutboxItem, sent: int, total: int) -> None:
         """One more part went out: remember it, and record it now when parts
