@@ -42,8 +42,8 @@ class LinkedChat(Filter):
     async def __call__(self, event: Message | CallbackQuery,
                        staff: StaffChats) -> bool | dict[str, Any]:
         message = event.message if isinstance(event, CallbackQuery) else event
-        if not isinstance(message, Message):
-            return False
+        if not isinstance(message, Message) or message.chat.type not in GROUPS:
+            return False  # only groups are linked (see link): no lookup for citizens
         linked = await staff.chat(message.chat.id)
         return {"agency": linked[0], "chat_lang": linked[1]} if linked else False
 

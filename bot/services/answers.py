@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from embeddings import Hit, SearchEngine
 
-from ..storage import Storage
+from ..storage import TRANSIENT_DB_ERRORS, Storage
 from .catalog import Catalog, Entry
 from .masking import mask
 
@@ -24,7 +24,7 @@ class Answer:
     `suggestions` holds the close topics worth offering (possibly none).
     """
 
-    question_id: int
+    question_id: int  # 0: not logged (the database was unavailable)
     lang: str
     confident: bool
     best: Hit | None = None
@@ -56,11 +56,16 @@ class Answers:
         """Answer `text`; the question is logged masked, under the user's id."""
         result = await self.engine.asearch(text, k=self.results)
         hits = result.hits
-        question_id = await self.storage.questions.add(
-            user_id=user_id, text=mask(text), lang=result.lang,
-            topic_id=hits[0].id if hits else None, confidence=result.confidence,
-            confident=result.confident, results=[h.id for h in hits],
-        )
+        try:
+            question_id = await self.storage.questions.add(
+                user_id=user_id, text=mask(text), lang=result.lang,
+                topic_id=hits[0].id if hits else None, confidence=result.confidence,
+                confident=result.confident, results=[h.id for h in hits],
+            )
+        except TRANSIENT_DB_ERRORS as exc:  # the answer comes from the index: give it
+            logger.warning("question from user %d not logged: database unavailable (%s)",
+                           user_id, type(exc).__name__)
+            question_id = 0
         logger.info("question %d from user %d: lang=%s confident=%s confidence=%.3f top=%s%s",
                     question_id, user_id, result.lang, result.confident, result.confidence,
                     hits[0].id if hits else None,

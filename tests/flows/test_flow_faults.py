@@ -152,3 +152,32 @@ async def test_a_loop_that_died_is_reported_and_logged_at_stop(saual, caplog):
         await saual.supervisor.stop()
     assert "stations-refresh had ended with an error" in caplog.text
     assert "supervisor bug" in caplog.text
+
+
+async def test_while_the_database_is_down_questions_are_answered_and_delivery_resumes(
+        saual, bot, session, citizen, clock, database_url, request):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a server that stops and starts again: the PostgreSQL half")
+    server = request.getfixturevalue("postgres_server")
+    await follower(saual, 503)
+    await saual.announcements.publish("mvd", Draft(text_ru="Объявление после сбоя"),
+                                      source="api")
+    await asyncio.to_thread(server.halt)
+    try:
+        saual.start_services(bot)
+        calls = await citizen.send("прописка онлайн")  # a first contact, too
+        [card] = [c for c in calls if c.method == "sendMessage"]
+        assert card.text.startswith("Регистрация по месту жительства")
+        await until(lambda: saual.supervisor.states["delivery"].failures >= 1)
+        assert not [c for c in session.named("sendMessage") if c.params["chat_id"] == 503]
+        clock.now += 61
+        status, body = saual.health()
+        assert status == 503 and "delivery" in body["failing"]
+    finally:
+        await asyncio.to_thread(server.resume)
+    try:
+        await until(lambda: [c for c in session.named("sendMessage")
+                             if c.params["chat_id"] == 503], timeout=20)
+        assert saual.health()[0] == 200
+    finally:
+        await saual.stop_services()
