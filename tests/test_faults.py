@@ -153,3 +153,22 @@ async def test_a_job_that_raises_is_run_again_after_a_backoff(caplog):
     assert waits == [1, 2, 3, 600]  # backoff, doubled, capped; then the interval again
     assert caplog.text.count("feeds failed") == 3
     assert "ConnectionError: feed host down" in caplog.text
+
+
+async def test_stopping_a_loop_whose_clean_up_fails_ends_it_and_logs_the_error(caplog):
+    started = asyncio.Event()
+
+    async def job(_beat):
+        try:
+            started.set()
+            await asyncio.Event().wait()
+        finally:
+            raise ConnectionError("could not record results on the way out")
+
+    supervisor = Supervisor(backoff=0.01)
+    supervisor.keep("delivery", job)
+    await asyncio.wait_for(started.wait(), 5)
+    await asyncio.wait_for(supervisor.stop(), 5)  # not caught and retried as a failure
+    assert "delivery had ended with an error" in caplog.text
+    assert "could not record results on the way out" in caplog.text
+    assert "delivery failed" not in caplog.text

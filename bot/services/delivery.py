@@ -186,7 +186,11 @@ class Delivery:
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
-            await self._flush()
+            try:
+                await self._flush()
+            except Exception:  # kept for the next run(); else their lease runs out
+                logger.exception("outbox: %d results not recorded on the way out",
+                                 len(self._settled))
 
     async def _flush_loop(self) -> None:
         """Record results as soon as there are any: what was sent but not yet

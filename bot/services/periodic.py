@@ -113,6 +113,9 @@ class Supervisor:
         try:
             await job()
         except Exception as exc:  # logged, counted, retried after a backoff
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # raised by the job's clean-up while being stopped: stop() logs it
             if state.failures == 0:
                 state.failing_since = self.clock()
             state.failures += 1
