@@ -57,6 +57,9 @@ class Answers:
         result = await self.engine.asearch(text, k=self.results)
         hits = result.hits
         try:
+            # The user's record is missing when the database was unavailable at
+            # first contact (Users.seen): write it now, the question refers to it.
+            await self.storage.users.get_or_create(user_id)
             question_id = await self.storage.questions.add(
                 user_id=user_id, text=mask(text), lang=result.lang,
                 topic_id=hits[0].id if hits else None, confidence=result.confidence,

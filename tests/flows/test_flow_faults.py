@@ -181,3 +181,29 @@ async def test_while_the_database_is_down_questions_are_answered_and_delivery_re
         assert saual.health()[0] == 200
     finally:
         await saual.stop_services()
+
+
+@pytest.mark.slow
+async def test_while_the_sqlite_file_is_locked_questions_are_answered_and_delivery_resumes(
+        saual, bot, session, citizen, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a file lock: the SQLite half")
+    await follower(saual, 504)
+    await saual.announcements.publish("mvd", Draft(text_ru="Объявление после блокировки"),
+                                      source="api")
+    # Another process holds the write lock past the 5 s busy timeout.
+    holder = sqlite3.connect(database_url.split("///", 1)[1], isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    release = asyncio.get_running_loop().call_later(6.0, holder.execute, "ROLLBACK")
+    try:
+        saual.start_services(bot)
+        calls = await citizen.send("прописка онлайн")  # a first contact: its insert fails
+        [card] = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == 777]
+        assert card.text.startswith("Регистрация по месту жительства")
+        await until(lambda: [c for c in session.named("sendMessage")
+                             if c.params["chat_id"] == 504], timeout=30)
+        assert saual.health()[0] == 200
+    finally:
+        release.cancel()
+        holder.close()
+        await saual.stop_services()
