@@ -51,6 +51,7 @@ from .services import (
     StaffChats,
     Stations,
     Subscriptions,
+    Supervisor,
     Tickets,
     Users,
 )
@@ -112,12 +113,12 @@ class Saual:
                            clock=clock.time)
         self.tickets = Tickets(storage, engine, settings.knowledge_dir, settings.index_dir,
                                settings.tickets_config(), clock=clock.time)
-        self._services: list[asyncio.Task] = []
+        self.supervisor = supervisor(settings, clock)
+        self._delivery: Delivery | None = None
         self.limiter = FloodLimiter(settings.flood_limit, settings.flood_window,
                                     clock.monotonic)
         self.inflight = InFlight()
         self.dispatcher = self._build_dispatcher()
-        self._reload_task: asyncio.Task | None = None
 
     @classmethod
     async def create(cls, settings: Settings, *, encoder: Encoder | None = None,
@@ -169,16 +170,18 @@ class Saual:
     # -- lifecycle -----------------------------------------------------------
     async def _on_startup(self, bot: Bot) -> None:
         await self.register_commands(bot)
-        if self._reload_task is None:
-            self._reload_task = asyncio.create_task(self._reload_loop(), name="index-reload")
+        # Pick up a newly published index build, and precincts imported by
+        # `saual stations import` in another process, even when nobody is asking.
+        every = self.engine.config.reload_every
+        if "index-reload" not in self.supervisor:
+            self.supervisor.every("index-reload", every, self.reload_index, first_after=every)
+        if "stations-refresh" not in self.supervisor:
+            self.supervisor.every("stations-refresh", every, self.stations.refresh,
+                                  first_after=every)
 
     async def _on_shutdown(self) -> None:
         await self.inflight.drain(self.settings.shutdown_timeout)
-        if self._reload_task is not None:
-            self._reload_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reload_task
-            self._reload_task = None
+        await self.supervisor.stop("index-reload", "stations-refresh")
 
     async def register_commands(self, bot: Bot) -> None:
         """setMyCommands in Kazakh and Russian, and Russian as the default."""
@@ -190,35 +193,29 @@ class Saual:
             except TelegramAPIError as exc:  # the bot still works without a command list
                 logger.warning("setMyCommands(%s) failed: %s", lang or "default", exc)
 
-    async def _reload_loop(self) -> None:
-        """Pick up a newly published index build, and precincts imported by
-        `saual stations import` in another process, even when nobody is asking."""
-        every = self.engine.config.reload_every
-        while True:
-            await asyncio.sleep(every)
-            try:
-                await asyncio.to_thread(self.engine.reload, True)
-            except EmbeddingsError as exc:
-                logger.error("index reload failed, still serving %s: %s",
-                             self.engine.index.build_id, exc)
-            try:
-                await self.stations.refresh()
-            except Exception:  # the loop must outlive a database hiccup; the old index serves
-                logger.exception("polling stations: refresh failed, still serving import %s",
-                                 self.stations.index.import_id)
+    async def reload_index(self) -> None:
+        """Load a newly published build; a build that does not load is refused
+        and the old one serves (any other error goes to the supervisor)."""
+        try:
+            await asyncio.to_thread(self.engine.reload, True)
+        except EmbeddingsError as exc:
+            logger.error("index reload failed, still serving %s: %s",
+                         self.engine.index.build_id, exc)
 
     # -- announcements: the outbox worker and the feed poller ----------------------
     def start_services(self, bot: Bot) -> None:
-        """Start draining the outbox (unless DELIVERY_ENABLED is false) and polling feeds."""
-        if self._services:
+        """Start draining the outbox (unless DELIVERY_ENABLED is false), polling
+        feeds and reminding staff chats, each a supervised loop."""
+        if "feeds" in self.supervisor:
             return
         if self.settings.delivery_enabled:
-            self._services.append(asyncio.create_task(
-                delivery(self.storage, bot, self.directory, self.settings, self.clock).run(),
-                name="outbox-worker"))
-        self._services.append(asyncio.create_task(
-            poll_feeds(self.feeds, self.settings.feed_poll_interval), name="feeds"))
-        self._services.append(asyncio.create_task(self._remind_loop(bot), name="qa-reminders"))
+            self._delivery = delivery(self.storage, bot, self.directory, self.settings,
+                                      self.clock)
+            self.supervisor.keep("delivery", lambda beat: self._delivery.run(beat=beat))
+        self.supervisor.every("feeds", self.settings.feed_poll_interval,
+                              lambda: poll_feeds(self.feeds))
+        self.supervisor.every("qa-reminders", self.settings.qa_remind_interval,
+                              lambda: self.remind(bot))
 
     async def remind(self, bot: Bot) -> int:
         """Send the due staff-chat reminders once, each in its chat's language."""
@@ -227,22 +224,23 @@ class Saual:
             await send_reminders(bot, self.i18n, self.tickets, due)
         return len(due)
 
-    async def _remind_loop(self, bot: Bot) -> None:
-        while True:
-            try:
-                await self.remind(bot)
-            except Exception:  # the loop must outlive a database or network hiccup
-                logger.exception("qa reminders: a round failed")
-            await asyncio.sleep(self.settings.qa_remind_interval)
-
     async def stop_services(self) -> None:
-        for task in self._services:
-            task.cancel()
-        await asyncio.gather(*self._services, return_exceptions=True)
-        self._services = []
+        await self.supervisor.stop("delivery", "feeds", "qa-reminders")
+
+    def health(self) -> tuple[int, dict]:
+        """/healthz: 503 naming the background loops that are dead or failing
+        for longer than HEALTH_FAILING_AFTER, else 200."""
+        bad = self.supervisor.unhealthy(self.settings.health_failing_after)
+        body = {"status": "failing" if bad else "ok", "index": self.engine.index.build_id,
+                "in_flight": self.inflight.count,
+                "loops": {n: s.as_dict() for n, s in self.supervisor.states.items()}}
+        if bad:
+            body["failing"] = bad
+        return (503 if bad else 200), body
 
     async def close(self) -> None:
         await self.stop_services()
+        await self.supervisor.stop()
         self.engine.close()
         await self.fsm.close()
         await self.storage.close()
@@ -263,21 +261,21 @@ def conversation_storage(settings: Settings) -> BaseStorage:
                                  data_ttl=settings.fsm_ttl)
 
 
+def supervisor(settings: Settings, clock: Clock = SYSTEM) -> Supervisor:
+    return Supervisor(clock=clock.monotonic, backoff=settings.loop_backoff,
+                      backoff_max=settings.loop_backoff_max)
+
+
 def delivery(storage: Storage, bot: Bot, directory: Directory, settings: Settings,
              clock: Clock = SYSTEM) -> Delivery:
     courier = TelegramCourier(bot, directory, timeout=settings.delivery_timeout)
     return Delivery(storage, courier, settings.delivery_config(), clock=clock.time)
 
 
-async def poll_feeds(feeds: Feeds, every: float) -> None:
-    while True:
-        try:
-            queued = await feeds.poll_all()
-            if queued:
-                logger.info("feeds: %d new announcements", queued)
-        except Exception:  # the loop must outlive a database hiccup
-            logger.exception("feeds: poll failed")
-        await asyncio.sleep(every)
+async def poll_feeds(feeds: Feeds) -> None:
+    queued = await feeds.poll_all()
+    if queued:
+        logger.info("feeds: %d new announcements", queued)
 
 
 async def worker(settings: Settings, *, until_empty: bool = False) -> None:
@@ -290,23 +288,35 @@ async def worker(settings: Settings, *, until_empty: bool = False) -> None:
                   session=AiohttpSession(api=TelegramAPIServer.from_base(
                       settings.telegram_api_base)))
         try:
-            task = asyncio.ensure_future(delivery(storage, bot, directory, settings)
-                                         .run(until_empty=until_empty))
+            outbox = delivery(storage, bot, directory, settings)
+            supervised = supervisor(settings)
+            task = supervised.keep("delivery", lambda beat: outbox.run(until_empty=until_empty,
+                                                                       beat=beat))
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):
                     loop.add_signal_handler(sig, task.cancel)
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await supervised.stop()
         finally:
             await bot.session.close()
     finally:
         await storage.close()
 
 
+def healthz_route(app: Saual, web_app: web.Application) -> None:
+    async def healthz(_request: web.Request) -> web.Response:
+        status, body = app.health()
+        return web.json_response(body, status=status)
+
+    web_app.router.add_get("/healthz", healthz)
+
+
 def api_application(app: Saual) -> web.Application:
     """Only the HTTP API and /healthz (polling mode's API_PORT, `saual api`)."""
     web_app = web.Application()
+    healthz_route(app, web_app)
     AnnouncementsAPI(app.announcements, app.staff).register(web_app)
     return web_app
 
@@ -358,10 +368,6 @@ def web_application(app: Saual, bot: Bot, secret: str, *,
     settings = app.settings
     web_app = web.Application()
 
-    async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "index": app.engine.index.build_id,
-                                  "in_flight": app.inflight.count})
-
     async def set_webhook(_web_app: web.Application) -> None:
         if settings.webhook_url:
             await bot.set_webhook(
@@ -370,7 +376,7 @@ def web_application(app: Saual, bot: Bot, secret: str, *,
                 allowed_updates=app.dispatcher.resolve_used_update_types(),
             )
 
-    web_app.router.add_get("/healthz", healthz)
+    healthz_route(app, web_app)
     AnnouncementsAPI(app.announcements, app.staff).register(web_app)
     # Shutdown runs in registration order: the Dispatcher's shutdown (which
     # waits for answers in progress) must come before the handler closes the

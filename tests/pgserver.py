@@ -58,11 +58,18 @@ class PostgresServer:
         self.data = self.root / "data"
         self._run([initdb, "-D", str(self.data), "-A", "trust", "-U", "postgres",
                    "--no-sync", "-E", "UTF8", "--locale", "C.UTF-8"])
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
-        self._run([pg_ctl, "-D", str(self.data), "-o", options, "-l",
-                   str(self.root / "server.log"), "-w", "start"])
+        self.options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+                        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+        self.resume()
         self._names = itertools.count(1)
+
+    def halt(self) -> None:
+        """Stop the server (connections dropped) until :meth:`resume`: an outage."""
+        self._run([self.pg_ctl, "-D", str(self.data), "-m", "fast", "-w", "stop"])
+
+    def resume(self) -> None:
+        self._run([self.pg_ctl, "-D", str(self.data), "-o", self.options, "-l",
+                   str(self.root / "server.log"), "-w", "start"])
 
     def _run(self, cmd: list[str]) -> None:
         done = subprocess.run([*self._prefix, *cmd], capture_output=True, text=True,

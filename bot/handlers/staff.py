@@ -44,8 +44,9 @@ class LinkedChat(Filter):
     async def __call__(self, event: Message | CallbackQuery,
                        staff: StaffChats) -> bool | dict[str, Any]:
         message = event.message if isinstance(event, CallbackQuery) else event
-        if not isinstance(message, Message) or event.from_user is None:
-            return False
+        if not isinstance(message, Message) or event.from_user is None \
+                or message.chat.type not in GROUPS:
+            return False  # only groups are linked (see link): no lookup for citizens
         linked = await staff.staff_chat(message.chat.id, event.from_user.id)
         return {"agency": linked[0], "chat_lang": linked[1]} if linked else False
 

@@ -19,6 +19,7 @@ from .delivery import Courier, Delivery, DeliveryConfig, Result
 from .flood import FloodLimiter, Verdict
 from .intents import asks_for_polling_station
 from .masking import mask
+from .periodic import LoopState, Supervisor
 from .regions import Directory, DirectoryError, Named
 from .staff import StaffChats
 from .station_data import StationData, StationDataError, StationsError, read_station_files
@@ -58,6 +59,7 @@ __all__ = [
     "Following",
     "Hit",
     "Lookup",
+    "LoopState",
     "Match",
     "Named",
     "Nearby",
@@ -76,6 +78,7 @@ __all__ = [
     "StationsError",
     "Status",
     "Subscriptions",
+    "Supervisor",
     "Ticket",
     "Tickets",
     "TicketsConfig",

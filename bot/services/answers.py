@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from embeddings import Hit, SearchEngine
 
-from ..storage import Storage
+from ..storage import TRANSIENT_DB_ERRORS, Storage
 from .catalog import Catalog, Entry
 from .masking import mask
 
@@ -24,7 +24,7 @@ class Answer:
     `suggestions` holds the close topics worth offering (possibly none).
     """
 
-    question_id: int
+    question_id: int  # 0: not logged (the database was unavailable)
     lang: str
     confident: bool
     best: Hit | None = None
@@ -56,13 +56,21 @@ class Answers:
         """Answer `text`; the question is logged masked, under the user's id."""
         result = await self.engine.asearch(text, k=self.results)
         hits = result.hits
-        question_id = await self.storage.questions.add(
+        try:
+            # The user's record is missing when the database was unavailable at
+            # first contact (Users.seen): write it now, the question refers to it.
             # result.query: the question as searched (cut, no NUL or lone surrogate,
-            # which a database refuses)
-            user_id=user_id, text=mask(result.query), lang=result.lang,
-            topic_id=hits[0].id if hits else None, confidence=result.confidence,
-            confident=result.confident, results=[h.id for h in hits],
-        )
+            # which a database refuses).
+            await self.storage.users.get_or_create(user_id)
+            question_id = await self.storage.questions.add(
+                user_id=user_id, text=mask(result.query), lang=result.lang,
+                topic_id=hits[0].id if hits else None, confidence=result.confidence,
+                confident=result.confident, results=[h.id for h in hits],
+            )
+        except TRANSIENT_DB_ERRORS as exc:  # the answer comes from the index: give it
+            logger.warning("question from user %d not logged: database unavailable (%s)",
+                           user_id, type(exc).__name__)
+            question_id = 0
         logger.info("question %d from user %d: lang=%s confident=%s confidence=%.3f top=%s%s",
                     question_id, user_id, result.lang, result.confident, result.confidence,
                     hits[0].id if hits else None,

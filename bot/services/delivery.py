@@ -8,7 +8,14 @@ gets nothing more), ``failed`` (a permanent refusal, or transient errors past
 ``retry_after``; network errors and 5xx back off exponentially). A worker that
 dies leaves its claimed rows ``sending``; when their lease runs out any worker
 takes them again, so nothing is lost and at most the messages in flight at
-that moment are sent twice.
+that moment are sent twice. A long announcement goes as several messages
+(parts); the parts sent are recorded as they go (and when a send is
+cancelled), so a retry sends only the parts not yet sent.
+
+Database errors that pass (a locked SQLite file, a PostgreSQL restart) are
+retried around ``claim`` and ``settle`` (:func:`retry_transient`, a bounded
+loop); past that, :meth:`Delivery.run` raises and its supervisor
+(:mod:`bot.services.periodic`) starts it again after a backoff.
 
 Pace: a global rate (messages per second, evenly spaced) and at most one
 message per ``chat_interval`` seconds per chat. A row whose chat is ready soon
@@ -26,7 +33,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from ..storage import Announcement, OutboxItem, Outcome, Storage
+from ..storage import TRANSIENT_DB_ERRORS, Announcement, OutboxItem, Outcome, Storage
+from .periodic import Beat, retry_transient
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +69,10 @@ class DeliveryConfig:
     backoff: float = 2.0  # first retry delay; doubles per attempt
     backoff_max: float = 300.0
     idle: float = 0.5  # seconds between looks at an empty outbox
-    flush: float = 0.05  # seconds between writes of settled rows
+    flush: float = 0.05  # at most this long between writes of settled rows
     send_timeout: float = 10.0  # a send must be answered this long before the lease ends
+    db_attempts: int = 5  # tries of a claim or settle that meets a passing database error
+    db_retry: float = 0.2  # first wait between them; doubles, at most 2 s
 
 
 class Pacer:
@@ -136,9 +146,17 @@ class Delivery:
         # moment must not reach them. Forgotten after a lease, so a user who
         # unblocks the bot later gets new announcements.
         self._gone: dict[int, tuple[str, float]] = {}
+        self._progress: dict[int, int] = {}  # outbox row -> parts sent, while sending
+        self._ready = asyncio.Event()  # results wait to be recorded
 
-    async def run(self, *, until_empty: bool = False) -> None:
-        """Deliver until cancelled (or, with `until_empty`, until nothing is left)."""
+    async def _db(self, what: str, operation: Callable[[], Awaitable[Any]]) -> Any:
+        return await retry_transient(operation, transient=TRANSIENT_DB_ERRORS,
+                                     what=f"outbox {what}", attempts=self.config.db_attempts,
+                                     delay=self.config.db_retry, sleep=self.sleep)
+
+    async def run(self, *, until_empty: bool = False, beat: Beat | None = None) -> None:
+        """Deliver until cancelled (or, with `until_empty`, until nothing is left);
+        `beat()` after each good look at the outbox."""
         cfg = self.config
         flusher = asyncio.create_task(self._flush_loop(), name="outbox-flush")
         tasks: set[asyncio.Task] = set()
@@ -146,13 +164,16 @@ class Delivery:
         try:
             while True:
                 if len(tasks) <= claim_at_most // 2:
-                    items = await self.repo.claim(claim_at_most - len(tasks), cfg.lease,
-                                                  self.clock())
+                    wanted = claim_at_most - len(tasks)
+                    items = await self._db("claim", lambda n=wanted: self.repo.claim(
+                        n, cfg.lease, self.clock()))
                     tasks |= {asyncio.create_task(self._deliver(i)) for i in items}
+                    if beat is not None:
+                        beat()
                 if not tasks:
                     if until_empty:
                         await self._flush()
-                        if not await self.repo.outstanding():
+                        if not await self._db("count", self.repo.outstanding):
                             return
                     await self.sleep(cfg.idle)
                     continue
@@ -165,20 +186,32 @@ class Delivery:
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
-            await self._flush()
+            try:
+                await self._flush()
+            except Exception:  # kept for the next run(); else their lease runs out
+                logger.exception("outbox: %d results not recorded on the way out",
+                                 len(self._settled))
 
     async def _flush_loop(self) -> None:
+        """Record results as soon as there are any: what was sent but not yet
+        recorded is what a killed worker sends twice. Results that arrive during
+        a write go together in the next one."""
         while True:
-            await self.sleep(self.config.flush)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), self.config.flush)
+            self._ready.clear()
             try:
                 await self._flush()
             except Exception:  # the loop must outlive a database hiccup; rows stay queued
                 logger.exception("outbox: could not record delivery results")
+                await self.sleep(self.config.flush)
 
     async def _flush(self) -> None:
         settled, self._settled = self._settled, []
+        if not settled:
+            return
         try:
-            await self.repo.settle(settled, self.clock())
+            await self._db("settle", lambda: self.repo.settle(settled, self.clock()))
         except BaseException:
             self._settled = settled + self._settled
             raise
@@ -194,12 +227,35 @@ class Delivery:
         return found
 
     async def _deliver(self, item: OutboxItem) -> None:
+        self._progress[item.id] = item.parts_sent
         try:
             outcome = await self._attempt(item)
+        except asyncio.CancelledError:
+            # Stopped mid-send: keep the parts already sent, so that the retry
+            # sends only the rest (settled by run()'s last flush).
+            self._settled.append(Outcome(item.id, item.chat_id, "pending",
+                                         self._progress[item.id], self.clock(),
+                                         "interrupted", count_attempt=False,
+                                         lease_until=item.lease_until))
+            raise
         except Exception as exc:  # a bug in rendering: keep the row, retry later
             logger.exception("outbox row %d: delivery failed", item.id)
-            outcome = self._transient(item, item.parts_sent, type(exc).__name__)
+            outcome = self._transient(item, self._progress[item.id], type(exc).__name__)
+        finally:
+            self._progress.pop(item.id, None)
         self._settled.append(replace(outcome, lease_until=item.lease_until))
+        self._ready.set()
+
+    async def _sent_part(self, item: OutboxItem, sent: int, total: int) -> None:
+        """One more part went out: remember it, and record it now when parts
+        remain (a worker killed before the rest then resends only the rest)."""
+        self._progress[item.id] = sent
+        if sent < total:
+            try:
+                await self.repo.progress(item.id, item.lease_until, sent)
+            except TRANSIENT_DB_ERRORS as exc:  # recorded when the row settles
+                logger.warning("outbox row %d: progress not recorded (%s)", item.id,
+                               type(exc).__name__)
 
     async def _attempt(self, item: OutboxItem) -> Outcome:
         now = self.clock()
@@ -226,6 +282,7 @@ class Delivery:
             result = await self.courier.send(item.chat_id, parts[sent])
             if result.kind == "ok":
                 sent += 1
+                await self._sent_part(item, sent, len(parts))
             elif result.kind == "retry_after":
                 self.pacer.pause(item.chat_id, result.retry_after)
                 logger.info("outbox row %d: 429, retry after %.1fs", item.id, result.retry_after)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from ..storage import Storage, User
+from ..storage import TRANSIENT_DB_ERRORS, Storage, User
 from .catalog import LANGS
 
 logger = logging.getLogger(__name__)
@@ -28,8 +29,16 @@ class Users:
         self.storage = storage
 
     async def seen(self, user_id: int) -> User:
-        """The user's record, created on first contact."""
-        return await self.storage.users.get_or_create(user_id)
+        """The user's record, created on first contact. While the database is
+        unavailable, an unsaved record (no saved language), so that questions
+        are still answered from the index."""
+        try:
+            return await self.storage.users.get_or_create(user_id)
+        except TRANSIENT_DB_ERRORS as exc:
+            logger.warning("user %d: database unavailable (%s); serving without the record",
+                           user_id, type(exc).__name__)
+            now = dt.datetime.now(dt.UTC)
+            return User(user_id, None, False, now, now)
 
     async def set_language(self, user_id: int, lang: str) -> User:
         if lang not in LANGS:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .announcements import (
     STATUSES,
+    TRANSIENT_DB_ERRORS,
     Announcement,
     AnnouncementRepo,
     Feed,
@@ -45,6 +46,7 @@ from .tickets import Ticket, TicketRepo
 
 __all__ = [
     "STATUSES",
+    "TRANSIENT_DB_ERRORS",
     "AliasRecord",
     "Announcement",
     "AnnouncementRepo",

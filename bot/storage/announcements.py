@@ -26,6 +26,12 @@ from .tables import (
 
 STATUSES = ("pending", "sending", "sent", "failed", "blocked")
 
+# Database errors that pass: a locked SQLite file ("database is locked"), a
+# PostgreSQL server restarting or a dropped connection (asyncpg's connection
+# refused is a bare OSError). The outbox worker tries these again.
+TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (
+    sa.exc.OperationalError, sa.exc.InterfaceError, OSError, TimeoutError)
+
 
 @dataclass(frozen=True)
 class Announcement:
@@ -251,6 +257,15 @@ class AnnouncementRepo(_Repo):
         async with self.engine.begin() as conn:
             rows = (await conn.execute(stmt)).all()
         return sorted((OutboxItem(*r) for r in rows), key=lambda i: i.id)
+
+    async def progress(self, outbox_id: int, lease_until: float, parts_sent: int) -> None:
+        """Record the parts of a long announcement sent so far, while the row is
+        still ours (claimed with `lease_until`)."""
+        async with self.engine.begin() as conn:
+            await conn.execute(outbox.update().where(
+                outbox.c.id == outbox_id, outbox.c.status == "sending",
+                outbox.c.lease_until == lease_until,
+                outbox.c.parts_sent < parts_sent).values(parts_sent=parts_sent))
 
     async def settle(self, outcomes: Sequence[Outcome], now: float) -> None:
         """Record what became of claimed rows, all in one transaction. A blocked

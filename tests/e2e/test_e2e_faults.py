@@ -1,0 +1,49 @@
+"""The fault suite, process level: `saual worker` killed with SIGKILL at
+seeded random points of a broadcast, and a Bot API that answers 500 for a
+while. Nothing is lost; repeats are bounded by the messages in flight at each
+kill. Each worker start costs seconds (aiogram's import), so the default run
+kills twice; the five-kill run is marked `slow` (scripts/bench.py runs it too)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .faults import bot_api_down, kill_broadcast
+from .harness import Emulator
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def emulator():
+    emulator = Emulator()
+    yield emulator
+    emulator.stop()
+
+
+def check_kills(figures, kills: int, chats: int) -> None:
+    print(f"kill -9 x{figures.kills}: {figures}")  # the figures, for the CI log
+    assert not figures.errors, figures.errors
+    assert figures.kills == kills
+    assert figures.lost == 0, figures
+    assert figures.statuses == {"sent": 2 * chats}
+    # Only what was in flight at a kill repeats: sends not yet answered, or
+    # answered but not yet recorded (recorded at once, one commit later). Measured:
+    # 1-2.2 per kill at DELIVERY_RATE=100; 3 leaves room for a slow commit.
+    assert figures.duplicates <= 3 * kills, figures
+
+
+def test_workers_killed_in_a_broadcast_lose_nothing(emulator, tmp_path):
+    check_kills(kill_broadcast(emulator, tmp_path, seed=7, kills=2, chats=40), 2, 40)
+
+
+@pytest.mark.slow
+def test_five_kills_in_a_broadcast_lose_nothing(emulator, tmp_path):
+    check_kills(kill_broadcast(emulator, tmp_path, seed=11, kills=5, chats=60), 5, 60)
+
+
+def test_a_bot_api_failing_for_a_while_delays_but_loses_nothing(emulator, tmp_path):
+    figures = bot_api_down(emulator, tmp_path, chats=30, failures=2)
+    assert not figures.errors, figures.errors
+    assert figures.lost == 0 and figures.duplicates == 0, figures
+    assert figures.statuses == {"sent": 30}
