@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from botkit import TOKEN, Citizen, FakeClock, RecordingSession
 
 from bot.config import Settings
-from bot.factory import Saual
+from bot.factory import Saual, api_application
 from embeddings import build_index, load_knowledge
 
 
@@ -48,3 +49,15 @@ async def bot(saual, session):
 @pytest.fixture
 def citizen(saual, bot, session, clock) -> Citizen:
     return Citizen(saual.dispatcher, bot, session, clock)
+
+
+@pytest.fixture
+async def client(saual):
+    """An HTTP client of the announcements API (api_application) of `saual`."""
+    async with TestClient(TestServer(api_application(saual))) as client:
+        yield client
+
+
+@pytest.fixture
+async def token(saual) -> str:
+    return await saual.staff.issue_token("mvd")

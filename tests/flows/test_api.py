@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from botkit import Citizen
 
-from bot.factory import api_application, web_application
+from bot.factory import web_application
 
 URL = "/api/v1/announcements"
 BODY = {"text": {"kk": "Жаңалық", "ru": "Новость"}, "url": "https://gov.kz/n/1",
         "regions": "all"}
-
-
-@pytest.fixture
-async def client(saual):
-    async with TestClient(TestServer(api_application(saual))) as client:
-        yield client
-
-
-@pytest.fixture
-async def token(saual) -> str:
-    return await saual.staff.issue_token("mvd")
 
 
 async def follower(saual, bot, session, clock, user_id=1):

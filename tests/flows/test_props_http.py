@@ -14,7 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.api import MAX_BODY
-from bot.factory import api_application, web_application
+from bot.factory import web_application
 
 URL = "/api/v1/announcements"
 SECRET = "s3cret"
@@ -33,17 +33,6 @@ HOSTILE = {
     "too large": b'{"text": {"ru": "' + b"x" * MAX_BODY + b'"}}',
 }
 _keys = itertools.count()
-
-
-@pytest.fixture
-async def client(saual):
-    async with TestClient(TestServer(api_application(saual))) as client:
-        yield client
-
-
-@pytest.fixture
-async def token(saual) -> str:
-    return await saual.staff.issue_token("mvd")
 
 
 def _auth(token: str) -> dict:
