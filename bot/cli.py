@@ -397,6 +397,7 @@ app.add_typer(agency_app, name="agency")
 
 async def _with_app(settings: Settings, clock: Clock, work):
     """Open the database (migrated) and the news services, run `work(services)`, close."""
+    from .feedfetch import Fetcher
     from .services import Announcements, Directory, StaffChats
     from .services.feeds import Feeds
 
@@ -408,6 +409,7 @@ async def _with_app(settings: Settings, clock: Clock, work):
                            clock=clock.time)
         return await work(staff, announcements,
                           Feeds(storage, announcements, clock=clock.time,
+                                fetcher=Fetcher(settings.feeds_config()),
                                 config=settings.feeds_config()))
 
     return await _with_storage(settings, with_services)
