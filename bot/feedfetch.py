@@ -28,8 +28,16 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.http_exceptions import BadStatusLine
 from aiohttp.resolver import ThreadedResolver
+from yarl import URL
 
-from .services.feedfetch import FeedError, FeedsConfig, Target, check_addresses, check_url
+from .services.feedfetch import (
+    FeedError,
+    FeedRefused,
+    FeedsConfig,
+    Target,
+    check_addresses,
+    check_url,
+)
 
 READ = 64 * 1024  # bytes per read of the body
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -112,6 +120,10 @@ class Fetcher:
 
     async def _get(self, target: Target) -> tuple[int, str, bytes]:
         """(status, Location, body); the body is read for a 200 only."""
+        url = URL(target.url)  # as aiohttp reads it: an address literal skips the resolver
+        if (url.scheme, url.raw_host, url.port) != (target.scheme, target.host, target.port):
+            raise FeedRefused(f"{target.url}: the HTTP client reads another host or port "
+                              f"({url.raw_host}:{url.port}) than was checked")
         connector = aiohttp.TCPConnector(
             resolver=CheckedResolver(target, self.config, self.resolver), use_dns_cache=False,
             ssl=self.ssl_context if self.ssl_context is not None else True)
@@ -119,7 +131,7 @@ class Fetcher:
                 connector=connector, headers=HEADERS, trust_env=False, auto_decompress=False,
                 cookie_jar=aiohttp.DummyCookieJar(),
                 timeout=aiohttp.ClientTimeout(total=self.config.timeout)) as session, \
-                session.get(target.url, allow_redirects=False) as resp:
+                session.get(url, allow_redirects=False) as resp:
             if resp.status != 200:
                 return resp.status, resp.headers.get("Location", ""), b""
             return 200, "", await self._body(target.url, resp)

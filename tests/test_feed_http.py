@@ -109,3 +109,19 @@ async def test_legacy_numeric_hosts_are_refused(guard, host):
     with pytest.raises(FeedError):
         await Fetcher(FeedsConfig())(f"https://{host}:9/f.xml")
     assert guard.connected == [] and guard.outside == []
+
+
+async def test_the_host_checked_is_the_host_the_client_reads(guard):
+    """Two URL parsers (the rules' and aiohttp's) must agree on the host, or an
+    address literal could reach aiohttp unchecked: here they spell ß apart
+    (IDNA 2003 "ss", IDNA 2008 "xn--zca"), and the fetch is refused."""
+    names = {"ss.test": ["127.0.0.1"], "xn--zca.test": ["127.0.0.1"]}
+    async with Site({"/f.xml": answer(FEED)}) as site:
+        with pytest.raises(FeedRefused, match="reads another host"):
+            await Fetcher(TEST, resolver=lambda host, port: _at(names[host]))(
+                site.url("/f.xml", host="ß.test"))
+    assert guard.connected == []
+
+
+async def _at(ips: list[str]) -> list[str]:
+    return ips
