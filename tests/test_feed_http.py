@@ -10,6 +10,8 @@ import zlib
 
 import pytest
 from feedkit import OutsideGuard, Site, answer, raw
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.feedfetch import Fetcher
 from bot.services.feedfetch import FeedError, FeedRefused, FeedsConfig
@@ -125,3 +127,44 @@ async def test_the_host_checked_is_the_host_the_client_reads(guard):
 
 async def _at(ips: list[str]) -> list[str]:
     return ips
+
+
+# -- whatever the server answers ---------------------------------------------------
+
+_STATUS = st.sampled_from([
+    b"HTTP/1.1 200 OK", b"HTTP/1.0 200", b"HTTP/1.1 302 Found", b"HTTP/1.1 304 Not Modified",
+    b"HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK", b"HTTP/1.1 999 What", b"HTTP/2 200",
+    b"SSH-2.0-OpenSSH_9.6", b"\x16\x03\x01\x02\x00"]) | st.binary(max_size=30)
+_HEADER = st.sampled_from([
+    b"Content-Length: 6", b"Content-Length: 7", b"Content-Length: -1",
+    b"Content-Length: 99999999999999999999", b"Transfer-Encoding: chunked",
+    b"Transfer-Encoding: gzip, chunked", b"Content-Encoding: gzip", b"Content-Encoding: deflate",
+    b"Content-Encoding: br", b"Location: /p", b"Location: http://10.0.0.1/",
+    b"Location: https://[::ffff:127.0.0.1]/", b"Location: \xff\xfe", b"X: \x00",
+    b" folded"]) | st.binary(max_size=40)
+_BODY = st.sampled_from([
+    b"", b"<rss/>", b"6\r\n<rss/>\r\n0\r\n\r\n", b"zz\r\n", gzip.compress(b"<rss/>"),
+    gzip.compress(b"<rss/>")[:12], zlib.compress(b"<rss/>"),
+    b"ffffffffffff\r\n"]) | st.binary(max_size=100)
+
+
+@pytest.fixture
+async def hostile(guard):
+    async with Site({}) as site:
+        yield site
+
+
+@settings(max_examples=100)
+@given(status=_STATUS, headers=st.lists(_HEADER, max_size=5), body=_BODY)
+async def test_any_answer_is_a_capped_body_or_a_feed_error_naming_the_address(
+        hostile, guard, status, headers, body):
+    hostile.routes["/p"] = raw(b"\r\n".join([status, *headers, b"", body]))
+    cap = 1000
+    try:
+        got = await Fetcher(FeedsConfig(allow_loopback=True, timeout=5.0, max_bytes=cap))(
+            hostile.url("/p"))
+    except FeedError as exc:
+        assert str(exc).startswith(("http://", "https://")), exc
+    else:
+        assert isinstance(got, bytes) and len(got) <= cap
+    assert guard.outside == []
