@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
-Fetcher = Callable[[str], Awaitable[bytes]]  # the body of the feed at a URL, or FeedError
+FeedFetcher = Callable[[str], Awaitable[bytes]]  # the body of the feed at a URL, or FeedError
 
 
 class FeedError(Exception):

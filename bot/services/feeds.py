@@ -30,7 +30,7 @@ import feedparser
 
 from ..storage import Feed, Storage
 from .announcements import MAX_TEXT, Announcements, Draft, valid_url
-from .feedfetch import FeedError, FeedRefused, FeedsConfig, Fetcher
+from .feedfetch import FeedError, FeedFetcher, FeedRefused, FeedsConfig
 
 __all__ = ["FeedError", "FeedRefused", "Feeds", "FeedsConfig", "plain"]
 
@@ -52,7 +52,7 @@ def plain(fragment: str) -> str:
 
 
 class Feeds:
-    def __init__(self, storage: Storage, announcements: Announcements, *, fetcher: Fetcher,
+    def __init__(self, storage: Storage, announcements: Announcements, *, fetcher: FeedFetcher,
                  clock: Callable[[], float] = time.time,
                  config: FeedsConfig | None = None):
         """`fetcher(url)` returns a feed's body or raises FeedError; services cannot
