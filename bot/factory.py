@@ -36,6 +36,7 @@ from .api import AnnouncementsAPI, TelegramWebhook
 from .clock import SYSTEM, Clock
 from .config import Settings
 from .delivery import TelegramCourier
+from .feedfetch import Fetcher
 from .handlers import routers
 from .handlers.start import commands
 from .handlers.ticket_posts import send_reminders
@@ -109,8 +110,9 @@ class Saual:
         self.staff = StaffChats(storage, self.directory.agencies,
                                 code_ttl=settings.staff_code_ttl, clock=clock.time)
         self.announcements = Announcements(storage, self.directory, clock=clock.time)
-        self.feeds = Feeds(storage, self.announcements, config=settings.feeds_config(),
-                           clock=clock.time)
+        feeds_config = settings.feeds_config()
+        self.feeds = Feeds(storage, self.announcements, fetcher=Fetcher(feeds_config),
+                           config=feeds_config, clock=clock.time)
         self.tickets = Tickets(storage, engine, settings.knowledge_dir, settings.index_dir,
                                settings.tickets_config(), clock=clock.time)
         self.supervisor = supervisor(settings, clock)

@@ -67,7 +67,11 @@ class Site:
         self.routes = routes
         self.ssl = ssl  # an ssl.SSLContext: the site speaks https
         self.requests: list[str] = []  # paths asked, in order
+        self.heads: list[bytes] = []  # the requests' heads, in order
+        self.server_names: list[str | None] = []  # the TLS server names (SNI) asked for
         self.connections = 0
+        if ssl is not None:
+            ssl.sni_callback = lambda _sock, name, _context: self.server_names.append(name)
         self._tasks: set[asyncio.Task] = set()
         self._closing = asyncio.Event()
 
@@ -91,6 +95,7 @@ class Site:
         self._tasks.add(task)
         try:
             head = await reader.readuntil(b"\r\n\r\n")
+            self.heads.append(head)
             path = head.split(b" ", 2)[1].decode()
             self.requests.append(path)
             route = self.routes.get(path, answer(b"", "404 Not Found"))
@@ -106,10 +111,12 @@ class Site:
 
 
 class OutsideGuard:
-    """Patches socket connects: anything but loopback is refused and recorded."""
+    """Patches socket connects: anything but loopback is refused and recorded;
+    loopback connections are recorded in `connected` as (address, port)."""
 
     def __init__(self, monkeypatch):
         self.outside: list[object] = []
+        self.connected: list[tuple[str, int]] = []
         connect = socket.socket.connect
         guard = self
 
@@ -122,6 +129,8 @@ class OutsideGuard:
             if not loopback:
                 guard.outside.append(address)
                 raise ConnectionRefusedError(f"test guard: no traffic to {address}")
+            if host is not None:
+                guard.connected.append((host, address[1]))
             return connect(sock, address)
 
         monkeypatch.setattr(socket.socket, "connect", guarded)

@@ -17,9 +17,10 @@ import pytest
 import sqlalchemy as sa
 from feedkit import OutsideGuard, Site, answer, drip, hang, raw, redirect, stream
 
+from bot.feedfetch import Fetcher
 from bot.services import Announcements, Directory
 from bot.services.announcements import Draft
-from bot.services.feedfetch import Fetcher, open_tcp, public_address
+from bot.services.feedfetch import public_address
 from bot.services.feeds import FeedError, FeedRefused, Feeds, FeedsConfig
 from bot.storage.tables import subscriptions, users
 
@@ -37,17 +38,6 @@ def rss(*numbers: int, pad: str = "") -> bytes:
 @pytest.fixture
 def guard(monkeypatch) -> OutsideGuard:
     return OutsideGuard(monkeypatch)
-
-
-class Connects:
-    """An opener that records the address each connection goes to."""
-
-    def __init__(self):
-        self.calls: list[tuple[str, int, str | None]] = []
-
-    async def __call__(self, ip, port, *, ssl, server_hostname):
-        self.calls.append((ip, port, server_hostname))
-        return await open_tcp(ip, port, ssl=ssl, server_hostname=server_hostname)
 
 
 def resolver(names: dict[str, list[str]]):
@@ -79,20 +69,19 @@ def test_public_addresses_are(ip):
 
 async def test_plain_http_and_loopback_are_refused_without_the_test_setting(guard):
     async with Site({"/f.xml": answer(rss(1))}) as site:
-        connects = Connects()
-        fetch = Fetcher(FeedsConfig(), opener=connects)
+        fetch = Fetcher(FeedsConfig())
         with pytest.raises(FeedRefused, match="not a public address"):
             await fetch(site.url("/f.xml"))  # http://127.0.0.1
         with pytest.raises(FeedRefused, match="not a public address"):
             await fetch(site.url("/f.xml", "https"))
         with pytest.raises(FeedRefused, match="not a public address"):
-            await Fetcher(FeedsConfig(), opener=connects,
+            await Fetcher(FeedsConfig(),
                           resolver=resolver({"localhost": ["::1"]}))("https://localhost/f.xml")
         with pytest.raises(FeedRefused, match="https only"):
-            await Fetcher(FeedsConfig(), opener=connects,
+            await Fetcher(FeedsConfig(),
                           resolver=resolver({"news.gov.kz": ["95.59.0.1"]}))(
                               "http://news.gov.kz/rss")
-        assert connects.calls == [] and site.connections == 0 and guard.outside == []
+        assert guard.connected == [] and site.connections == 0 and guard.outside == []
 
 
 async def test_redirects_inwards_are_refused_at_each_hop(guard):
@@ -104,14 +93,13 @@ async def test_redirects_inwards_are_refused_at_each_hop(guard):
                "/mapped": "https://[::ffff:a9fe:a9fe]/",
                "/link-local6": "https://[fe80::1]/"}
     async with Site({path: redirect(to) for path, to in targets.items()}) as site:
-        connects = Connects()
-        fetch = Fetcher(TEST, opener=connects, resolver=resolver(names))
+        fetch = Fetcher(TEST, resolver=resolver(names))
         for path in targets:
             with pytest.raises(FeedRefused, match="not a public address"):
                 await fetch(site.url(path))
         # one connection per first hop, to the test server; none anywhere else
-        assert {ip for ip, _port, _name in connects.calls} == {"127.0.0.1"}
-        assert len(connects.calls) == len(targets) and guard.outside == []
+        assert {ip for ip, _port in guard.connected} == {"127.0.0.1"}
+        assert len(guard.connected) == len(targets) and guard.outside == []
 
 
 async def test_redirects_are_followed_a_few_times_at_most(guard):
@@ -129,14 +117,13 @@ async def test_the_address_checked_is_the_address_connected(guard):
     """No second DNS answer (rebinding) can move a fetch: it connects to the
     address it checked, and a name with any internal address is refused."""
     async with Site({"/f.xml": answer(rss(1))}) as site:
-        connects = Connects()
         names = {"feeds.test": ["127.0.0.1"], "mixed.test": ["127.0.0.1", "10.0.0.1"]}
-        fetch = Fetcher(TEST, opener=connects, resolver=resolver(names))
+        fetch = Fetcher(TEST, resolver=resolver(names))
         assert await fetch(site.url("/f.xml", host="feeds.test")) == rss(1)
-        assert connects.calls == [("127.0.0.1", site.port, None)]
+        assert guard.connected == [("127.0.0.1", site.port)]
         with pytest.raises(FeedRefused, match=r"10\.0\.0\.1"):
             await fetch(site.url("/f.xml", host="mixed.test"))
-        assert len(connects.calls) == 1 and guard.outside == []
+        assert len(guard.connected) == 1 and guard.outside == []
 
 
 @pytest.fixture
@@ -159,10 +146,10 @@ async def test_https_checks_the_certificate_against_the_name(guard, certificate)
     trusting = ssl.create_default_context(cafile=str(cert))
     names = {"feeds.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]}
     async with Site({"/f.xml": answer(rss(1))}, ssl=server) as site:
-        connects = Connects()
-        fetch = Fetcher(TEST, resolver=resolver(names), opener=connects, ssl_context=trusting)
+        fetch = Fetcher(TEST, resolver=resolver(names), ssl_context=trusting)
         assert await fetch(site.url("/f.xml", "https", "feeds.test")) == rss(1)
-        assert connects.calls == [("127.0.0.1", site.port, "feeds.test")]
+        assert guard.connected == [("127.0.0.1", site.port)]
+        assert site.server_names == ["feeds.test"]
         with pytest.raises(FeedError, match="SSLCertVerificationError"):
             await fetch(site.url("/f.xml", "https", "other.test"))  # not the certificate's name
         with pytest.raises(FeedError, match="SSLCertVerificationError"):  # not a trusted CA
@@ -232,7 +219,8 @@ async def test_one_feed_failing_in_any_way_does_not_stop_the_round(
     config = FeedsConfig(allow_loopback=True, timeout=0.5)
     async with Site({"/ssh": raw(b"SSH-2.0-OpenSSH_9.6\r\n"), "/hang": hang,
                      "/good.xml": answer(rss(1))}) as site:
-        feeds = Feeds(storage, announcements, config=config, clock=lambda: 1000.0)
+        feeds = Feeds(storage, announcements, config=config, clock=lambda: 1000.0,
+                      fetcher=Fetcher(config))
         for path in ("/ssh", "/hang"):
             await feeds.add("mvd", site.url(path))
         good = await feeds.add("cec", site.url("/good.xml"), "kk")
@@ -314,7 +302,7 @@ async def test_item_text_is_capped_plain_text(storage, announcements):
 
 
 async def test_registering_a_feed_wants_https(storage, announcements):
-    feeds = Feeds(storage, announcements)
+    feeds = Feeds(storage, announcements, fetcher=Fetcher())
     with pytest.raises(ValueError, match="https only"):
         await feeds.add("mvd", "http://gov.kz/rss")
     assert (await feeds.add("mvd", "https://gov.kz/rss")).url == "https://gov.kz/rss"

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
+from bot.feedfetch import Fetcher
 from bot.services import Announcements, Directory
 from bot.services.feeds import FeedError, Feeds, FeedsConfig, plain
 
@@ -55,8 +56,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture
 def feeds(storage) -> Feeds:
     # The test server is plain http on 127.0.0.1: allowed by the test-only setting.
+    config = FeedsConfig(allow_loopback=True)
     return Feeds(storage, Announcements(storage, Directory.load(FIXTURE_KNOWLEDGE)),
-                 config=FeedsConfig(allow_loopback=True))
+                 config=config, fetcher=Fetcher(config))
 
 
 def rss(*numbers: int) -> str:

@@ -1,7 +1,8 @@
 """Agencies' RSS and Atom feeds: new items become announcements, once.
 
-A feed is fetched by bot.services.feedfetch (https only, public addresses only,
-bounded in size and time) and parsed with feedparser off the event loop. An
+A feed is fetched by the fetcher the composition root passes in (bot.feedfetch,
+on aiohttp: https only, public addresses only, bounded in size and time, by the
+rules of bot.services.feedfetch) and parsed with feedparser off the event loop. An
 item is known by its guid (else its link); the first poll of a new feed only
 takes note of the items already there, so registering a feed does not flood
 subscribers with its archive. A poll queues at most `max_items` new items, the
@@ -23,13 +24,13 @@ import html
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import feedparser
 
 from ..storage import Feed, Storage
 from .announcements import MAX_TEXT, Announcements, Draft, valid_url
-from .feedfetch import FeedError, FeedRefused, FeedsConfig, Fetcher
+from .feedfetch import FeedError, FeedFetcher, FeedRefused, FeedsConfig
 
 __all__ = ["FeedError", "FeedRefused", "Feeds", "FeedsConfig", "plain"]
 
@@ -51,15 +52,16 @@ def plain(fragment: str) -> str:
 
 
 class Feeds:
-    def __init__(self, storage: Storage, announcements: Announcements, *,
+    def __init__(self, storage: Storage, announcements: Announcements, *, fetcher: FeedFetcher,
                  clock: Callable[[], float] = time.time,
-                 config: FeedsConfig | None = None,
-                 fetcher: Callable[[str], Awaitable[bytes]] | None = None):
+                 config: FeedsConfig | None = None):
+        """`fetcher(url)` returns a feed's body or raises FeedError; services cannot
+        import an HTTP client, so there is no default (bot.feedfetch.Fetcher)."""
         self.storage = storage
         self.announcements = announcements
         self.clock = clock
         self.config = config or FeedsConfig()
-        self.fetcher = fetcher or Fetcher(self.config)
+        self.fetcher = fetcher
 
     async def add(self, agency: str, url: str, lang: str = "ru") -> Feed:
         if agency not in self.announcements.directory.agencies:
