@@ -51,7 +51,7 @@ def queue(env: dict, chats: list[int], texts: list[str]) -> None:
             for chat in chats:
                 await storage.users.get_or_create(chat)
                 await storage.subscriptions.toggle(chat, "agency", "mvd")
-            announcements = Announcements(storage, Directory.load(FIXTURE))
+            announcements = Announcements(storage, Directory.load(Path(env["KNOWLEDGE_DIR"])))
             for text in texts:
                 await announcements.publish("mvd", Draft(text_ru=text), source="api")
         finally:

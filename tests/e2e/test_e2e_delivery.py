@@ -7,34 +7,20 @@ blocked; after the kill none is lost and at most those in flight repeat."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from bot.services import Announcements, Directory, Draft
-from bot.storage import Storage
-
-from .harness import TOKEN, Emulator
-
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "knowledge"
-SAUAL = Path(sys.executable).with_name("saual")
+from .faults import FIXTURE, SAUAL, delivered, outbox, queue
+from .harness import TOKEN
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def emulator():
-    emulator = Emulator()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture
@@ -51,43 +37,9 @@ def world(tmp_path, emulator):
     return env, tmp_path
 
 
-def queue(env: dict, chats: list[int], texts: list[str]) -> None:
-    """Subscribers of `mvd` and announcements to them, as the bot would queue them."""
-
-    async def work():
-        storage = Storage.from_url(env["DATABASE_URL"])
-        try:
-            await storage.migrate()
-            for chat in chats:
-                await storage.users.get_or_create(chat)
-                await storage.subscriptions.toggle(chat, "agency", "mvd")
-            announcements = Announcements(storage, Directory.load(Path(env["KNOWLEDGE_DIR"])))
-            for text in texts:
-                await announcements.publish("mvd", Draft(text_ru=text), source="api")
-        finally:
-            await storage.close()
-
-    asyncio.run(work())
-
-
-def outbox(env: dict) -> list[dict]:
-    async def work():
-        storage = Storage.from_url(env["DATABASE_URL"])
-        try:
-            return await storage.announcements.rows()
-        finally:
-            await storage.close()
-
-    return asyncio.run(work())
-
-
 def worker(env: dict, cwd: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen([str(SAUAL), "worker", *args], env={**os.environ, **env}, cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def delivered(emulator: Emulator) -> list[dict]:
-    return emulator.call("/deliveries", {})["result"]
 
 
 def test_faults_end_delivered_once_or_accounted_for(world, emulator):

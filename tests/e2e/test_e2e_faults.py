@@ -9,16 +9,8 @@ from __future__ import annotations
 import pytest
 
 from .faults import bot_api_down, kill_broadcast
-from .harness import Emulator
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def emulator():
-    emulator = Emulator()
-    yield emulator
-    emulator.stop()
 
 
 def check_kills(figures, kills: int, chats: int) -> None:
