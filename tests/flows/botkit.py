@@ -328,5 +328,6 @@ class Citizen:
         if not blocked:
             old, new = new, old
         return await self._feed(my_chat_member=ChatMemberUpdated(
-            chat=self._chat(), from_user=self.user, date=dt.datetime.now(dt.UTC),
-            old_chat_member=old, new_chat_member=new))
+            chat=self._chat(), from_user=self.user,
+            date=dt.datetime.fromtimestamp(self.clock.now, dt.UTC), old_chat_member=old,
+            new_chat_member=new))

@@ -81,6 +81,23 @@ async def test_a_group_that_removed_the_bot_is_unlinked_and_the_citizen_stays_ac
     assert (await saual.tickets.get(1)).staff_chat == MVD
 
 
+async def test_a_group_that_removes_the_bot_is_unlinked_at_once(saual, citizen, session):
+    """Telegram tells the bot it was removed (my_chat_member): the chat is unlinked
+    then, not at the next 403, and its open questions wait for a new link."""
+    staff = member(citizen, 900, MVD)
+    await link(saual, staff)
+    await ask(citizen)
+    assert (await saual.tickets.get(1)).staff_chat == MVD
+    await staff.block()  # the group removed the bot
+    assert await saual.staff.chat(MVD) is None
+    ticket = await saual.tickets.get(1)
+    assert (ticket.status, ticket.staff_chat) == ("open", None)
+    assert not (await saual.storage.users.get(900) or citizen.user).blocked  # nobody blocked
+    other = member(citizen, 901, OTHER)
+    await other.block()  # a group that is no staff chat: nothing to unlink, nothing fails
+    assert await saual.staff.chat(OTHER) is None
+
+
 async def test_a_403_marks_only_the_chat_that_refused(saual, citizen, session):
     """The error handler blocks the chat that refused, not whoever sent the update."""
     staff = member(citizen, 900, MVD)
