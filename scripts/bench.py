@@ -210,11 +210,14 @@ def main() -> int:
                 f"{m['latency_ms']['p50']:.1f} | {m['latency_ms']['p95']:.1f} |")
             print(label, run, m["hit@1"], file=sys.stderr)
     out("")
-    lines.extend(query_cost(encoder, kb_root))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lines.extend(query_cost(encoder, kb_root))
+    rss_long = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out("## Memory\n")
     out(f"Peak resident memory of the benchmark process (encoder, three indexes loaded): "
-        f"{rss:.0f} MiB.\n")
+        f"{rss:.0f} MiB; {rss_long:.0f} MiB after the query-cost section, which encodes "
+        "the uncut 4,096-character query (as the bot did before the cut) and loads two "
+        "more copies of the knowledge-base index.\n")
     out("Latency is wall time of `SearchEngine.search` for one question at a time "
         "(encoding, FAISS, BM25, fusion, confidence), measured inside the run above; "
         "the machine is shared and noisy, so compare rows of one run, not runs.\n")
