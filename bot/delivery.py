@@ -35,8 +35,7 @@ def render(announcement: Announcement, lang: str, directory: Directory,
            limit: int = LIMIT) -> list[Text]:
     """The announcement as messages: the agency's name, the text in `lang`
     (else the other language), the link; cut at paragraphs when long."""
-    agency = directory.agencies.get(announcement.agency)
-    name = agency.name(lang) if agency else announcement.agency
+    name = directory.name(announcement.agency, lang)
     body = (announcement.text_kk if lang == "kk" else announcement.text_ru) or \
         announcement.text_ru or announcement.text_kk
     return card(name, body, announcement.url, limit)

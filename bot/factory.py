@@ -102,10 +102,11 @@ class Saual:
         self.i18n = build_i18n()
         self.catalog = Catalog(engine)
         self.users = Users(storage)
-        self.answers = Answers(engine, storage, self.catalog, results=settings.answer_results,
+        self.directory = Directory.load(settings.knowledge_dir)
+        self.answers = Answers(engine, storage, self.catalog, self.directory,
+                               results=settings.answer_results,
                                suggest_min_confidence=settings.suggest_min_confidence)
         self.stations = Stations(storage, settings.stations_config())
-        self.directory = Directory.load(settings.knowledge_dir)
         self.subscriptions = Subscriptions(storage, self.directory)
         self.staff = StaffChats(storage, self.directory.agencies,
                                 code_ttl=settings.staff_code_ttl, clock=clock.time)
@@ -113,7 +114,8 @@ class Saual:
         feeds_config = settings.feeds_config()
         self.feeds = Feeds(storage, self.announcements, fetcher=Fetcher(feeds_config),
                            config=feeds_config, clock=clock.time)
-        self.tickets = Tickets(storage, engine, settings.knowledge_dir, settings.index_dir,
+        self.tickets = Tickets(storage, engine, self.directory, settings.knowledge_dir,
+                               settings.index_dir,
                                settings.tickets_config(), clock=clock.time)
         self.supervisor = supervisor(settings, clock)
         self._delivery: Delivery | None = None

@@ -3,7 +3,8 @@
 Never imports the bot. The public surface is this module's ``__all__``.
 """
 
-from .corpus import Agency, Chunk, Corpus, Document, load_knowledge, load_passages
+from .agencies import MAX_URL, Agency, load_agencies, valid_url
+from .corpus import Chunk, Corpus, Document, load_knowledge, load_passages
 from .encoders import EmbeddingCache, Encoder, make_encoder
 from .errors import (
     CorpusError,
@@ -29,6 +30,7 @@ from .normalize import Analyzer, Synonyms, detect_lang, fold, has_latin, loose, 
 from .search import Hit, SearchConfig, SearchEngine, SearchResult
 
 __all__ = [
+    "MAX_URL",
     "Agency",
     "Analyzer",
     "BuildReport",
@@ -59,6 +61,7 @@ __all__ = [
     "evaluate",
     "fold",
     "has_latin",
+    "load_agencies",
     "load_index",
     "load_knowledge",
     "load_passages",
@@ -67,4 +70,5 @@ __all__ = [
     "make_encoder",
     "publish_build",
     "to_cyrillic",
+    "valid_url",
 ]

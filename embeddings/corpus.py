@@ -24,20 +24,18 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlparse
 
 import yaml
 
+from .agencies import ID, LANGS, Agency, entries, load_agencies, read_yaml, valid_url
 from .errors import CorpusError, Problem
 
-LANGS = ("kk", "ru")
 REQUIRED_FIELDS = (
     "id", "lang", "title", "summary", "category", "agency", "source_url", "updated", "keywords",
 )
 _FRONT = re.compile(r"\A---\s*\n(.*?\n)---\s*\n", re.S)
 _SECTION = re.compile(r"^##[ \t]+(.+?)[ \t]*$", re.M)  # one line: "##\ntext" is no heading
 QA_SECTIONS = 2  # a published answer: the question, then the agency's answer
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 @dataclass(frozen=True)
@@ -80,15 +78,6 @@ class Chunk:
         return f"{head}\n{self.text}"
 
 
-@dataclass(frozen=True)
-class Agency:
-    id: str
-    name: dict[str, str]
-    description: dict[str, str]
-    website: str
-    contacts: dict[str, str] = field(default_factory=dict)
-
-
 @dataclass
 class Corpus:
     documents: list[Document]
@@ -129,19 +118,6 @@ def _line_of(text: str, key: str, offset: int = 1) -> int:
     return text.count("\n", 0, match.start()) + offset if match else offset
 
 
-def _entry_line(text: str, entry_id: str) -> int:
-    """The line of a YAML list entry `- id: <entry_id>` (1 when not found)."""
-    match = re.search(rf"^\s*-\s*id:\s*['\"]?{re.escape(entry_id)}['\"]?\s*$", text, re.M)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
-
-
-def valid_url(value: object) -> bool:
-    if not isinstance(value, str) or any(ch.isspace() for ch in value):
-        return False
-    parsed = urlparse(value)
-    return parsed.scheme in ("https", "http") and "." in parsed.netloc
-
-
 def _as_date(value: object) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -153,19 +129,8 @@ def _as_date(value: object) -> str | None:
     return None
 
 
-def _read_yaml(path: Path, problems: list[Problem]) -> object:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        problems.append(Problem(str(path), 0, "", "file is missing"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
-        problems.append(Problem(str(path), line, "", f"not valid YAML: {exc}"))
-    return None
-
-
 def _load_catalog(path: Path, problems: list[Problem]) -> tuple[dict, dict]:
-    data = _read_yaml(path, problems)
+    data = read_yaml(path, problems)
     if data is None:
         return {}, {}
     if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
@@ -178,58 +143,10 @@ def _load_catalog(path: Path, problems: list[Problem]) -> tuple[dict, dict]:
     return data["categories"], topics
 
 
-def _entries(path: Path, data: object, key: str,
-             problems: list[Problem]) -> Iterator[tuple[dict, str, int]]:
-    """The entries of the YAML list `key` that have a valid `id`, as (entry, id,
-    line); a missing list or a bad id is reported."""
-    entries = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        problems.append(Problem(str(path), 1, key, "must be a list"))
-        return
-    text = path.read_text(encoding="utf-8")
-    for i, entry in enumerate(entries):
-        eid = entry.get("id") if isinstance(entry, dict) else None
-        line = _entry_line(text, eid) if isinstance(eid, str) else 0
-        if not isinstance(eid, str) or not _ID.match(eid):
-            problems.append(Problem(str(path), line, f"{key}[{i}].id", "missing or not an id"))
-            continue
-        yield entry, eid, line
-
-
-def _load_agencies(path: Path, problems: list[Problem]) -> dict[str, Agency]:
-    data = _read_yaml(path, problems)
-    if data is None:
-        return {}
-    out: dict[str, Agency] = {}
-    for entry, aid, line in _entries(path, data, "agencies", problems):
-        if aid in out:
-            problems.append(Problem(str(path), line, f"{aid}.id", f"duplicate agency id {aid!r}"))
-        for key in ("name", "description"):
-            value = entry.get(key)
-            if not isinstance(value, dict) or not all(
-                isinstance(value.get(lang), str) and value[lang].strip() for lang in LANGS
-            ):
-                problems.append(Problem(str(path), line, f"{aid}.{key}", "needs kk and ru text"))
-        if not valid_url(entry.get("website")):
-            problems.append(Problem(str(path), line, f"{aid}.website", "not a valid URL"))
-        contacts = entry.get("contacts") or {}
-        if not isinstance(contacts, dict):
-            problems.append(Problem(str(path), line, f"{aid}.contacts", "must be a mapping"))
-            contacts = {}
-        out[aid] = Agency(
-            aid,
-            entry.get("name") or {},
-            entry.get("description") or {},
-            str(entry.get("website", "")),
-            {str(k): str(v) for k, v in contacts.items()},
-        )
-    return out
-
-
 def load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]:
     if not path.exists():
         return {}
-    data = _read_yaml(path, problems)
+    data = read_yaml(path, problems)
     if data is None:
         return {}
     text = path.read_text(encoding="utf-8")
@@ -242,7 +159,7 @@ def load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, .
     for i, group in enumerate(groups):
         gid = group.get("id") if isinstance(group, dict) else None
         line = _line_of(text, f"  - id: {gid}") if gid else 0
-        if not isinstance(gid, str) or not _ID.match(gid):
+        if not isinstance(gid, str) or not ID.match(gid):
             problems.append(Problem(str(path), line, f"groups[{i}].id", "missing or not an id"))
             continue
         if gid in out:
@@ -310,7 +227,7 @@ def parse_page(path: Path, problems: list[Problem], label: str | None = None) ->
         problems.append(Problem(where, _line_of(front_text, "keywords", 2), "keywords",
                                 "must be a list of words"))
         keywords = []
-    if front.get("id") and isinstance(front["id"], str) and not _ID.match(front["id"]):
+    if front.get("id") and isinstance(front["id"], str) and not ID.match(front["id"]):
         problems.append(Problem(where, _line_of(front_text, "id", 2), "id",
                                 "must be lowercase letters, digits and dashes"))
 
@@ -354,12 +271,12 @@ def _load_redirects(path: Path, problems: list[Problem], agencies: dict[str, Age
     does not answer from the knowledge base but says where to turn."""
     if not path.exists():
         return []
-    data = _read_yaml(path, problems)
+    data = read_yaml(path, problems)
     if data is None:
         return []
     out: list[Document] = []
     seen: set[str] = set()
-    for entry, tid, line in _entries(path, data, "themes", problems):
+    for entry, tid, line in entries(path, data, "themes", problems):
         if tid in seen or tid in topics:
             problems.append(Problem(str(path), line, f"{tid}.id",
                                     "duplicate id (or the id of a catalogue topic)"))
@@ -410,7 +327,7 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True) -> Corpus:
     if not root.is_dir():
         raise CorpusError([Problem(str(root), 0, "", "knowledge folder does not exist")])
     categories, topics = _load_catalog(root / "catalog.yaml", problems)
-    agencies = _load_agencies(root / "agencies.yaml", problems)
+    agencies = load_agencies(root / "agencies.yaml", problems)
     synonyms = load_synonyms(root / "synonyms.yaml", problems)
 
     page_paths = sorted((root / "pages").rglob("*.md"))

@@ -33,6 +33,7 @@ import bm25s
 import faiss
 import numpy as np
 
+from .agencies import Agency
 from .corpus import Chunk, Corpus, Document
 from .encoders import EmbeddingCache, Encoder
 from .errors import EmbeddingsError, IndexCorrupt, IndexMismatch, IndexNotFound
@@ -135,7 +136,7 @@ def build_index(
             {
                 "synonyms": corpus.synonyms,
                 "categories": corpus.categories,
-                "agencies": {a.id: asdict(a) for a in corpus.agencies.values()},
+                "agencies": {a.id: a.as_record() for a in corpus.agencies.values()},
                 "vocabulary": sorted(w for w, n in vocab.items() if len(w) > 2 and not
                                      w.isdigit()),
             },
@@ -212,7 +213,7 @@ class LoadedIndex:
     analyzer: Analyzer
     vocabulary: list[str]
     categories: dict
-    agencies: dict
+    agencies: dict[str, Agency]  # by id, in agencies.yaml order
     chunk_doc: np.ndarray  # chunk index -> topic index
     topic_ids: list[str]
 
@@ -333,8 +334,15 @@ def _load(path: Path, build_id: str, encoder: Encoder) -> LoadedIndex:
     topic_ids = list(dict.fromkeys(c.doc_id for c in chunks))
     position = {t: i for i, t in enumerate(topic_ids)}
     chunk_doc = np.array([position[c.doc_id] for c in chunks], dtype=np.int64)
+    agencies = {}
+    for key, record in extras["agencies"].items():
+        agency = Agency.from_record(record)
+        if agency is None or agency.id != key:
+            raise IndexCorrupt(f"{path}/extras.json: agencies.{key} is not an agency (id, kk/ru "
+                               "name and description, website, contacts)")
+        agencies[key] = agency
     return LoadedIndex(build_id, manifest, dense, lexical, chunks, documents, analyzer,
-                       extras["vocabulary"], extras["categories"], extras["agencies"],
+                       extras["vocabulary"], extras["categories"], agencies,
                        chunk_doc, topic_ids)
 
 

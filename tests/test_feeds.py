@@ -95,6 +95,22 @@ async def test_atom_feeds_in_kazakh(served, feeds, storage):
     assert made.url == "https://election.gov.kz/2"
 
 
+async def test_an_item_with_a_malformed_link_is_queued_without_it(served, feeds, storage):
+    """A hostile feed's link "http://[" made urlsplit raise in valid_url, and the
+    whole poll failed: every later item of the feed was lost with it."""
+    root, base = served
+    (root / "mvd.xml").write_text(rss(1), encoding="utf-8")
+    feed = await feeds.add("mvd", f"{base}/mvd.xml", "ru")
+    await feeds.poll(feed)
+    (root / "mvd.xml").write_text(rss(3, 2, 1).replace("https://gov.kz/news/2", "http://["),
+                                  encoding="utf-8")
+    [feed] = await storage.feeds.all()
+    assert await feeds.poll(feed) == 2
+    made = await storage.announcements.recent("mvd")
+    assert [(a.text_ru.split("\n\n")[0], a.url) for a in made] == [
+        ("Новость 3", "https://gov.kz/news/3"), ("Новость 2", "")]
+
+
 async def test_a_broken_feed_is_reported_and_skipped(served, feeds, storage):
     root, base = served
     (root / "bad.xml").write_text("<html>not a feed", encoding="utf-8")

@@ -169,6 +169,11 @@ CORRUPTIONS = {
                                                   lambda p: p.update(num_docs="x")),
                              "lexical"),
     "dense truncated": (_truncate("dense.faiss"), "dense.faiss cannot be read"),
+    # the index's agencies are typed records: a broken one is refused on load, not
+    # found later by a handler reading its name
+    "agency name is a string": (lambda b: _edit_json(
+        b / "extras.json", lambda e: e["agencies"]["mvd"].update(name="МВД")),
+        "extras.json: agencies.mvd is not an agency"),
 }
 
 

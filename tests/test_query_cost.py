@@ -73,7 +73,7 @@ def test_a_lone_surrogate_and_nul_are_not_passed_to_the_encoder(knowledge, tmp_p
 
 
 async def test_agency_proposals_read_no_more_than_a_search(knowledge, tmp_path, monkeypatch):
-    from bot.services import tickets
+    from bot.services import Directory, tickets
 
     encoder = RecordingEncoder()
     engine = _engine(knowledge, tmp_path, encoder, SearchConfig(max_query_chars=80))
@@ -85,7 +85,8 @@ async def test_agency_proposals_read_no_more_than_a_search(knowledge, tmp_path, 
         return stems(text)
 
     monkeypatch.setattr(tickets, "_stems", recording_stems)
-    service = tickets.Tickets(None, engine, knowledge, tmp_path / "index")
+    service = tickets.Tickets(None, engine, Directory.load(knowledge), knowledge,
+                              tmp_path / "index")
     await service.propose("паспорт " * 500)
     assert seen[0] == ("паспорт " * 500)[:80]  # the question, before the agencies
     assert all(len(q) <= 80 for q in encoder.queries)

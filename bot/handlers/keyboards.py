@@ -187,13 +187,13 @@ def subscriptions(following: Following) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def follow_list(kind: str, items: list[Named], followed: tuple[str, ...], lang: str,
+def follow_list(kind: str, items: list[tuple[str, str]], followed: tuple[str, ...],
                 columns: int = 1) -> InlineKeyboardMarkup:
-    """Every agency or region with a ✅ on those followed; a press toggles."""
+    """Every agency or region, (id, name), with a ✅ on those followed; a press toggles."""
     kb = InlineKeyboardBuilder()
-    for item in items:
-        mark = "✅ " if item.id in followed else ""
-        kb.button(text=_label(mark + item.name(lang)), callback_data=SubCB(v=kind, t=item.id))
+    for item, name in items:
+        mark = "✅ " if item in followed else ""
+        kb.button(text=_label(mark + name), callback_data=SubCB(v=kind, t=item))
     kb.adjust(columns)
     kb.row(InlineKeyboardButton(text=_("⬅️ Back"), callback_data=SubCB().pack()))
     return kb.as_markup()

@@ -79,7 +79,7 @@ async def link(message: Message, command: CommandObject, bot: Bot, staff: StaffC
             "This code is wrong, expired or already used. Ask the bot's maintainers for a "
             "new one.")))
         return
-    name = announcements.directory.agencies[agency].name(locale)
+    name = announcements.directory.name(agency, locale)
     await send(bot, message.chat.id, Text(
         _("This chat is now linked to {agency}. Send /announce to write an announcement "
           "and /status to see its delivery.").format(agency=name), "\n\n",
@@ -178,7 +178,7 @@ async def preview(callback: CallbackQuery, bot: Bot, state: FSMContext, agency: 
         if body:
             label = _("Preview in Kazakh:") if lang == "kk" else _("Preview in Russian:")
             await send(bot, chat_id, Text(Bold(label)))
-            for part in cards.announcement(directory.agencies[agency].name(lang), body,
+            for part in cards.announcement(directory.name(agency, lang), body,
                                            draft.url):
                 await send(bot, chat_id, part)
     where = ", ".join(directory.regions[r].name(locale) for r in draft.regions) or \

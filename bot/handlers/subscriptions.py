@@ -23,7 +23,7 @@ def overview(following: Following, subs: Subscriptions, lang: str) -> Text:
         parts.append(_("You do not follow anything yet. Follow agencies to get their "
                        "announcements, and regions to get the news of your region."))
     else:
-        names = [directory.agencies[a].name(lang) for a in following.agencies] + \
+        names = [directory.name(a, lang) for a in following.agencies] + \
                 [directory.regions[r].name(lang) for r in following.regions]
         parts += [_("You follow:"), "\n", as_list(*(f"• {n}" for n in names))]
     if following.paused:
@@ -59,12 +59,12 @@ async def pressed(callback: CallbackQuery, callback_data: SubCB, bot: Bot, subs:
     following = await subs.following(user.id)
     if kind == "agency":
         content = Text(_("Agencies: press one to follow it or to stop following it."))
-        markup = keyboards.follow_list("a", list(subs.directory.agencies.values()),
-                                       following.agencies, locale)
+        markup = keyboards.follow_list("a", subs.directory.choices(locale),
+                                       following.agencies)
     elif kind == "region":
         content = Text(_("Regions: press one to follow it or to stop following it."))
-        markup = keyboards.follow_list("r", list(subs.directory.regions.values()),
-                                       following.regions, locale, columns=2)
+        regions = [(r.id, r.name(locale)) for r in subs.directory.regions.values()]
+        markup = keyboards.follow_list("r", regions, following.regions, columns=2)
     else:
         content, markup = overview(following, subs, locale), keyboards.subscriptions(following)
     await present(bot, callback, content, markup, new=callback_data.new)

@@ -31,10 +31,6 @@ def date(moment: float) -> str:
     return dt.datetime.fromtimestamp(moment, dt.UTC).strftime("%d.%m.%Y")
 
 
-def agency_name(tickets: Tickets, agency: str, lang: str) -> str:
-    return tickets.agencies.get(agency, {}).get("name", {}).get(lang) or agency
-
-
 def card(ticket: Ticket, status: str = "", *, reopened: bool = False) -> Text:
     """The question as staff see it; `status` (taken, answered...) goes last."""
     head = _("Question #{id} · language: {lang} · due {date}").format(

@@ -31,7 +31,6 @@ from . import keyboards, ticket_publication
 from .callbacks import AskCB, ReplyCB, TicketCB
 from .replies import send, show
 from .staff import LinkedChat
-from .ticket_posts import agency_name as _name
 from .ticket_posts import date as _date
 from .ticket_posts import mark, post, to_citizen
 
@@ -93,7 +92,7 @@ async def _propose(chat_id: int, bot: Bot, state: FSMContext, tickets: Tickets, 
     ranked, topic, lang = await tickets.propose(text)
     await state.set_state(Asking.agency)
     await state.update_data(text=text, topic=topic, lang=lang)
-    names = [(a, _name(tickets, a, locale)) for a in ranked[:CHOICES]]
+    names = [(a, tickets.directory.name(a, locale)) for a in ranked[:CHOICES]]
     await send(bot, chat_id, Text(_("Your question:"), "\n", text, "\n\n",
                                   _("I propose to send it to {agency}. Confirm or pick another "
                                     "agency. To change the question, send its new text.")
@@ -128,7 +127,7 @@ async def got_text(message: Message, bot: Bot, state: FSMContext, tickets: Ticke
 
 async def all_agencies(callback: CallbackQuery, bot: Bot, tickets: Tickets,
                        locale: str) -> None:
-    names = [(a, _name(tickets, a, locale)) for a in tickets.agencies]
+    names = tickets.directory.choices(locale)
     await show(bot, callback, Text(_("Choose the agency.")),
                keyboards.ask_agencies(names, everyone=True))
 
@@ -149,7 +148,7 @@ async def picked_publication(callback: CallbackQuery, callback_data: AskCB, bot:
     await state.update_data(public=callback_data.t == "1")
     await state.set_state(Asking.confirm)
     data = await state.get_data()
-    parts = [Text(Bold(_("Agency:")), " ", _name(tickets, data["agency"], locale))]
+    parts = [Text(Bold(_("Agency:")), " ", tickets.directory.name(data["agency"], locale))]
     if has_personal_data(data["text"]):
         parts.append(Text(_("⚠️ Your question contains personal data (IIN, phone, e-mail or "
                             "card number). It is not needed: the agency will see it hidden, "
@@ -177,7 +176,7 @@ async def confirm(callback: CallbackQuery, bot: Bot, state: FSMContext, tickets:
                                          "answer before asking a new one. /myquestions shows "
                                          "them.").format(n=tickets.config.max_open)))
         return
-    agency = _name(tickets, ticket.agency, locale)
+    agency = tickets.directory.name(ticket.agency, locale)
     parts = [Text(_("Your question is sent: ticket #{id}. {agency} should answer by {date}. "
                     "/myquestions shows its status.").format(
         id=ticket.id, date=_date(ticket.due_at), agency=agency))]
@@ -198,7 +197,7 @@ async def my_questions(message: Message, bot: Bot, tickets: Tickets, user: User,
         return
     now = tickets.clock()
     lines = [_("#{id} · {agency} · {status} · due {date}").format(
-        id=t.id, agency=_name(tickets, t.agency, locale), status=_status(t, now),
+        id=t.id, agency=tickets.directory.name(t.agency, locale), status=_status(t, now),
         date=_date(t.due_at)) for t in mine]
     await send(bot, message.chat.id, Text(Bold(_("Your questions")), "\n", as_list(*lines)))
 
@@ -276,7 +275,7 @@ async def move(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agenc
     ticket = await _own(callback_data, agency, tickets, callback_answer,
                         callback.message.chat.id)
     if ticket:
-        others = [(a, _name(tickets, a, locale)) for a in tickets.agencies if a != agency]
+        others = tickets.directory.choices(locale, without=agency)
         await send(bot, callback.message.chat.id, Text(_("Pass question #{id} to which "
                                                          "agency?").format(id=ticket.id)),
                    keyboards.ticket_agencies(ticket.id, others))
@@ -292,14 +291,14 @@ async def moved(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agen
     old = ticket
     ticket = await tickets.reassign(ticket, callback_data.t)
     done = _("Question #{id} is passed to {agency}.").format(
-        id=ticket.id, agency=_name(tickets, ticket.agency, locale))
+        id=ticket.id, agency=tickets.directory.name(ticket.agency, locale))
     await mark(bot, i18n, old, chat_lang, "↪️ " + done)
     if not await post(bot, i18n, tickets, ticket):
         done += " " + _("That agency has not linked a staff chat yet: the question waits for it.")
     await show(bot, callback, Text(done))
     await to_citizen(bot, i18n, tickets, ticket, lambda: Text(_(
         "Your question #{id} is passed to {agency}.").format(
-        id=ticket.id, agency=_name(tickets, ticket.agency, i18n.current_locale))))
+        id=ticket.id, agency=tickets.directory.name(ticket.agency, i18n.current_locale))))
 
 
 async def reject(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agency: str,
@@ -359,7 +358,7 @@ async def staff_reply(message: Message, bot: Bot, agency: str, chat_lang: str,
                            ticket.id, exc)
     reached = await to_citizen(bot, i18n, tickets, ticket, lambda: Text(
         Bold(_("{agency} answered your question #{id}:").format(
-            agency=_name(tickets, ticket.agency, i18n.current_locale), id=ticket.id)),
+            agency=tickets.directory.name(ticket.agency, i18n.current_locale), id=ticket.id)),
         "\n\n", text), lambda: keyboards.ticket_answer(ticket.id))
     await mark(bot, i18n, ticket, chat_lang, "✅ " + _("Answered by {who}.").format(
         who=message.from_user.full_name))

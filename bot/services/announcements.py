@@ -9,7 +9,8 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+
+from embeddings import valid_url
 
 from ..storage import Announcement, Storage
 from .regions import Directory
@@ -17,7 +18,6 @@ from .regions import Directory
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 16_000  # characters per language; longer texts are split into messages when sent
-MAX_URL = 1000
 FIELDS = ("text", "url", "regions")
 
 
@@ -39,12 +39,6 @@ class Draft:
 class AnnouncementStatus:
     announcement: Announcement
     counts: dict[str, int]  # queued, sent, failed, blocked
-
-
-def valid_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and len(url) <= MAX_URL \
-        and not any(ch.isspace() for ch in url)
 
 
 class Announcements:

@@ -10,6 +10,7 @@ from embeddings import Hit, SearchEngine
 from ..storage import TRANSIENT_DB_ERRORS, Storage
 from .catalog import Catalog, Entry
 from .masking import mask
+from .regions import Directory
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class Answers:
         engine: SearchEngine,
         storage: Storage,
         catalog: Catalog,
+        directory: Directory,
         *,
         results: int = 5,
         suggest_min_confidence: float = 0.1,
@@ -48,6 +50,7 @@ class Answers:
         self.engine = engine
         self.storage = storage
         self.catalog = catalog
+        self.directory = directory
         self.results = results
         self.suggest_min_confidence = suggest_min_confidence
         self.suggestions = suggestions
@@ -85,8 +88,8 @@ class Answers:
                       elsewhere=result.elsewhere)
 
     def agency_name(self, agency: str, lang: str) -> str:
-        """An agency's name in `lang`, as the index in service has it."""
-        return self.engine.index.agencies.get(agency, {}).get("name", {}).get(lang) or agency
+        """An agency's name in `lang` (its id when the directory does not know it)."""
+        return self.directory.name(agency, lang)
 
     async def vote(self, question_id: int, user_id: int, value: int) -> bool:
         """Store 👍 (1) or 👎 (-1) for an answer; False when there is no such question."""

@@ -1,17 +1,24 @@
-"""Regions and agencies citizens can follow: loaded from the knowledge folder.
+"""The directory of agencies and regions: the one the bot's services share.
 
-`knowledge/regions.yaml` lists the 17 oblasts and the three cities of
-republican significance; `knowledge/agencies.yaml` the agencies. Both are
-validated at load: a bad file is refused with its path and the reason.
+`knowledge/agencies.yaml` is parsed by the retrieval core
+(:func:`embeddings.load_agencies`, the same records and validation as the
+index); `knowledge/regions.yaml` lists the 17 oblasts and the three cities of
+republican significance. Both are validated at load: a bad file is refused
+with its path and the reason. Search (agency names), tickets, announcements,
+feeds, staff links and subscriptions all check agency ids against one
+:class:`Directory`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from embeddings import Agency, Problem, load_agencies
 
 ID = re.compile(r"^[a-z][a-z0-9-]{1,29}$")
 KINDS = ("oblast", "city")
@@ -23,12 +30,12 @@ class DirectoryError(ValueError):
 
 @dataclass(frozen=True)
 class Named:
-    """An agency or a region: an id and its Kazakh and Russian names."""
+    """A region: an id and its Kazakh and Russian names."""
 
     id: str
     kk: str
     ru: str
-    kind: str = "agency"  # agency, oblast or city
+    kind: str = "oblast"  # oblast or city
 
     def name(self, lang: str) -> str:
         return self.kk if lang == "kk" else self.ru
@@ -36,15 +43,31 @@ class Named:
 
 @dataclass(frozen=True)
 class Directory:
-    """What can be followed: agencies and regions, in file order."""
+    """Agencies and regions, in file order."""
 
-    agencies: dict[str, Named]
-    regions: dict[str, Named]
+    agencies: Mapping[str, Agency]
+    regions: Mapping[str, Named]
 
     @classmethod
     def load(cls, knowledge_dir: Path) -> Directory:
-        return cls(load_agencies(knowledge_dir / "agencies.yaml"),
-                   load_regions(knowledge_dir / "regions.yaml"))
+        path = Path(knowledge_dir) / "agencies.yaml"
+        problems: list[Problem] = []
+        agencies = load_agencies(path, problems)
+        if problems:
+            raise DirectoryError("; ".join(str(p) for p in problems))
+        if not agencies:
+            raise DirectoryError(f"{path}: `agencies` must be a non-empty list")
+        return cls(agencies, load_regions(Path(knowledge_dir) / "regions.yaml"))
+
+    def name(self, agency: str, lang: str) -> str:
+        """The agency's name in `lang` (Kazakh for "kk", else Russian); the id
+        itself for an agency the directory does not know."""
+        found = self.agencies.get(agency)
+        return found.name_in(lang) if found else agency
+
+    def choices(self, lang: str, *, without: str = "") -> list[tuple[str, str]]:
+        """(id, name in `lang`) of every agency but `without`, in file order."""
+        return [(a, self.name(a, lang)) for a in self.agencies if a != without]
 
 
 def _read(path: Path, key: str) -> list:
@@ -75,17 +98,4 @@ def load_regions(path: Path) -> dict[str, Named]:
         if not all(isinstance(n, str) and n.strip() for n in names):
             raise DirectoryError(f"{where}: needs kk and ru names")
         out[rid] = Named(rid, names[0].strip(), names[1].strip(), kind)
-    return out
-
-
-def load_agencies(path: Path) -> dict[str, Named]:
-    out: dict[str, Named] = {}
-    for i, entry in enumerate(_read(path, "agencies")):
-        where = f"{path}: agencies[{i}]"
-        name = entry.get("name") if isinstance(entry, dict) else None
-        aid = entry.get("id") if isinstance(entry, dict) else None
-        if not isinstance(aid, str) or not isinstance(name, dict) or not all(
-                isinstance(name.get(lang), str) for lang in ("kk", "ru")):
-            raise DirectoryError(f"{where}: needs an id and kk and ru names")
-        out[aid] = Named(aid, name["kk"].strip(), name["ru"].strip())
     return out

@@ -17,16 +17,17 @@ import logging
 import re
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from embeddings import EmbeddingsError, SearchEngine, build_index, load_knowledge
+from embeddings import Agency, EmbeddingsError, SearchEngine, build_index, load_knowledge
 
 from ..storage import Storage, Ticket
 from .catalog import LANGS
 from .masking import mask
 from .qa_page import plain, render
+from .regions import Directory
 
 logger = logging.getLogger(__name__)
 
@@ -115,11 +116,12 @@ def report(tickets: list[Ticket], now: float) -> list[AgencyReport]:
 
 
 class Tickets:
-    def __init__(self, storage: Storage, engine: SearchEngine, knowledge_dir: Path,
-                 index_dir: Path, config: TicketsConfig = TicketsConfig(),
+    def __init__(self, storage: Storage, engine: SearchEngine, directory: Directory,
+                 knowledge_dir: Path, index_dir: Path, config: TicketsConfig = TicketsConfig(),
                  clock: Callable[[], float] = time.time):
         self.storage = storage
         self.engine = engine
+        self.directory = directory
         self.knowledge_dir = Path(knowledge_dir)
         self.index_dir = Path(index_dir)
         self.config = config
@@ -128,9 +130,9 @@ class Tickets:
 
     # -- the citizen --------------------------------------------------------------
     @property
-    def agencies(self) -> dict[str, dict]:
-        """The loaded index's agencies: id -> name, description, website."""
-        return self.engine.index.agencies
+    def agencies(self) -> Mapping[str, Agency]:
+        """The directory's agencies by id, in agencies.yaml order."""
+        return self.directory.agencies
 
     async def propose(self, text: str) -> tuple[list[str], str | None, str]:
         """Agencies ranked for `text`, the closest topic and the question's language.
@@ -144,7 +146,7 @@ class Tickets:
         words = _stems(text)
         scores: dict[str, float] = {}
         for agency_id, agency in self.agencies.items():
-            described = _stems(" ".join(agency.get("description", {}).values()))
+            described = _stems(" ".join(agency.description.values()))
             scores[agency_id] = len(words & described) / (len(words) or 1)
         for rank, hit in enumerate(result.hits):
             if hit.agency in scores:
@@ -322,11 +324,11 @@ class Tickets:
         with the question as the staff worded it; never the citizen's text."""
         if ticket.public_question is None:
             raise ValueError(f"ticket {ticket.id} has no public wording approved by the staff")
-        agency = self.agencies.get(ticket.agency, {})
+        agency = self.agencies.get(ticket.agency)
         front = {
             "id": str(ticket.id), "lang": ticket.lang, "title": ticket.public_question,
             "summary": ticket.answer, "category": self._category(ticket),
-            "agency": ticket.agency, "source_url": agency.get("website") or EOTINISH,
+            "agency": ticket.agency, "source_url": agency.website if agency else EOTINISH,
             "updated": dt.datetime.fromtimestamp(ticket.answered_at or self.clock(),
                                                  dt.UTC).date().isoformat(),
             "keywords": sorted(_stems(ticket.public_question))[:10] or [ticket.agency],

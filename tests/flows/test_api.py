@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from botkit import Citizen
 
@@ -59,6 +60,17 @@ async def test_the_body_is_validated_field_by_field(client, token):
         {"field": "text", "reason": "give the text in kk, ru or both"}]
     response = await client.post(URL, json=[1], headers=auth(token))
     assert response.status == 422
+
+
+@pytest.mark.parametrize("url", ["http://[", "https://gov.kz/\u202e"])
+async def test_a_malformed_url_is_a_field_error_not_a_server_error(client, token, saual, url):
+    """urlsplit raised on "http://[" (a 500); a bidi override (it shows another
+    address) was accepted."""
+    response = await client.post(URL, json={**BODY, "url": url}, headers=auth(token))
+    assert response.status == 422
+    assert await response.json() == {"errors": [
+        {"field": "url", "reason": "must be an http(s) address"}]}
+    assert await saual.storage.announcements.recent("mvd") == []
 
 
 async def test_a_retried_request_never_sends_twice(client, token, saual, bot, session, clock):
