@@ -21,8 +21,9 @@ def check_kills(figures, kills: int, chats: int) -> None:
     assert figures.statuses == {"sent": 2 * chats}
     # Only what was in flight at a kill repeats: sends not yet answered, or
     # answered but not yet recorded (recorded at once, one commit later). Measured:
-    # 1-2.2 per kill at DELIVERY_RATE=100; 3 leaves room for a slow commit.
-    assert figures.duplicates <= 3 * kills, figures
+    # 1-2.2 per kill at DELIVERY_RATE=100 on a quiet machine, 3.2 once with three
+    # test runs sharing two cores; recording on a 50 ms tick (before) gave 4.6.
+    assert figures.duplicates <= 4 * kills, figures
 
 
 def test_workers_killed_in_a_broadcast_lose_nothing(emulator, tmp_path):
