@@ -21,7 +21,7 @@ from pathlib import Path
 from .address import street_key
 from .boundaries import Houses, conflict, parse_boundary
 from .errors import BoundaryError, Problem, StationDataError
-from .records import Alias, Precinct, is_sample
+from .records import Alias, Precinct
 
 PRECINCT_COLUMNS = (
     "precinct", "city_kk", "city_ru", "district_kk", "district_ru", "name_kk", "name_ru",
@@ -55,7 +55,7 @@ class StationData:
 
     @property
     def sample(self) -> bool:
-        return any(is_sample(p.source) for p in self.precincts)
+        return any(p.sample for p in self.precincts)
 
 
 # -- CSV -------------------------------------------------------------------------------
