@@ -9,10 +9,10 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from embeddings import SearchConfig
+from precincts import StationsConfig
 
 from .services.delivery import DeliveryConfig
 from .services.feedfetch import FeedsConfig
-from .services.stations import StationsConfig
 from .services.tickets import TicketsConfig
 
 
@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     search_min_confidence: float = Field(default=SearchConfig.min_confidence, ge=0, le=1)
     search_max_query_chars: int = Field(default=SearchConfig.max_query_chars, ge=50, le=20000)
 
-    # Polling-station lookup (defaults: bot.services.stations.StationsConfig).
+    # Polling-station lookup (defaults: precincts.StationsConfig).
     stations_match_cutoff: float = Field(default=StationsConfig.match_cutoff, ge=0, le=100)
     stations_match_margin: float = Field(default=StationsConfig.match_margin, ge=0, le=100)
     stations_choices: int = Field(default=StationsConfig.choices, ge=2, le=10)

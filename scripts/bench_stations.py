@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import dataclasses
 import random
 import statistics
 import sys
@@ -32,10 +33,16 @@ import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.services import Stations, StationsConfig, Status, read_station_files
-from bot.services.station_data import PRECINCT_COLUMNS
-from bot.services.stations import StationIndex
-from bot.storage import AliasRecord, PrecinctRecord, StationSnapshot, Storage
+from bot.services import Stations
+from bot.storage import Storage
+from precincts import (
+    PRECINCT_COLUMNS,
+    Snapshot,
+    StationIndex,
+    StationsConfig,
+    Status,
+    read_station_files,
+)
 
 SYLLABLES = ("ка ра жан бек сай тас кол бай сар ар мен тай жар кен ул тем ир ос нур ай "
              "дал кыз ес бол сул там ас ба").split()
@@ -193,12 +200,12 @@ def query(city: str, piece: Piece, house: int, style: str, with_city: bool,
     return text
 
 
-def snapshot_of(data) -> StationSnapshot:
+def snapshot_of(data) -> Snapshot:
     """What the database holds after importing `data` (the bot builds its index from this)."""
-    precincts = tuple(PrecinctRecord(i, 1, **p.record())
+    precincts = tuple(dataclasses.replace(p, id=i, line=0)
                       for i, p in enumerate(data.precincts, start=1))
-    aliases = tuple(AliasRecord(**a.record()) for a in data.aliases or ())
-    return StationSnapshot(1, precincts, aliases)
+    aliases = tuple(dataclasses.replace(a, line=0) for a in data.aliases or ())
+    return Snapshot(1, precincts, aliases)
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 
-from bot.services import StationData, StationIndex, StationsConfig, read_station_files
-from bot.storage import AliasRecord, PrecinctRecord, StationSnapshot
+from precincts import Snapshot, StationData, StationIndex, StationsConfig, read_station_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "knowledge" / "polling_stations" / "aktau.sample.csv"
@@ -14,13 +14,13 @@ SAMPLE_ALIASES = ROOT / "knowledge" / "polling_stations" / "aktau.sample.aliases
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "stations"
 
 
-def snapshot(*datas: StationData, import_id: int = 1) -> StationSnapshot:
+def snapshot(*datas: StationData, import_id: int = 1) -> Snapshot:
     """What the database would hold after importing `datas` (ids counted from 1)."""
     ids = itertools.count(1)
-    precincts = tuple(PrecinctRecord(next(ids), import_id, **p.record())
+    precincts = tuple(dataclasses.replace(p, id=next(ids), line=0)
                       for d in datas for p in d.precincts)
-    aliases = tuple(AliasRecord(**a.record()) for d in datas for a in d.aliases or ())
-    return StationSnapshot(import_id, precincts, aliases)
+    aliases = tuple(dataclasses.replace(a, line=0) for d in datas for a in d.aliases or ())
+    return Snapshot(import_id, precincts, aliases)
 
 
 def sample_data() -> StationData:

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.services.addresses import ParsedAddress, parse_address, street_key
-from bot.services.boundaries import (
+from precincts.address import ParsedAddress, parse_address, street_key
+from precincts.boundaries import (
     BoundaryError,
     House,
     Houses,

@@ -4,6 +4,7 @@ the index following imports, and the `saual stations` commands."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from stationkit import FIXTURES, HEADER, SAMPLE, SAMPLE_ALIASES, row, sample_data, write
@@ -174,6 +175,29 @@ async def test_an_import_is_all_or_nothing(storage, tmp_path):
             alias_rows=[{"city_ru": "Актау", "street": "x", "alias": None, "lang": "ru",
                          "kind": "old"}])
     assert await storage.stations.snapshot() == before
+
+
+async def test_storage_gives_back_the_precincts_the_files_gave_with_their_ids(storage,
+                                                                               tmp_path):
+    city = ("Жаңаөзен", "Жанаозен")
+    other = read_station_files(write(
+        tmp_path / "z.csv",
+        row(7, "Сатпаева: *", city=city, phone="+7 729 34 5-67-89", hours="08:00-19:00"
+            ).replace(",,,", ",Маңғыстау ауданы,Мангистауский район,", 1),
+        row(8, "мкр 3А: 1-", city=city, lat="43.3412", lon="52.8601", source="Решение №5")))
+    stations = Stations(storage)
+    await stations.import_data(sample_data())
+    await stations.import_data(other)
+    snap = await storage.stations.snapshot()
+    ids = [p.id for p in snap.precincts]
+    assert all(ids) and len(set(ids)) == len(ids)
+    # one record from file to database and back: every stored field survives, as it was read
+    read = [*sample_data().precincts, *other.precincts]
+    def order(p):
+        return p.city_ru, p.number
+
+    assert sorted((replace(p, id=0) for p in snap.precincts), key=order) == sorted(read, key=order)
+    assert snap.aliases == sample_data().aliases
 
 
 async def test_an_import_replaces_its_cities_only(storage, tmp_path):

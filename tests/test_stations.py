@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from stationkit import row, sample_index, snapshot, write
 
-from bot.services import StationIndex, StationsConfig, Status, asks_for_polling_station
-from bot.services.addresses import loose_key, parse_address, street_key
-from bot.services.boundaries import (
+from bot.services import asks_for_polling_station
+from precincts import StationIndex, StationsConfig, Status
+from precincts.address import loose_key, parse_address, street_key
+from precincts.boundaries import (
     BoundaryError,
     House,
     Span,
@@ -19,8 +20,8 @@ from bot.services.boundaries import (
     parse_boundary,
     parse_houses,
 )
-from bot.services.station_data import read_station_files
-from bot.services.stations import haversine_m
+from precincts.data import read_station_files
+from precincts.index import haversine_m
 
 
 @pytest.fixture(scope="module")
@@ -236,9 +237,9 @@ def test_a_hand_edited_broken_boundary_skips_that_precinct_only(caplog):
 
 
 def test_an_empty_index_says_there_is_no_data():
-    from bot.storage import StationSnapshot
+    from precincts import Snapshot
 
-    assert StationIndex(StationSnapshot(None, (), ())).find("Абая 45").status is Status.NO_DATA
+    assert StationIndex(Snapshot(None, (), ())).find("Абая 45").status is Status.NO_DATA
 
 
 def _two_cities(tmp_path) -> StationIndex:

@@ -1,8 +1,24 @@
 """Use cases on plain Python values: no aiogram types, no SQL.
 
 Handlers call these; they call the storage repositories and the retrieval
-core (`embeddings`, through its public API).
+core (`embeddings`) and the polling-station engine (`precincts`), through their
+public APIs; the engine's names the handlers use are re-exported here.
 """
+
+from precincts import (
+    Area,
+    Lookup,
+    Match,
+    Nearby,
+    Precinct,
+    StationData,
+    StationDataError,
+    StationIndex,
+    StationsConfig,
+    StationsError,
+    Status,
+    read_station_files,
+)
 
 from ..storage import Announcement, Ticket, User
 from .announcements import (
@@ -22,18 +38,7 @@ from .masking import mask
 from .periodic import LoopState, Supervisor
 from .regions import Directory, DirectoryError, Named
 from .staff import StaffChats
-from .station_data import StationData, StationDataError, StationsError, read_station_files
-from .stations import (
-    Area,
-    Lookup,
-    Match,
-    Nearby,
-    Precinct,
-    StationIndex,
-    Stations,
-    StationsConfig,
-    Status,
-)
+from .stations import Stations
 from .subscriptions import Following, Subscriptions
 from .tickets import AgencyReport, Reminder, Tickets, TicketsConfig
 from .users import Users, choose_locale

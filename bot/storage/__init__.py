@@ -28,15 +28,12 @@ from .announcements import (
     SubscriptionRepo,
 )
 from .repos import (
-    AliasRecord,
     FeedbackRecord,
     FeedbackRepo,
-    PrecinctRecord,
     QuestionRecord,
     QuestionRepo,
     StationImport,
     StationRepo,
-    StationSnapshot,
     User,
     UserRepo,
 )
@@ -47,7 +44,6 @@ from .tickets import Ticket, TicketRepo
 __all__ = [
     "STATUSES",
     "TRANSIENT_DB_ERRORS",
-    "AliasRecord",
     "Announcement",
     "AnnouncementRepo",
     "Feed",
@@ -56,7 +52,6 @@ __all__ = [
     "FeedbackRepo",
     "OutboxItem",
     "Outcome",
-    "PrecinctRecord",
     "QuestionRecord",
     "QuestionRepo",
     "StaffChat",
@@ -64,7 +59,6 @@ __all__ = [
     "StaffRepo",
     "StationImport",
     "StationRepo",
-    "StationSnapshot",
     "Storage",
     "SubscriptionRepo",
     "Ticket",

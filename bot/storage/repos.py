@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from precincts import Alias, Precinct, Snapshot
+
 from .tables import feedback, precincts, questions, station_imports, street_aliases, users
 
 
@@ -173,36 +175,6 @@ class FeedbackRepo(_Repo):
 
 
 @dataclass(frozen=True)
-class PrecinctRecord:
-    id: int
-    import_id: int
-    city_kk: str
-    city_ru: str
-    district_kk: str
-    district_ru: str
-    number: int
-    name_kk: str
-    name_ru: str
-    address_kk: str
-    address_ru: str
-    lat: float
-    lon: float
-    phone: str
-    hours: str
-    boundary: str
-    source: str
-
-
-@dataclass(frozen=True)
-class AliasRecord:
-    city_ru: str
-    street: str
-    alias: str
-    lang: str
-    kind: str
-
-
-@dataclass(frozen=True)
 class StationImport:
     id: int
     file: str
@@ -211,15 +183,6 @@ class StationImport:
     precincts: int
     aliases: int | None
     created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class StationSnapshot:
-    """Everything the lookup needs, read in one transaction."""
-
-    import_id: int | None  # the newest import, None before the first
-    precincts: tuple[PrecinctRecord, ...]
-    aliases: tuple[AliasRecord, ...]
 
 
 class StationRepo(_Repo):
@@ -269,18 +232,18 @@ class StationRepo(_Repo):
         async with self.engine.connect() as conn:
             return (await conn.execute(sa.select(sa.func.max(station_imports.c.id)))).scalar()
 
-    async def snapshot(self) -> StationSnapshot:
+    async def snapshot(self) -> Snapshot:
         async with self.engine.begin() as conn:
             latest = (await conn.execute(sa.select(sa.func.max(station_imports.c.id)))).scalar()
             rows = (await conn.execute(sa.select(precincts).order_by(
                 precincts.c.city_ru, precincts.c.number))).all()
             alias_rows = (await conn.execute(sa.select(street_aliases).order_by(
                 street_aliases.c.id))).all()
-        return StationSnapshot(
+        return Snapshot(
             latest,
-            tuple(PrecinctRecord(
-                r.id, r.import_id, r.city_kk, r.city_ru, r.district_kk, r.district_ru, r.number,
-                r.name_kk, r.name_ru, r.address_kk, r.address_ru, float(r.lat), float(r.lon),
-                r.phone, r.hours, r.boundary, r.source) for r in rows),
-            tuple(AliasRecord(r.city_ru, r.street, r.alias, r.lang, r.kind) for r in alias_rows),
+            tuple(Precinct(
+                r.number, r.city_kk, r.city_ru, r.district_kk, r.district_ru, r.name_kk,
+                r.name_ru, r.address_kk, r.address_ru, float(r.lat), float(r.lon), r.phone,
+                r.hours, r.boundary, r.source, id=r.id) for r in rows),
+            tuple(Alias(r.city_ru, r.street, r.alias, r.lang, r.kind) for r in alias_rows),
         )

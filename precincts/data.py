@@ -4,11 +4,8 @@ The format is documented in ``knowledge/polling_stations/README.md``. A file
 is checked whole: every bad row is reported with its line and the reason,
 and nothing is imported unless everything is right.
 
-Exceptions::
-
-    StationsError           anything the polling-station feature refuses
-     └── StationDataError   a precinct or alias file that does not validate;
-                            ``problems`` lists every problem found (path, line, reason)
+Errors: :class:`~precincts.errors.StationDataError` lists every problem
+found (path, line, reason).
 """
 
 from __future__ import annotations
@@ -18,11 +15,13 @@ import hashlib
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from .addresses import street_key
-from .boundaries import BoundaryError, Houses, conflict, parse_boundary
+from .address import street_key
+from .boundaries import Houses, conflict, parse_boundary
+from .errors import BoundaryError, Problem, StationDataError
+from .records import Alias, Precinct
 
 PRECINCT_COLUMNS = (
     "precinct", "city_kk", "city_ru", "district_kk", "district_ru", "name_kk", "name_ru",
@@ -33,7 +32,6 @@ ALIAS_COLUMNS = ("city", "street", "alias", "lang", "kind")
 ALIAS_LANGS = ("kk", "ru", "lat")
 ALIAS_KINDS = ("name", "old", "variant")
 DEFAULT_HOURS = "07:00–20:00"  # the legal default in Kazakhstan
-SAMPLE = "sample"  # the `source` of synthetic data: the bot says so under every answer
 # Kazakhstan lies within these; a point outside is a typo (or lat/lon swapped).
 LAT_RANGE = (40.5, 55.5)
 LON_RANGE = (46.4, 87.4)
@@ -42,82 +40,14 @@ _PHONE = re.compile(r"\+?\d[\d ()\-]{5,24}")
 _NO_PHONE = frozenset({"", "-", "—", "–"})
 
 
-class StationsError(Exception):
-    """Anything the polling-station feature refuses."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.reason}"
-
-
-class StationDataError(StationsError):
-    """A precinct or alias file that does not validate; `problems` lists them all."""
-
-    def __init__(self, problems: Sequence[Problem]):
-        self.problems = list(problems)
-        lines = [str(p) for p in self.problems]
-        count = len(self.problems)
-        lines.append(f"{count} problem{'s' if count != 1 else ''}")
-        super().__init__("\n".join(lines))
-
-
-@dataclass(frozen=True)
-class PrecinctRow:
-    """One validated precinct, as stored."""
-
-    number: int
-    city_kk: str
-    city_ru: str
-    district_kk: str
-    district_ru: str
-    name_kk: str
-    name_ru: str
-    address_kk: str
-    address_ru: str
-    lat: float
-    lon: float
-    phone: str
-    hours: str
-    boundary: str
-    source: str
-    line: int = field(default=0, compare=False)
-
-    def record(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in (
-            "number", "city_kk", "city_ru", "district_kk", "district_ru", "name_kk", "name_ru",
-            "address_kk", "address_ru", "lat", "lon", "phone", "hours", "boundary", "source")}
-
-
-@dataclass(frozen=True)
-class AliasRow:
-    """Another name of a street: a Kazakh or Russian form, an old name, a Latin spelling."""
-
-    city_ru: str
-    street: str  # the street as named in the boundaries
-    alias: str
-    lang: str
-    kind: str
-    line: int = field(default=0, compare=False)
-
-    def record(self) -> dict[str, object]:
-        return {"city_ru": self.city_ru, "street": self.street, "alias": self.alias,
-                "lang": self.lang, "kind": self.kind}
-
-
 @dataclass(frozen=True)
 class StationData:
     """A validated precinct file and, if given, its aliases file."""
 
     file: str
     digest: str  # sha256 of the file contents (and of the aliases file)
-    precincts: tuple[PrecinctRow, ...]
-    aliases: tuple[AliasRow, ...] | None  # None: no aliases file was given
+    precincts: tuple[Precinct, ...]
+    aliases: tuple[Alias, ...] | None  # None: no aliases file was given
 
     @property
     def cities(self) -> tuple[str, ...]:
@@ -125,11 +55,7 @@ class StationData:
 
     @property
     def sample(self) -> bool:
-        return any(is_sample(p.source) for p in self.precincts)
-
-
-def is_sample(source: str) -> bool:
-    return source.strip().casefold() == SAMPLE
+        return any(p.sample for p in self.precincts)
 
 
 # -- CSV -------------------------------------------------------------------------------
@@ -234,7 +160,7 @@ def _number(value: str) -> float:
 
 
 def _precinct(line: int, row: dict[str, str], path: str,
-              problems: list[Problem]) -> PrecinctRow | None:
+              problems: list[Problem]) -> Precinct | None:
     reasons = []
     number = 0
     if re.fullmatch(r"\d{1,6}", row["precinct"]) and int(row["precinct"]) > 0:
@@ -277,7 +203,7 @@ def _precinct(line: int, row: dict[str, str], path: str,
     if reasons:
         problems.extend(Problem(path, line, r) for r in reasons)
         return None
-    return PrecinctRow(
+    return Precinct(
         number=number, city_kk=row["city_kk"], city_ru=row["city_ru"],
         district_kk=row["district_kk"], district_ru=row["district_ru"],
         name_kk=row["name_kk"], name_ru=row["name_ru"], address_kk=row["address_kk"],
@@ -286,12 +212,12 @@ def _precinct(line: int, row: dict[str, str], path: str,
     )
 
 
-def _check_together(rows: list[PrecinctRow], path: str, problems: list[Problem]) -> None:
+def _check_together(rows: list[Precinct], path: str, problems: list[Problem]) -> None:
     """Across rows: one number per precinct and city, one Kazakh name per city, no building
     in two precincts."""
-    seen: dict[tuple[str, int], PrecinctRow] = {}
+    seen: dict[tuple[str, int], Precinct] = {}
     city_kk: dict[str, tuple[str, int]] = {}
-    claims: dict[tuple[str, str, str], list[tuple[PrecinctRow, str, Houses]]] = {}
+    claims: dict[tuple[str, str, str], list[tuple[Precinct, str, Houses]]] = {}
     for row in rows:
         first = seen.setdefault((row.city_ru, row.number), row)
         if first is not row:
@@ -317,8 +243,8 @@ def _check_together(rows: list[PrecinctRow], path: str, problems: list[Problem])
             mine.append((row, str(place), item.houses))
 
 
-def _aliases(text: str, path: str, precincts: Sequence[PrecinctRow],
-             problems: list[Problem]) -> list[AliasRow]:
+def _aliases(text: str, path: str, precincts: Sequence[Precinct],
+             problems: list[Problem]) -> list[Alias]:
     cities: dict[str, str] = {}
     streets: dict[tuple[str, str], str] = {}  # (city_ru, street key) -> name in the boundaries
     for p in precincts:
@@ -327,7 +253,7 @@ def _aliases(text: str, path: str, precincts: Sequence[PrecinctRow],
         for item in parse_boundary(p.boundary):
             if item.place.kind == "street":
                 streets.setdefault((p.city_ru, street_key(item.place.name)), item.place.name)
-    out: list[AliasRow] = []
+    out: list[Alias] = []
     owner: dict[tuple[str, str], tuple[str, int]] = {}
     for line, row in _rows(text, path, ALIAS_COLUMNS, (), problems):
         reasons = []
@@ -359,7 +285,7 @@ def _aliases(text: str, path: str, precincts: Sequence[PrecinctRow],
             problems.extend(Problem(path, line, r) for r in reasons)
             continue
         assert city is not None and street is not None
-        out.append(AliasRow(city, street, row["alias"], row["lang"], row["kind"], line))
+        out.append(Alias(city, street, row["alias"], row["lang"], row["kind"], line))
     return out
 
 
@@ -368,7 +294,7 @@ def read_station_files(path: Path, aliases: Path | None = None) -> StationData:
     problem."""
     problems: list[Problem] = []
     digest = hashlib.sha256()
-    rows: list[PrecinctRow] = []
+    rows: list[Precinct] = []
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -383,7 +309,7 @@ def read_station_files(path: Path, aliases: Path | None = None) -> StationData:
         _check_together(rows, str(path), problems)
         if not rows and not problems:
             problems.append(Problem(str(path), 1, "no precincts in the file"))
-    alias_rows: list[AliasRow] | None = None
+    alias_rows: list[Alias] | None = None
     if aliases is not None:
         try:
             alias_data = aliases.read_bytes()

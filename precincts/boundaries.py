@@ -27,6 +27,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .errors import BoundaryError
+
 ODD, EVEN = "odd", "even"
 _PARITY_WORDS = {
     "odd": ODD, "even": EVEN,
@@ -39,10 +41,6 @@ _LETTERS = str.maketrans("abvgdeh", "абвгдеһ")
 _HOUSE = re.compile(r"(\d{1,5})(?:\s*/\s*(\d{1,4}))?\s*-?\s*([^\W\d_])?")
 _MKR = re.compile(r"(?:мкр|mkr)\.?\s+(\d{1,3}\s*-?\s*[^\W\d_]?)\s*$", re.IGNORECASE)
 _RANGE = re.compile(r"(\d{1,5})\s*-\s*(\d{1,5})?\s*([^\W\d_]*)")
-
-
-class BoundaryError(ValueError):
-    """A boundary text that does not follow the syntax; the message says where."""
 
 
 def plain_digits(text: str) -> str:
