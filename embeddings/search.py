@@ -401,7 +401,8 @@ class SearchEngine:
         return fit_query(self.encoder, text, self.config.max_query_chars)
 
     def search(self, text: str, k: int = 5, lang: str | None = None) -> SearchResult:
-        self.reload()
+        # No reload here: a citizen's search never waits for a build to load. The
+        # owner's background loop calls reload() (bot.factory: index-reload).
         text = self.fit_query(text)
         index, qp, stats = self._state
         qlang, typed, corrected, dense_text = qp.process(text)

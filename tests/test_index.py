@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import os
 
@@ -89,9 +90,18 @@ def test_engine_picks_up_a_new_build_without_restart(knowledge, encoder, tmp_pat
     assert before.build_id == old and before.dense.ntotal > 0
     hit = engine.search("удостоверение личности").hits[0]
     assert hit.title == "Удостоверение личности, как получить"
+    # a search never loads a build itself: only reload() (the bot's background loop) does
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "title: Удостоверение личности, как получить", "title: Жеке куәлік алу"),
+        encoding="utf-8")
+    newest = build_index(load_knowledge(knowledge), encoder, root).build_id
+    engine.config = dataclasses.replace(engine.config, reload_every=0.0)  # always due
+    engine.search("удостоверение личности")
+    assert engine.index.build_id == new
+    assert engine.reload() and engine.index.build_id == newest
     # a vanished pointer keeps the build in service
     os.remove(root / "CURRENT")
-    assert not engine.reload(force=True) and engine.index.build_id == new
+    assert not engine.reload(force=True) and engine.index.build_id == newest
 
 
 def test_a_broken_published_build_keeps_the_old_one_serving(knowledge, encoder, tmp_path):
