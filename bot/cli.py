@@ -397,9 +397,8 @@ app.add_typer(agency_app, name="agency")
 
 async def _with_app(settings: Settings, clock: Clock, work):
     """Open the database (migrated) and the news services, run `work(services)`, close."""
-    from .feedfetch import Fetcher
+    from .feedfetch import build_feeds
     from .services import Announcements, Directory, StaffChats
-    from .services.feeds import Feeds
 
     directory = Directory.load(settings.knowledge_dir)
 
@@ -407,10 +406,8 @@ async def _with_app(settings: Settings, clock: Clock, work):
         announcements = Announcements(storage, directory, clock=clock.time)
         staff = StaffChats(storage, directory.agencies, code_ttl=settings.staff_code_ttl,
                            clock=clock.time)
-        config = settings.feeds_config()
         return await work(staff, announcements,
-                          Feeds(storage, announcements, clock=clock.time,
-                                fetcher=Fetcher(config), config=config))
+                          build_feeds(storage, announcements, settings, clock))
 
     return await _with_storage(settings, with_services)
 

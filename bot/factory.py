@@ -36,7 +36,7 @@ from .api import AnnouncementsAPI, TelegramWebhook
 from .clock import SYSTEM, Clock
 from .config import Settings
 from .delivery import TelegramCourier
-from .feedfetch import Fetcher
+from .feedfetch import build_feeds
 from .handlers import routers
 from .handlers.start import commands
 from .handlers.ticket_posts import send_reminders
@@ -111,9 +111,7 @@ class Saual:
         self.staff = StaffChats(storage, self.directory.agencies,
                                 code_ttl=settings.staff_code_ttl, clock=clock.time)
         self.announcements = Announcements(storage, self.directory, clock=clock.time)
-        feeds_config = settings.feeds_config()
-        self.feeds = Feeds(storage, self.announcements, fetcher=Fetcher(feeds_config),
-                           config=feeds_config, clock=clock.time)
+        self.feeds = build_feeds(storage, self.announcements, settings, clock)
         self.tickets = Tickets(storage, engine, self.directory, settings.knowledge_dir,
                                settings.index_dir,
                                settings.tickets_config(), clock=clock.time)

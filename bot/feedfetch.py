@@ -30,6 +30,9 @@ from aiohttp.http_exceptions import BadStatusLine
 from aiohttp.resolver import ThreadedResolver
 from yarl import URL
 
+from .clock import SYSTEM, Clock
+from .config import Settings
+from .services.announcements import Announcements
 from .services.feedfetch import (
     FeedError,
     FeedRefused,
@@ -38,6 +41,8 @@ from .services.feedfetch import (
     check_addresses,
     check_url,
 )
+from .services.feeds import Feeds
+from .storage import Storage
 
 READ = 64 * 1024  # bytes per read of the body
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -182,3 +187,12 @@ def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
 def _brief(exc: BaseException) -> str:
     """An error's text on one line, cut: it may quote the server's bytes."""
     return " ".join(str(exc).split())[:300]
+
+
+def build_feeds(storage: Storage, announcements: Announcements, settings: Settings,
+                clock: Clock = SYSTEM) -> Feeds:
+    """The feed poller with the FEED_* limits and this fetcher (the bot and the
+    `saual agency` commands build it the same way)."""
+    config = settings.feeds_config()
+    return Feeds(storage, announcements, fetcher=Fetcher(config), config=config,
+                 clock=clock.time)

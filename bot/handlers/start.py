@@ -16,7 +16,7 @@ from aiogram.utils.formatting import Text
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from ..services import LANGS, Tickets, User, Users
+from ..services import LANGS, StaffChats, User, Users
 from . import keyboards
 from .callbacks import LangCB
 from .cards import join
@@ -92,13 +92,13 @@ async def choose(callback: CallbackQuery, bot: Bot) -> None:
     await show(bot, callback, Text(_("Choose the language:")), keyboards.languages())
 
 
-async def blocked(event: ChatMemberUpdated, users: Users, tickets: Tickets) -> None:
+async def blocked(event: ChatMemberUpdated, users: Users, staff: StaffChats) -> None:
     """The user blocked the bot in a private chat, or a group removed it: a removed
     staff chat is unlinked at once and its open questions wait for the agency."""
     if event.chat.type == "private":
         await users.set_blocked(event.from_user.id, True)
     else:
-        await tickets.chat_lost(event.chat.id)
+        await staff.unlink(chat_id=event.chat.id)
 
 
 async def unblocked(event: ChatMemberUpdated, users: Users) -> None:
