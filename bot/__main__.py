@@ -1,4 +1,4 @@
-"""`python -m bot` is the `saual` command (see bot/cli.py; bot/factory.py builds the bot)."""
+"""`python -m bot` is the `saual` command (see bot/cli.py; bot/app.py builds the bot)."""
 
 from .cli import main
 

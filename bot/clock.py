@@ -2,7 +2,7 @@
 
 :class:`Clock` gives wall time (``time()``, unix seconds: ticket due dates,
 link-code expiry, feed polls, delivery leases, reports) and an interval timer
-(``monotonic()``: flood limits). The composition root (:mod:`bot.factory`)
+(``monotonic()``: flood limits). The composition root (:mod:`bot.app`)
 and the command line (:mod:`bot.cli`) use :data:`SYSTEM` unless their caller
 hands them another clock; tests hand them a frozen one, so no path of the bot
 reads the machine's date behind the test's back.

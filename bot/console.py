@@ -30,9 +30,9 @@ from aiogram.methods import (
 )
 from aiogram.types import CallbackQuery, Chat, Location, Message, MessageEntity, Update, User
 
+from .app import Saual
 from .clock import SYSTEM, Clock
 from .config import Settings
-from .factory import Saual
 
 CHAT_ID = 1  # the terminal user's id, as Telegram would give one
 TOKEN = "42:terminal-chat"  # a well-formed token; nothing is sent anywhere

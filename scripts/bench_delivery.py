@@ -35,8 +35,8 @@ from aiogram.client.telegram import TelegramAPIServer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.app import DEFAULTS  # noqa: E402
 from bot.delivery import TelegramCourier  # noqa: E402
-from bot.factory import DEFAULTS  # noqa: E402
 from bot.services import Announcements, Delivery, DeliveryConfig, Directory, Draft  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 from tests.e2e.harness import TOKEN, Emulator  # noqa: E402

@@ -15,7 +15,7 @@ def env(knowledge, tmp_path, monkeypatch, encoder):
     monkeypatch.setenv("INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("ENCODER", "test-hash")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("bot.cli.make_encoder", lambda spec: encoder)
+    monkeypatch.setattr("bot.cli.retrieval.make_encoder", lambda spec: encoder)
     return tmp_path
 
 

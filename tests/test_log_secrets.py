@@ -22,13 +22,13 @@ QUIET = ("bm25s", *SQL_LOGGERS)
 
 @pytest.fixture
 def configured(monkeypatch, tmp_path):
-    """`cli._settings()` with LOG_LEVEL=DEBUG; the loggers and filters it touched
+    """`cli.load_settings()` with LOG_LEVEL=DEBUG; the loggers and filters it touched
     are put back afterwards."""
     monkeypatch.chdir(tmp_path)  # no .env
     monkeypatch.setenv("BOT_TOKEN", TOKEN)
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
     levels = {name: logging.getLogger(name).level for name in QUIET}
-    yield cli._settings
+    yield cli.load_settings
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
     for handler in logging.getLogger().handlers:

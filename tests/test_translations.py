@@ -3,7 +3,7 @@ import shutil
 from babel.messages.pofile import read_po, write_po
 
 from bot import translations
-from bot.factory import build_i18n
+from bot.app import build_i18n
 
 
 def test_every_interface_string_is_translated_into_kazakh_and_russian():

@@ -143,7 +143,7 @@ def bot_api_down(emulator: Emulator, folder: Path, *, chats: int = 30,
     a while); the worker (`saual worker`'s code, in this process) backs off and
     must deliver every message once."""
     from bot.config import Settings
-    from bot.factory import worker as run_worker
+    from bot.runners import run_worker
 
     env = environment(emulator, folder, DELIVERY_BACKOFF="0.1")
     ids = list(range(8000, 8000 + chats))

@@ -4,8 +4,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from botkit import TOKEN, Citizen, FakeClock, RecordingSession
 
+from bot.app import Saual
 from bot.config import Settings
-from bot.factory import Saual, api_application
+from bot.runners import api_application
 from embeddings import build_index, load_knowledge
 
 

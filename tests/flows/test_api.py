@@ -6,7 +6,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from botkit import Citizen
 
-from bot.factory import web_application
+from bot.runners import web_application
 
 URL = "/api/v1/announcements"
 BODY = {"text": {"kk": "Жаңалық", "ru": "Новость"}, "url": "https://gov.kz/n/1",

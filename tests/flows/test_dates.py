@@ -13,9 +13,9 @@ import pytest
 from botkit import Citizen, FakeClock
 from typer.testing import CliRunner
 
+from bot.app import Saual
 from bot.cli import app as cli
 from bot.clock import SYSTEM
-from bot.factory import Saual
 from bot.services.tickets import add_working_days
 from embeddings import build_index, load_knowledge
 

@@ -1,4 +1,4 @@
-"""Background loops under faults, through the production factory: a failed
+"""Background loops under faults, through the production composition root: a failed
 outbox claim does not stop delivery, a loop that raises is started again and
 /healthz names it while it keeps failing."""
 
@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import factory
-from bot.factory import api_application
+from bot.app import Services
+from bot.runners import api_application
 from bot.services import Draft
 
 LOCKED = sa.exc.OperationalError("UPDATE outbox ...", {},
@@ -84,14 +84,14 @@ async def test_delivery_that_keeps_failing_is_started_again(saual, bot, session,
     repo = saual.storage.announcements
     # More failures than one claim's retries: Delivery.run raises, the supervisor restarts it.
     monkeypatch.setattr(repo, "claim", failing(repo.claim, [LOCKED] * 7))
-    built = factory.delivery
+    built = Services.delivery
 
     def quick_retries(*args, **kwargs):
         outbox = built(*args, **kwargs)
         outbox.config = replace(outbox.config, db_retry=0.001)
         return outbox
 
-    monkeypatch.setattr(factory, "delivery", quick_retries)
+    monkeypatch.setattr(Services, "delivery", quick_retries)
     await follower(saual, 502)
     saual.start_services(bot)
     try:

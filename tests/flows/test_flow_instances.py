@@ -10,8 +10,8 @@ import pytest
 from aiogram.fsm.storage.redis import RedisStorage
 from botkit import Citizen
 
+from bot.app import Saual, conversation_storage
 from bot.config import Settings
-from bot.factory import Saual, conversation_storage
 from embeddings import build_index, load_knowledge
 
 QUESTION = "Как получить паспорт, если старый паспорт потерян в поездке за границей?"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.factory import Saual
+from bot.app import Saual
 from embeddings import build_index, load_knowledge
 
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 from botkit import Citizen
 
-from bot.factory import Saual
+from bot.app import Saual
 from embeddings import build_index, load_knowledge
 from embeddings.corpus import Corpus
 

@@ -7,7 +7,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
-from bot.factory import web_application
+from bot.runners import web_application
 from embeddings import build_index, load_knowledge
 
 runner = CliRunner()
@@ -22,7 +22,7 @@ def env(settings, monkeypatch, encoder, tmp_path):
         value = value.get_secret_value() if hasattr(value, "get_secret_value") else value
         monkeypatch.setenv(key.upper(), str(value))
     monkeypatch.chdir(tmp_path)  # no developer's .env
-    monkeypatch.setattr("bot.factory.make_encoder", lambda spec: encoder)
+    monkeypatch.setattr("bot.app.make_encoder", lambda spec: encoder)
     return settings
 
 

@@ -17,7 +17,7 @@ from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
-from bot.factory import run_polling, run_webhook
+from bot.runners import run_polling, run_webhook
 from embeddings import build_index, load_knowledge
 
 HELP = {"message_id": 5, "date": 1764230400, "text": "/help",
@@ -74,7 +74,7 @@ async def fake_api(settings):
 @pytest.fixture
 def served(settings, fake_api, encoder, monkeypatch):
     build_index(load_knowledge(settings.knowledge_dir), encoder, settings.index_dir)
-    monkeypatch.setattr("bot.factory.make_encoder", lambda spec: encoder)
+    monkeypatch.setattr("bot.app.make_encoder", lambda spec: encoder)
     return settings.model_copy(update={"telegram_api_base": fake_api.base})
 
 

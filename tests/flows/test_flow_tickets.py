@@ -12,8 +12,8 @@ from aiogram.types import Document
 from botkit import Citizen, FakeClock
 from typer.testing import CliRunner
 
+from bot.app import Saual
 from bot.cli import app as cli
-from bot.factory import Saual
 from embeddings import build_index, load_knowledge
 
 QUESTION = "Как получить паспорт, если старый паспорт потерян в поездке за границей?"

@@ -14,7 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.api import MAX_BODY
-from bot.factory import web_application
+from bot.runners import web_application
 
 URL = "/api/v1/announcements"
 SECRET = "s3cret"

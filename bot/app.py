@@ -1,9 +1,13 @@
 """The composition root: the only place that builds the bot's objects.
 
-:class:`Saual` loads the index and the encoder, opens and migrates the
-database, builds the services and the Dispatcher (services go in as
-Dispatcher keyword arguments and reach handlers by parameter name), and owns
-their shutdown. :func:`run_polling` and :func:`run_webhook` serve Telegram;
+:func:`wire` builds the services that need neither the index nor Telegram
+(directory, users, stations, subscriptions, staff chats, announcements,
+feeds); the bot (:class:`Saual`), the outbox worker and the command line all
+take them from it. :class:`Saual` adds the search engine, the services that
+answer from it and the Dispatcher (services go in as Dispatcher keyword
+arguments and reach handlers by parameter name), and owns their shutdown.
+:func:`make_bot` is the one builder of a :class:`~aiogram.Bot`.
+:mod:`bot.runners` serves them (polling, webhook, worker, HTTP API);
 ``bot.console`` drives the same Dispatcher from a terminal.
 """
 
@@ -12,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
-import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiogram import Bot, Dispatcher
@@ -27,12 +31,9 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
-from aiogram.webhook.aiohttp_server import setup_application
-from aiohttp import web
 
 from embeddings import EmbeddingsError, Encoder, SearchEngine, load_index, make_encoder
 
-from .api import AnnouncementsAPI, TelegramWebhook
 from .clock import SYSTEM, Clock
 from .config import Settings
 from .delivery import TelegramCourier
@@ -82,6 +83,75 @@ def load_engine(settings: Settings, encoder: Encoder | None = None) -> SearchEng
     return SearchEngine(index, encoder, settings.search_config(), settings.index_dir)
 
 
+def make_bot(settings: Settings, session: BaseSession | None = None,
+             token: str | None = None) -> Bot:
+    """A Bot for the configured Bot API server (or the given session); refuses
+    to build one without BOT_TOKEN."""
+    if token is None:
+        if settings.bot_token is None:
+            raise ConfigurationError("BOT_TOKEN is not set (see .env.example)")
+        token = settings.bot_token.get_secret_value()
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return Bot(token, session=session, default=DEFAULTS)
+
+
+@dataclass
+class Services:
+    """What every process of Saual serves from the database: the bot, the
+    outbox worker and the command line."""
+
+    settings: Settings
+    clock: Clock
+    storage: Storage
+    directory: Directory
+    users: Users
+    stations: Stations
+    subscriptions: Subscriptions
+    staff: StaffChats
+    announcements: Announcements
+    feeds: Feeds
+
+    def delivery(self, bot: Bot) -> Delivery:
+        """The outbox worker, sending through `bot`."""
+        courier = TelegramCourier(bot, self.directory, timeout=self.settings.delivery_timeout)
+        return Delivery(self.storage, courier, self.settings.delivery_config(),
+                        clock=self.clock.time)
+
+
+def wire(settings: Settings, storage: Storage, clock: Clock = SYSTEM) -> Services:
+    """The one wiring of the services over `storage` (agencies.yaml read once)."""
+    directory = Directory.load(settings.knowledge_dir)
+    announcements = Announcements(storage, directory, clock=clock.time)
+    return Services(
+        settings=settings, clock=clock, storage=storage, directory=directory,
+        users=Users(storage), stations=Stations(storage, settings.stations_config()),
+        subscriptions=Subscriptions(storage, directory),
+        staff=StaffChats(storage, directory.agencies, code_ttl=settings.staff_code_ttl,
+                         clock=clock.time),
+        announcements=announcements,
+        feeds=build_feeds(storage, announcements, settings, clock),
+    )
+
+
+@contextlib.asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[Storage]:
+    """The database opened and brought to the newest migration; closed on the way out."""
+    storage = Storage.from_url(settings.database_url)
+    try:
+        await storage.migrate()
+        yield storage
+    finally:
+        await storage.close()
+
+
+@contextlib.asynccontextmanager
+async def opened(settings: Settings, clock: Clock = SYSTEM) -> AsyncIterator[Services]:
+    """The services wired over the opened database (the worker and the command line)."""
+    async with database(settings) as storage:
+        yield wire(settings, storage, clock)
+
+
 class Saual:
     """The running application: engine, storage, services and Dispatcher."""
 
@@ -100,18 +170,15 @@ class Saual:
         self.storage = storage
         self.fsm = fsm or conversation_storage(settings)
         self.i18n = build_i18n()
+        self.services = services = wire(settings, storage, clock)
+        self.directory, self.users = services.directory, services.users
+        self.stations, self.subscriptions = services.stations, services.subscriptions
+        self.staff, self.announcements = services.staff, services.announcements
+        self.feeds = services.feeds
         self.catalog = Catalog(engine)
-        self.users = Users(storage)
-        self.directory = Directory.load(settings.knowledge_dir)
         self.answers = Answers(engine, storage, self.catalog, self.directory,
                                results=settings.answer_results,
                                suggest_min_confidence=settings.suggest_min_confidence)
-        self.stations = Stations(storage, settings.stations_config())
-        self.subscriptions = Subscriptions(storage, self.directory)
-        self.staff = StaffChats(storage, self.directory.agencies,
-                                code_ttl=settings.staff_code_ttl, clock=clock.time)
-        self.announcements = Announcements(storage, self.directory, clock=clock.time)
-        self.feeds = build_feeds(storage, self.announcements, settings, clock)
         self.tickets = Tickets(storage, engine, self.directory, settings.knowledge_dir,
                                settings.index_dir,
                                settings.tickets_config(), clock=clock.time)
@@ -160,14 +227,7 @@ class Saual:
 
     def bot(self, session: BaseSession | None = None, token: str | None = None) -> Bot:
         """A Bot for the configured Bot API server (or the given session)."""
-        if token is None:
-            if self.settings.bot_token is None:
-                raise ConfigurationError("BOT_TOKEN is not set")
-            token = self.settings.bot_token.get_secret_value()
-        if session is None:
-            session = AiohttpSession(api=TelegramAPIServer.from_base(
-                self.settings.telegram_api_base))
-        return Bot(token, session=session, default=DEFAULTS)
+        return make_bot(self.settings, session, token)
 
     # -- lifecycle -----------------------------------------------------------
     async def _on_startup(self, bot: Bot) -> None:
@@ -211,8 +271,7 @@ class Saual:
         if "feeds" in self.supervisor:
             return
         if self.settings.delivery_enabled:
-            self._delivery = delivery(self.storage, bot, self.directory, self.settings,
-                                      self.clock)
+            self._delivery = self.services.delivery(bot)
             self.supervisor.keep("delivery", lambda beat: self._delivery.run(beat=beat))
         self.supervisor.every("feeds", self.settings.feed_poll_interval,
                               lambda: poll_feeds(self.feeds))
@@ -248,7 +307,7 @@ class Saual:
         await self.storage.close()
 
 
-# -- serving -------------------------------------------------------------------
+
 
 
 def conversation_storage(settings: Settings) -> BaseStorage:
@@ -267,154 +326,8 @@ def supervisor(settings: Settings, clock: Clock = SYSTEM) -> Supervisor:
     return Supervisor(clock=clock.monotonic, backoff=settings.loop_backoff,
                       backoff_max=settings.loop_backoff_max)
 
-
-def delivery(storage: Storage, bot: Bot, directory: Directory, settings: Settings,
-             clock: Clock = SYSTEM) -> Delivery:
-    courier = TelegramCourier(bot, directory, timeout=settings.delivery_timeout)
-    return Delivery(storage, courier, settings.delivery_config(), clock=clock.time)
-
-
 async def poll_feeds(feeds: Feeds) -> None:
     queued = await feeds.poll_all()
     if queued:
         logger.info("feeds: %d new announcements", queued)
 
-
-async def worker(settings: Settings, *, until_empty: bool = False) -> None:
-    """Only the outbox worker (`saual worker`): no index, no Dispatcher."""
-    storage = Storage.from_url(settings.database_url)
-    try:
-        await storage.migrate()
-        directory = Directory.load(settings.knowledge_dir)
-        bot = Bot(settings.bot_token.get_secret_value(), default=DEFAULTS,
-                  session=AiohttpSession(api=TelegramAPIServer.from_base(
-                      settings.telegram_api_base)))
-        try:
-            outbox = delivery(storage, bot, directory, settings)
-            supervised = supervisor(settings)
-            task = supervised.keep("delivery", lambda beat: outbox.run(until_empty=until_empty,
-                                                                       beat=beat))
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError):
-                    loop.add_signal_handler(sig, task.cancel)
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await supervised.stop()
-        finally:
-            await bot.session.close()
-    finally:
-        await storage.close()
-
-
-def healthz_route(app: Saual, web_app: web.Application) -> None:
-    async def healthz(_request: web.Request) -> web.Response:
-        status, body = app.health()
-        return web.json_response(body, status=status)
-
-    web_app.router.add_get("/healthz", healthz)
-
-
-def api_application(app: Saual) -> web.Application:
-    """Only the HTTP API and /healthz (polling mode's API_PORT, `saual api`)."""
-    web_app = web.Application()
-    healthz_route(app, web_app)
-    AnnouncementsAPI(app.announcements, app.staff).register(web_app)
-    return web_app
-
-
-async def serve_api(web_app: web.Application, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(web_app)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    logger.info("HTTP API listening on %s:%d", host, port)
-    return runner
-
-
-async def run_polling(settings: Settings) -> None:
-    """Long polling until SIGINT/SIGTERM; answers in progress are let finish."""
-    app = await Saual.create(settings)
-    try:
-        bot = app.bot()
-        try:
-            await bot.delete_webhook(drop_pending_updates=False)
-        except TelegramAPIError as exc:
-            logger.warning("deleteWebhook failed: %s", exc)
-        runner = None
-        if settings.api_port:
-            runner = await serve_api(api_application(app), settings.api_host, settings.api_port)
-        app.start_services(bot)
-        try:
-            await app.dispatcher.start_polling(bot, handle_signals=True,
-                                               close_bot_session=False)
-        finally:
-            await app.stop_services()
-            if runner is not None:
-                await runner.cleanup()
-            await bot.session.close()
-    finally:
-        await app.close()
-
-
-def webhook_secret(settings: Settings) -> str:
-    if settings.webhook_secret is not None:
-        return settings.webhook_secret.get_secret_value()
-    logger.warning("WEBHOOK_SECRET is not set; using a random one for this process "
-                   "(set it when several instances share one webhook)")
-    return secrets.token_urlsafe(32)
-
-
-def web_application(app: Saual, bot: Bot, secret: str, *,
-                    background: bool = True) -> web.Application:
-    """The aiohttp application: the webhook route (secret-token checked) and /healthz."""
-    settings = app.settings
-    web_app = web.Application()
-
-    async def set_webhook(_web_app: web.Application) -> None:
-        if settings.webhook_url:
-            await bot.set_webhook(
-                url=settings.webhook_url.rstrip("/") + settings.webhook_path,
-                secret_token=secret,
-                allowed_updates=app.dispatcher.resolve_used_update_types(),
-            )
-
-    healthz_route(app, web_app)
-    AnnouncementsAPI(app.announcements, app.staff).register(web_app)
-    # Shutdown runs in registration order: the Dispatcher's shutdown (which
-    # waits for answers in progress) must come before the handler closes the
-    # bot's session.
-    setup_application(web_app, app.dispatcher, bot=bot)
-    web_app.on_startup.append(set_webhook)
-    # TelegramWebhook: aiogram's handler, answering 400 to a body that is not an update.
-    TelegramWebhook(dispatcher=app.dispatcher, bot=bot, secret_token=secret,
-                    handle_in_background=background).register(web_app,
-                                                              path=settings.webhook_path)
-    return web_app
-
-
-async def run_webhook(settings: Settings) -> None:
-    """Serve the webhook until SIGINT/SIGTERM."""
-    if not settings.webhook_url:
-        raise ConfigurationError("WEBHOOK_URL is not set")
-    app = await Saual.create(settings)
-    try:
-        bot = app.bot()
-        runner = web.AppRunner(web_application(app, bot, webhook_secret(settings)))
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
-            app.start_services(bot)
-            logger.info("webhook listening on %s:%d%s", settings.webhook_host,
-                        settings.webhook_port, settings.webhook_path)
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError):
-                    loop.add_signal_handler(sig, stop.set)
-            await stop.wait()
-            logger.info("stopping")
-            await app.stop_services()
-        finally:
-            await runner.cleanup()
-    finally:
-        await app.close()

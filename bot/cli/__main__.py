@@ -1,0 +1,5 @@
+"""`python -m bot.cli` is the `saual` command."""
+
+from . import main
+
+main()

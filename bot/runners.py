@@ -1,0 +1,190 @@
+"""Serving Saual: long polling, the webhook, the outbox worker and the HTTP API.
+
+Each runner takes its objects from :mod:`bot.app` (the composition root) and
+serves until SIGINT/SIGTERM (:func:`until_stopped`, the one place signals are
+handled outside aiogram's own polling loop); answers in progress are let
+finish and the background loops are stopped before the database closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import signal
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.webhook.aiohttp_server import setup_application
+from aiohttp import web
+
+from .api import AnnouncementsAPI, TelegramWebhook
+from .app import ConfigurationError, Saual, make_bot, opened, supervisor
+from .clock import SYSTEM, Clock
+from .config import Settings
+
+logger = logging.getLogger(__name__)
+
+
+async def until_stopped(task: asyncio.Future | None = None) -> None:
+    """Wait for SIGINT or SIGTERM (or for `task` to end, when given)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+            handled.append(sig)
+    waiter = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({waiter} if task is None else {waiter, task},
+                           return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
+# -- the HTTP side: /healthz and the announcements API ---------------------------
+
+
+def healthz_route(app: Saual, web_app: web.Application) -> None:
+    async def healthz(_request: web.Request) -> web.Response:
+        status, body = app.health()
+        return web.json_response(body, status=status)
+
+    web_app.router.add_get("/healthz", healthz)
+
+
+def api_application(app: Saual) -> web.Application:
+    """Only the HTTP API and /healthz (polling mode's API_PORT, `saual api`)."""
+    web_app = web.Application()
+    healthz_route(app, web_app)
+    AnnouncementsAPI(app.announcements, app.staff).register(web_app)
+    return web_app
+
+
+async def serve_api(web_app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    logger.info("HTTP API listening on %s:%d", host, port)
+    return runner
+
+
+# -- Telegram: long polling and the webhook -----------------------------------------
+
+
+async def run_polling(settings: Settings) -> None:
+    """Long polling until SIGINT/SIGTERM; answers in progress are let finish."""
+    bot = make_bot(settings)  # no token, no start: before the index and the database load
+    try:
+        app = await Saual.create(settings)
+    except BaseException:
+        await bot.session.close()
+        raise
+    try:
+        try:
+            await bot.delete_webhook(drop_pending_updates=False)
+        except TelegramAPIError as exc:
+            logger.warning("deleteWebhook failed: %s", exc)
+        runner = None
+        if settings.api_port:
+            runner = await serve_api(api_application(app), settings.api_host, settings.api_port)
+        app.start_services(bot)
+        try:
+            await app.dispatcher.start_polling(bot, handle_signals=True,
+                                               close_bot_session=False)
+        finally:
+            await app.stop_services()
+            if runner is not None:
+                await runner.cleanup()
+    finally:
+        await bot.session.close()
+        await app.close()
+
+
+def webhook_secret(settings: Settings) -> str:
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.get_secret_value()
+    logger.warning("WEBHOOK_SECRET is not set; using a random one for this process "
+                   "(set it when several instances share one webhook)")
+    return secrets.token_urlsafe(32)
+
+
+def web_application(app: Saual, bot: Bot, secret: str, *,
+                    background: bool = True) -> web.Application:
+    """The aiohttp application: the webhook route (secret-token checked) and /healthz."""
+    settings = app.settings
+    web_app = web.Application()
+
+    async def set_webhook(_web_app: web.Application) -> None:
+        if settings.webhook_url:
+            await bot.set_webhook(
+                url=settings.webhook_url.rstrip("/") + settings.webhook_path,
+                secret_token=secret,
+                allowed_updates=app.dispatcher.resolve_used_update_types(),
+            )
+
+    healthz_route(app, web_app)
+    AnnouncementsAPI(app.announcements, app.staff).register(web_app)
+    # Shutdown runs in registration order: the Dispatcher's shutdown (which
+    # waits for answers in progress) must come before the handler closes the
+    # bot's session.
+    setup_application(web_app, app.dispatcher, bot=bot)
+    web_app.on_startup.append(set_webhook)
+    # TelegramWebhook: aiogram's handler, answering 400 to a body that is not an update.
+    TelegramWebhook(dispatcher=app.dispatcher, bot=bot, secret_token=secret,
+                    handle_in_background=background).register(web_app,
+                                                              path=settings.webhook_path)
+    return web_app
+
+
+async def run_webhook(settings: Settings) -> None:
+    """Serve the webhook until SIGINT/SIGTERM."""
+    if not settings.webhook_url:
+        raise ConfigurationError("WEBHOOK_URL is not set")
+    bot = make_bot(settings)
+    try:
+        app = await Saual.create(settings)
+    except BaseException:
+        await bot.session.close()
+        raise
+    try:
+        runner = web.AppRunner(web_application(app, bot, webhook_secret(settings)))
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+            app.start_services(bot)
+            logger.info("webhook listening on %s:%d%s", settings.webhook_host,
+                        settings.webhook_port, settings.webhook_path)
+            await until_stopped()
+            logger.info("stopping")
+            await app.stop_services()
+        finally:
+            await runner.cleanup()
+    finally:
+        await app.close()
+
+
+# -- the outbox worker -----------------------------------------------------------------
+
+
+async def run_worker(settings: Settings, *, until_empty: bool = False,
+                     clock: Clock = SYSTEM) -> None:
+    """Only the outbox worker (`saual worker`): no index, no Dispatcher; until
+    SIGINT/SIGTERM, or until the outbox is empty with `until_empty`."""
+    bot = make_bot(settings)
+    try:
+        async with opened(settings, clock) as services:
+            outbox = services.delivery(bot)
+            supervised = supervisor(settings, clock)
+            task = supervised.keep("delivery", lambda beat: outbox.run(until_empty=until_empty,
+                                                                       beat=beat))
+            try:
+                await until_stopped(task)
+            finally:
+                await supervised.stop()
+    finally:
+        await bot.session.close()
