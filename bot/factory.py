@@ -41,6 +41,7 @@ from .handlers import routers
 from .handlers.start import commands
 from .handlers.ticket_posts import send_reminders
 from .middlewares import FloodMiddleware, InFlight, LocaleMiddleware, UserMiddleware
+from .publisher import publisher
 from .services import (
     LANGS,
     Announcements,
@@ -49,6 +50,7 @@ from .services import (
     Delivery,
     Directory,
     FloodLimiter,
+    Publication,
     StaffChats,
     Stations,
     Subscriptions,
@@ -112,9 +114,10 @@ class Saual:
                                 code_ttl=settings.staff_code_ttl, clock=clock.time)
         self.announcements = Announcements(storage, self.directory, clock=clock.time)
         self.feeds = build_feeds(storage, self.announcements, settings, clock)
-        self.tickets = Tickets(storage, engine, self.directory, settings.knowledge_dir,
-                               settings.index_dir,
-                               settings.tickets_config(), clock=clock.time)
+        self.tickets = Tickets(storage, engine, self.directory, settings.tickets_config(),
+                               clock=clock.time)
+        self.publication = Publication(storage, engine, self.directory, clock=clock.time)
+        self.publisher = publisher(storage, settings, engine.encoder, clock.time)
         self.supervisor = supervisor(settings, clock)
         self._delivery: Delivery | None = None
         self.limiter = FloodLimiter(settings.flood_limit, settings.flood_window,
@@ -145,7 +148,8 @@ class Saual:
                         catalog=self.catalog,
                         users=self.users, stations=self.stations, i18n=self.i18n,
                         subs=self.subscriptions, staff=self.staff,
-                        announcements=self.announcements, tickets=self.tickets)
+                        announcements=self.announcements, tickets=self.tickets,
+                        publication=self.publication)
         dp.update.outer_middleware(self.inflight)
         dp.update.outer_middleware(UserMiddleware(self.users))
         dp.update.outer_middleware(LocaleMiddleware(self.i18n))
@@ -206,14 +210,17 @@ class Saual:
 
     # -- announcements: the outbox worker and the feed poller ----------------------
     def start_services(self, bot: Bot) -> None:
-        """Start draining the outbox (unless DELIVERY_ENABLED is false), polling
-        feeds and reminding staff chats, each a supervised loop."""
+        """Start draining the outbox and building the index for published answers
+        (unless DELIVERY_ENABLED is false), polling feeds and reminding staff
+        chats, each a supervised loop."""
         if "feeds" in self.supervisor:
             return
         if self.settings.delivery_enabled:
             self._delivery = delivery(self.storage, bot, self.directory, self.settings,
                                       self.clock)
             self.supervisor.keep("delivery", lambda beat: self._delivery.run(beat=beat))
+            self.supervisor.every("publication", self.settings.publish_interval,
+                                  self.publisher.run_once)
         self.supervisor.every("feeds", self.settings.feed_poll_interval,
                               lambda: poll_feeds(self.feeds))
         self.supervisor.every("qa-reminders", self.settings.qa_remind_interval,
@@ -227,7 +234,7 @@ class Saual:
         return len(due)
 
     async def stop_services(self) -> None:
-        await self.supervisor.stop("delivery", "feeds", "qa-reminders")
+        await self.supervisor.stop("delivery", "publication", "feeds", "qa-reminders")
 
     def health(self) -> tuple[int, dict]:
         """/healthz: 503 naming the background loops that are dead or failing
@@ -281,7 +288,8 @@ async def poll_feeds(feeds: Feeds) -> None:
 
 
 async def worker(settings: Settings, *, until_empty: bool = False) -> None:
-    """Only the outbox worker (`saual worker`): no index, no Dispatcher."""
+    """Only the worker's loops (`saual worker`): the outbox, and the index build
+    for published answers; no Dispatcher."""
     storage = Storage.from_url(settings.database_url)
     try:
         await storage.migrate()
@@ -294,6 +302,8 @@ async def worker(settings: Settings, *, until_empty: bool = False) -> None:
             supervised = supervisor(settings)
             task = supervised.keep("delivery", lambda beat: outbox.run(until_empty=until_empty,
                                                                        beat=beat))
+            supervised.every("publication", settings.publish_interval,
+                             publisher(storage, settings).run_once)
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):
