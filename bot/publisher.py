@@ -167,6 +167,6 @@ def publisher(storage: Storage, settings: Settings, encoder: Encoder | None = No
               clock: Callable[[], float] = time.time) -> Publisher:
     """The publisher of the configured folders, building with `encoder` (else
     the configured one, made at the first build: a worker may never need it)."""
-    return Publisher(storage, (lambda: encoder) if encoder else
+    return Publisher(storage, (lambda: encoder) if encoder is not None else
                      (lambda: make_encoder(settings.encoder)),
                      settings.knowledge_dir, settings.index_dir, clock=clock)
