@@ -42,6 +42,7 @@ from .handlers import routers
 from .handlers.start import commands
 from .handlers.ticket_posts import send_reminders
 from .middlewares import FloodMiddleware, InFlight, LocaleMiddleware, UserMiddleware
+from .publisher import publisher
 from .services import (
     LANGS,
     Announcements,
@@ -50,6 +51,7 @@ from .services import (
     Delivery,
     Directory,
     FloodLimiter,
+    Publication,
     StaffChats,
     Stations,
     Subscriptions,
@@ -179,9 +181,10 @@ class Saual:
         self.answers = Answers(engine, storage, self.catalog, self.directory,
                                results=settings.answer_results,
                                suggest_min_confidence=settings.suggest_min_confidence)
-        self.tickets = Tickets(storage, engine, self.directory, settings.knowledge_dir,
-                               settings.index_dir,
-                               settings.tickets_config(), clock=clock.time)
+        self.tickets = Tickets(storage, engine, self.directory, settings.tickets_config(),
+                               clock=clock.time)
+        self.publication = Publication(storage, engine, self.directory, clock=clock.time)
+        self.publisher = publisher(storage, settings, engine.encoder, clock.time)
         self.supervisor = supervisor(settings, clock)
         self._delivery: Delivery | None = None
         self.limiter = FloodLimiter(settings.flood_limit, settings.flood_window,
@@ -212,7 +215,8 @@ class Saual:
                         catalog=self.catalog,
                         users=self.users, stations=self.stations, i18n=self.i18n,
                         subs=self.subscriptions, staff=self.staff,
-                        announcements=self.announcements, tickets=self.tickets)
+                        announcements=self.announcements, tickets=self.tickets,
+                        publication=self.publication)
         dp.update.outer_middleware(self.inflight)
         dp.update.outer_middleware(UserMiddleware(self.users))
         dp.update.outer_middleware(LocaleMiddleware(self.i18n))
@@ -266,13 +270,16 @@ class Saual:
 
     # -- announcements: the outbox worker and the feed poller ----------------------
     def start_services(self, bot: Bot) -> None:
-        """Start draining the outbox (unless DELIVERY_ENABLED is false), polling
-        feeds and reminding staff chats, each a supervised loop."""
+        """Start draining the outbox and building the index for published answers
+        (unless DELIVERY_ENABLED is false), polling feeds and reminding staff
+        chats, each a supervised loop."""
         if "feeds" in self.supervisor:
             return
         if self.settings.delivery_enabled:
             self._delivery = self.services.delivery(bot)
             self.supervisor.keep("delivery", lambda beat: self._delivery.run(beat=beat))
+            self.supervisor.every("publication", self.settings.publish_interval,
+                                  self.publisher.run_once)
         self.supervisor.every("feeds", self.settings.feed_poll_interval,
                               lambda: poll_feeds(self.feeds))
         self.supervisor.every("qa-reminders", self.settings.qa_remind_interval,
@@ -286,7 +293,7 @@ class Saual:
         return len(due)
 
     async def stop_services(self) -> None:
-        await self.supervisor.stop("delivery", "feeds", "qa-reminders")
+        await self.supervisor.stop("delivery", "publication", "feeds", "qa-reminders")
 
     def health(self) -> tuple[int, dict]:
         """/healthz: 503 naming the background loops that are dead or failing
@@ -330,4 +337,3 @@ async def poll_feeds(feeds: Feeds) -> None:
     queued = await feeds.poll_all()
     if queued:
         logger.info("feeds: %d new announcements", queued)
-

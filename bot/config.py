@@ -82,10 +82,12 @@ class Settings(BaseSettings):
     qa_max_open: int = Field(default=5, ge=1)
     qa_remind_before: float = Field(default=86400.0, ge=0)  # seconds before the due time
     qa_remind_interval: float = Field(default=600.0, gt=0)  # seconds between reminder checks
-    # Background loops (delivery, feeds, reminders, index reload): a loop that fails
-    # is started again after LOOP_BACKOFF seconds, doubled per failure in a row up
-    # to LOOP_BACKOFF_MAX; /healthz answers 503 when one is dead or has been
-    # failing for longer than HEALTH_FAILING_AFTER seconds.
+    # Seconds between the worker's checks for a wanted index build (published answers).
+    publish_interval: float = Field(default=15.0, gt=0)
+    # Background loops (delivery, publication, feeds, reminders, index reload): a
+    # loop that fails is started again after LOOP_BACKOFF seconds, doubled per
+    # failure in a row up to LOOP_BACKOFF_MAX; /healthz answers 503 when one is
+    # dead or has been failing for longer than HEALTH_FAILING_AFTER seconds.
     loop_backoff: float = Field(default=1.0, gt=0)
     loop_backoff_max: float = Field(default=60.0, gt=0)
     health_failing_after: float = Field(default=300.0, gt=0)

@@ -23,6 +23,7 @@ from .api import AnnouncementsAPI, TelegramWebhook
 from .app import ConfigurationError, Saual, make_bot, opened, supervisor
 from .clock import SYSTEM, Clock
 from .config import Settings
+from .publisher import publisher
 
 logger = logging.getLogger(__name__)
 
@@ -173,8 +174,9 @@ async def run_webhook(settings: Settings) -> None:
 
 async def run_worker(settings: Settings, *, until_empty: bool = False,
                      clock: Clock = SYSTEM) -> None:
-    """Only the outbox worker (`saual worker`): no index, no Dispatcher; until
-    SIGINT/SIGTERM, or until the outbox is empty with `until_empty`."""
+    """Only the worker's loops (`saual worker`): the outbox, and the index build
+    for published answers; no Dispatcher. Until SIGINT/SIGTERM, or until the
+    outbox is empty with `until_empty`."""
     bot = make_bot(settings)
     try:
         async with opened(settings, clock) as services:
@@ -182,6 +184,8 @@ async def run_worker(settings: Settings, *, until_empty: bool = False,
             supervised = supervisor(settings, clock)
             task = supervised.keep("delivery", lambda beat: outbox.run(until_empty=until_empty,
                                                                        beat=beat))
+            supervised.every("publication", settings.publish_interval,
+                             publisher(services.storage, settings, clock=clock.time).run_once)
             try:
                 await until_stopped(task)
             finally:

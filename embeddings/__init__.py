@@ -27,6 +27,7 @@ from .index import (
     publish_build,
 )
 from .normalize import Analyzer, Synonyms, detect_lang, fold, has_latin, loose, to_cyrillic
+from .pages import parse_page
 from .search import Hit, SearchConfig, SearchEngine, SearchResult
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "load_questions",
     "loose",
     "make_encoder",
+    "parse_page",
     "publish_build",
     "to_cyrillic",
     "valid_url",

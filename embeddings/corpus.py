@@ -10,6 +10,10 @@ A knowledge folder holds::
     pages/<category>/<topic-id>.<lang>.md   Markdown with YAML front matter
     qa/<agency>/<ticket>.<lang>.md          published answers (optional)
 
+Published answers may also come from elsewhere (the bot keeps them in its
+database): :func:`load_knowledge`'s ``extra`` pages, each replacing the file
+of its name under ``qa/``. Pages are parsed by :mod:`.pages`.
+
 Every problem is collected with its path, line, field and reason, and all of
 them are raised at once in one :class:`CorpusError`. Pages are split into
 chunks at their ``##`` sections: the units of retrieval and of the snippet.
@@ -17,50 +21,15 @@ chunks at their ``##`` sections: the units of retrieval and of the snippet.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
-import yaml
-
-from .agencies import ID, LANGS, Agency, entries, load_agencies, read_yaml, valid_url
+from .agencies import ID, LANGS, Agency, entries, load_agencies, read_yaml
 from .errors import CorpusError, Problem
-
-REQUIRED_FIELDS = (
-    "id", "lang", "title", "summary", "category", "agency", "source_url", "updated", "keywords",
-)
-_FRONT = re.compile(r"\A---\s*\n(.*?\n)---\s*\n", re.S)
-_SECTION = re.compile(r"^##[ \t]+(.+?)[ \t]*$", re.M)  # one line: "##\ntext" is no heading
-QA_SECTIONS = 2  # a published answer: the question, then the agency's answer
-
-
-@dataclass(frozen=True)
-class Section:
-    heading: str
-    text: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Document:
-    """One page in one language (or one external passage)."""
-
-    id: str
-    lang: str
-    title: str
-    summary: str = ""
-    category: str = ""
-    agency: str = ""
-    source_url: str = ""
-    updated: str = ""
-    keywords: tuple[str, ...] = ()
-    sections: tuple[Section, ...] = ()
-    path: str = ""
-    kind: str = "page"  # page | qa | redirect | passage
+from .pages import Document, Section, as_answer, check_name, line_of, read_page
 
 
 @dataclass(frozen=True)
@@ -113,22 +82,6 @@ class Corpus:
 # ---------------------------------------------------------------------------
 
 
-def _line_of(text: str, key: str, offset: int = 1) -> int:
-    match = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
-    return text.count("\n", 0, match.start()) + offset if match else offset
-
-
-def _as_date(value: object) -> str | None:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value).isoformat()
-        except ValueError:
-            return None
-    return None
-
-
 def _load_catalog(path: Path, problems: list[Problem]) -> tuple[dict, dict]:
     data = read_yaml(path, problems)
     if data is None:
@@ -158,7 +111,7 @@ def load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, .
     owner: dict[str, str] = {}
     for i, group in enumerate(groups):
         gid = group.get("id") if isinstance(group, dict) else None
-        line = _line_of(text, f"  - id: {gid}") if gid else 0
+        line = line_of(text, f"  - id: {gid}") if gid else 0
         if not isinstance(gid, str) or not ID.match(gid):
             problems.append(Problem(str(path), line, f"groups[{i}].id", "missing or not an id"))
             continue
@@ -180,87 +133,6 @@ def load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, .
             owner[key] = gid
         out[gid] = tuple(terms)
     return out
-
-
-def parse_page(path: Path, problems: list[Problem], label: str | None = None) -> Document | None:
-    """Parse one Markdown page; problems are appended, None when unusable."""
-    where = label or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        problems.append(Problem(where, 0, "", "not UTF-8 text"))
-        return None
-    match = _FRONT.match(text)
-    if not match:
-        problems.append(Problem(where, 1, "", "no YAML front matter between '---' lines"))
-        return None
-    front_text = match.group(1)
-    try:
-        front = yaml.safe_load(front_text)
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 2
-        problems.append(Problem(where, line, "", f"front matter is not valid YAML: {exc}"))
-        return None
-    if not isinstance(front, dict):
-        problems.append(Problem(where, 1, "", "front matter must be a mapping"))
-        return None
-    before = len(problems)
-    for key in REQUIRED_FIELDS:
-        value = front.get(key)
-        if value is None or (isinstance(value, str | list) and not value):
-            problems.append(Problem(where, _line_of(front_text, key, 2), key, "missing or empty"))
-    for key in ("id", "lang", "title", "summary", "category", "agency"):
-        if key in front and front[key] is not None and not isinstance(front[key], str):
-            problems.append(Problem(where, _line_of(front_text, key, 2), key, "must be text"))
-    if front.get("lang") and front.get("lang") not in LANGS:
-        problems.append(Problem(where, _line_of(front_text, "lang", 2), "lang",
-                                f"must be one of {', '.join(LANGS)}"))
-    if front.get("source_url") and not valid_url(front["source_url"]):
-        problems.append(Problem(where, _line_of(front_text, "source_url", 2), "source_url",
-                                f"malformed URL {front['source_url']!r}"))
-    updated = _as_date(front.get("updated")) if front.get("updated") else ""
-    if updated is None:
-        problems.append(Problem(where, _line_of(front_text, "updated", 2), "updated",
-                                f"not a date (YYYY-MM-DD): {front.get('updated')!r}"))
-    keywords = front.get("keywords") or []
-    if not isinstance(keywords, list) or not all(isinstance(k, str | int) for k in keywords):
-        problems.append(Problem(where, _line_of(front_text, "keywords", 2), "keywords",
-                                "must be a list of words"))
-        keywords = []
-    if front.get("id") and isinstance(front["id"], str) and not ID.match(front["id"]):
-        problems.append(Problem(where, _line_of(front_text, "id", 2), "id",
-                                "must be lowercase letters, digits and dashes"))
-
-    body = text[match.end() :]
-    body_line = text.count("\n", 0, match.end()) + 1
-    heads = list(_SECTION.finditer(body))
-    if not heads:
-        problems.append(Problem(where, body_line, "body", "no '## ' sections"))
-    elif body[: heads[0].start()].strip():
-        problems.append(Problem(where, body_line, "body", "text before the first '## ' section"))
-    sections = []
-    for i, head in enumerate(heads):
-        end = heads[i + 1].start() if i + 1 < len(heads) else len(body)
-        content = body[head.end() : end].strip()
-        line = body_line + body.count("\n", 0, head.start())
-        if not content:
-            problems.append(Problem(where, line, "body", f"empty section {head.group(1)!r}"))
-        sections.append(Section(head.group(1), content, line))
-    if len(problems) > before:
-        return None
-    return Document(
-        id=front["id"],
-        lang=front["lang"],
-        title=str(front["title"]).strip(),
-        summary=str(front["summary"]).strip(),
-        category=front["category"],
-        agency=front["agency"],
-        source_url=front["source_url"],
-        updated=updated or "",
-        keywords=tuple(str(k) for k in keywords),
-        sections=tuple(sections),
-        path=where,
-    )
 
 
 def _load_redirects(path: Path, problems: list[Problem], agencies: dict[str, Agency],
@@ -310,18 +182,42 @@ def _load_redirects(path: Path, problems: list[Problem], agencies: dict[str, Age
     return out
 
 
-def _digest(paths: Iterable[Path], root: Path) -> str:
+def _digest(paths: Iterable[Path], root: Path, texts: Mapping[str, str] | None = None) -> str:
     h = hashlib.sha256()
     for p in sorted(paths):
         h.update(str(p.relative_to(root)).encode())
         h.update(b"\0")
         h.update(p.read_bytes())
         h.update(b"\0")
+    for name, text in sorted((texts or {}).items()):
+        h.update(f"{name}\0{text}\0".encode())
     return h.hexdigest()
 
 
-def load_knowledge(root: Path | str, *, require_catalog: bool = True) -> Corpus:
-    """Load and validate a knowledge folder; raise CorpusError listing every problem."""
+def _read(path: Path, problems: list[Problem]) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(str(path), 0, "", "not UTF-8 text"))
+        return None
+
+
+def _answers(root: Path, extra: Mapping[str, str | None]) -> tuple[list[Path], dict[str, str]]:
+    """The Q&A files under qa/ that no extra page replaces (same file name), and
+    the extra pages' texts (None withdraws the file of that name)."""
+    replaced = {PurePosixPath(name).name for name in extra}
+    found = sorted((root / "qa").rglob("*.md")) if (root / "qa").is_dir() else []
+    return ([p for p in found if p.name not in replaced],
+            {name: text for name, text in extra.items() if text is not None})
+
+
+def load_knowledge(root: Path | str, *, require_catalog: bool = True,
+                   extra: Mapping[str, str | None] | None = None) -> Corpus:
+    """Load and validate a knowledge folder; raise CorpusError listing every problem.
+
+    `extra`: published answers kept elsewhere, text by name (``qa/<agency>/<id>.<lang>.md``,
+    the name their problems are reported under); each replaces the file under
+    ``qa/`` with its file name, and None withdraws that file."""
     root = Path(root)
     problems: list[Problem] = []
     if not root.is_dir():
@@ -331,25 +227,19 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True) -> Corpus:
     synonyms = load_synonyms(root / "synonyms.yaml", problems)
 
     page_paths = sorted((root / "pages").rglob("*.md"))
-    qa_paths = sorted((root / "qa").rglob("*.md")) if (root / "qa").is_dir() else []
+    qa_paths, answers = _answers(root, extra or {})
+    sources = [(str(p), p.name, _read(p, problems), p) for p in page_paths]
+    sources += [(str(p), p.name, _read(p, problems), None) for p in qa_paths]
+    sources += [(name, PurePosixPath(name).name, text, None) for name, text in answers.items()]
     docs: list[Document] = []
     seen: dict[tuple[str, str], str] = {}
-    for path in page_paths + qa_paths:
-        label = str(path)
-        doc = parse_page(path, problems, label)
+    for label, file_name, text, page_path in sources:  # page_path: None for an answer
+        doc = None if text is None else read_page(text, label, problems)
+        if doc is not None and page_path is None:
+            doc = as_answer(doc, label, problems)
         if doc is None:
             continue
-        is_qa = path in qa_paths
-        if is_qa:
-            doc = replace(doc, kind="qa")
-            if len(doc.sections) != QA_SECTIONS:
-                problems.append(Problem(label, doc.sections[0].line, "body",
-                                        "a published answer has two sections, the question "
-                                        f"and the answer, not {len(doc.sections)}"))
-                continue
-        expected_name = f"{doc.id}.{doc.lang}.md"
-        if path.name != expected_name:
-            problems.append(Problem(label, 2, "id", f"file name must be {expected_name}"))
+        check_name(doc, file_name, label, problems)
         key = (doc.id, doc.lang)
         if key in seen:
             problems.append(Problem(label, 2, "id",
@@ -360,10 +250,10 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True) -> Corpus:
             problems.append(Problem(label, 0, "category", f"unknown category {doc.category!r}"))
         if agencies and doc.agency not in agencies:
             problems.append(Problem(label, 0, "agency", f"unknown agency {doc.agency!r}"))
-        if not is_qa:
-            if path.parent.name != doc.category:
+        if page_path is not None:
+            if page_path.parent.name != doc.category:
                 problems.append(Problem(label, 0, "category",
-                                        f"page is in folder {path.parent.name!r}, "
+                                        f"page is in folder {page_path.parent.name!r}, "
                                         f"category says {doc.category!r}"))
             topic = topics.get(doc.id)
             if topics and topic is None:
@@ -397,7 +287,8 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True) -> Corpus:
     files += [p for p in (root / n for n in ("catalog.yaml", "agencies.yaml", "synonyms.yaml",
                                              "out_of_scope.yaml"))
               if p.exists()]
-    return Corpus(docs, categories, topics, agencies, synonyms, _digest(files, root))
+    return Corpus(docs, categories, topics, agencies, synonyms,
+                  _digest(files, root, answers))
 
 
 def read_jsonl(path: Path, problems: list[Problem]) -> Iterator[tuple[int, dict]]:

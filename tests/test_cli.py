@@ -1,9 +1,12 @@
+import asyncio
 import json
 
 import pytest
+from test_publisher import built_titles, publish
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.storage import Storage
 from embeddings import current_build
 
 runner = CliRunner()
@@ -64,6 +67,32 @@ def test_broken_knowledge_is_refused_and_the_serving_index_stays(env, knowledge)
     assert "id-card.kk.md:3: [lang] must be one of kk, ru" in result.output
     assert "left as it was" in result.output
     assert current_build(env / "index") == serving
+
+
+def test_index_keeps_the_published_answers(env, knowledge, encoder, monkeypatch):
+    """A maintainer's rebuild reads the answers published in the database too (else it
+    would drop them from search) and records the build the worker waited for."""
+    url = f"sqlite+aiosqlite:///{env}/saual.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    async def in_database(work):
+        storage = Storage.from_url(url)
+        try:
+            await storage.migrate()
+            return await work(storage)
+        finally:
+            await storage.close()
+
+    ticket = asyncio.run(in_database(lambda s: publish(s, "Как восстановить паспорт?")))
+    result = runner.invoke(app, ["index", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "1 published answers" in result.output and not (env / "index").exists()
+    result = runner.invoke(app, ["index"])
+    assert result.exit_code == 0, result.output
+    assert "1 published answers" in result.output
+    assert built_titles(env / "index", encoder) == {str(ticket): "Как восстановить паспорт?"}
+    state = asyncio.run(in_database(lambda s: s.qa_pages.state()))
+    assert (state.wanted, state.built, state.lease_owner) == (1, 1, None)
 
 
 def test_eval_on_a_passage_set(env):

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings import CorpusError, load_knowledge, load_passages
+from embeddings import CorpusError, load_knowledge, load_passages, parse_page
 
 
 def test_fixture_loads_with_chunks_per_section(knowledge):
@@ -178,3 +178,49 @@ def test_a_qa_page_has_the_question_and_the_answer_only(knowledge):
     [problem] = err.value.problems
     assert (problem.path, problem.line, problem.field) == (str(page), 12, "body")
     assert "two sections" in problem.reason
+
+
+QA_BODY = "## Вопрос\nКак?\n\n## Ответ ведомства\nВ ЦОНе.\n"
+
+
+def test_parse_page_checks_one_page_as_the_loader_does():
+    doc = parse_page(QA_FRONT + QA_BODY, "qa/mvd/7.ru.md", qa=True)
+    assert (doc.id, doc.kind, doc.path) == ("7", "qa", "qa/mvd/7.ru.md")
+    assert [s.heading for s in doc.sections] == ["Вопрос", "Ответ ведомства"]
+    assert parse_page(QA_FRONT + QA_BODY, "pages/documents/7.ru.md").kind == "page"
+    with pytest.raises(CorpusError) as err:  # a third section, and another file name
+        parse_page(QA_FRONT + QA_BODY + "## Ещё\nтекст\n", "qa/mvd/8.ru.md", qa=True)
+    [problem] = err.value.problems
+    assert (problem.path, problem.field) == ("qa/mvd/8.ru.md", "body")
+    with pytest.raises(CorpusError) as err:
+        parse_page(QA_FRONT + QA_BODY, "qa/mvd/8.ru.md", qa=True)
+    assert "file name must be 7.ru.md" in str(err.value)
+    with pytest.raises(CorpusError) as err:
+        parse_page(QA_FRONT.replace("lang: ru", "lang: en") + QA_BODY, "qa/mvd/7.ru.md")
+    assert "[lang] must be one of kk, ru" in str(err.value)
+
+
+def test_extra_answers_load_and_replace_the_files_of_their_name(knowledge):
+    """Published answers kept elsewhere (the bot's database) come in as `extra`
+    texts: each replaces the file under qa/ of its file name, whatever agency
+    folder holds it; None withdraws that file; other files load as they are."""
+    folder = knowledge / "qa" / "mvd"
+    folder.mkdir(parents=True)
+    (folder / "7.ru.md").write_text(QA_FRONT + QA_BODY, encoding="utf-8")
+    eight = QA_FRONT.replace("id: '7'", "id: '8'")
+    (folder / "8.ru.md").write_text(eight + QA_BODY, encoding="utf-8")
+    (folder / "9.ru.md").write_text(QA_FRONT.replace("id: '7'", "id: '9'") + QA_BODY,
+                                    encoding="utf-8")
+    plain = load_knowledge(knowledge)
+    newer = QA_FRONT.replace("title: Вопрос", "title: Новый вопрос") + QA_BODY
+    corpus = load_knowledge(knowledge, extra={"qa/cec/7.ru.md": newer, "qa/mvd/8.ru.md": None})
+    qa = {d.id: d for d in corpus.documents if d.kind == "qa"}
+    assert set(qa) == {"7", "9"}
+    assert (qa["7"].title, qa["7"].path) == ("Новый вопрос", "qa/cec/7.ru.md")
+    assert corpus.digest != plain.digest
+
+    broken = QA_FRONT.replace("category: documents", "category: hunting") + QA_BODY
+    with pytest.raises(CorpusError) as err:
+        load_knowledge(knowledge, extra={"qa/mvd/7.ru.md": broken})
+    [problem] = err.value.problems  # reported under the extra page's name
+    assert (problem.path, problem.field) == ("qa/mvd/7.ru.md", "category")

@@ -85,8 +85,7 @@ async def test_agency_proposals_read_no_more_than_a_search(knowledge, tmp_path, 
         return stems(text)
 
     monkeypatch.setattr(tickets, "_stems", recording_stems)
-    service = tickets.Tickets(None, engine, Directory.load(knowledge), knowledge,
-                              tmp_path / "index")
+    service = tickets.Tickets(None, engine, Directory.load(knowledge))
     await service.propose("паспорт " * 500)
     assert seen[0] == ("паспорт " * 500)[:80]  # the question, before the agencies
     assert all(len(q) <= 80 for q in encoder.queries)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import replace
@@ -16,26 +17,16 @@ from embeddings import (
     EmbeddingsError,
     IndexNotFound,
     SearchEngine,
-    build_index,
     ensure_index,
     evaluate,
     load_index,
-    load_knowledge,
     load_passages,
     load_questions,
     make_encoder,
 )
 
 from ..config import Settings
-from .base import Progress, app, fail, load_settings
-
-
-def build(corpus, encoder, root: Path, label: str):
-    bar = Progress(len(corpus.chunks()), label)
-    try:
-        return build_index(corpus, encoder, root, progress=bar.progress)
-    finally:
-        bar.close()
+from .base import Progress, app, fail, load_settings, with_storage
 
 
 @app.command()
@@ -43,30 +34,43 @@ def index(
     check: Annotated[bool, typer.Option("--check", help="Validate only; build nothing.")] = False,
     knowledge: Annotated[Path | None, typer.Option(help="Knowledge folder.")] = None,
 ) -> None:
-    """Validate the knowledge files and build + publish a new index."""
+    """Validate the knowledge files and the published answers (kept in the database),
+    and build + publish a new index of them all."""
+    from ..publisher import BuildBusy, Publisher
+
     settings = load_settings()
     folder = knowledge or settings.knowledge_dir
+
+    def loaded(corpus) -> None:
+        pages = sum(1 for d in corpus.documents if d.kind == "page")
+        qa = sum(1 for d in corpus.documents if d.kind == "qa")
+        topics = len({d.id for d in corpus.documents if d.kind == "page"})
+        themes = len({d.id for d in corpus.documents if d.kind == "redirect"})
+        typer.echo(f"{folder}: {pages} pages ({topics} topics), {qa} published answers, "
+                   f"{themes} out-of-scope themes, {len(corpus.agencies)} agencies, "
+                   f"{len(corpus.synonyms)} synonym groups; no errors")
+
+    async def work(storage):
+        builder = Publisher(storage, lambda: make_encoder(settings.encoder), folder,
+                            settings.index_dir)
+        if check:
+            return loaded((await builder.corpus())[0])
+        bar = Progress(0, str(folder))
+        try:
+            return await builder.rebuild(progress=bar.progress, loaded=loaded)
+        finally:
+            bar.close()
+
     try:
-        corpus = load_knowledge(folder)
+        report = asyncio.run(with_storage(settings, work))
     except CorpusError as exc:
         fail(f"{exc}\nThe index in service was left as it was.")
-    pages = sum(1 for d in corpus.documents if d.kind == "page")
-    qa = sum(1 for d in corpus.documents if d.kind == "qa")
-    topics = len({d.id for d in corpus.documents if d.kind == "page"})
-    themes = len({d.id for d in corpus.documents if d.kind == "redirect"})
-    typer.echo(f"{folder}: {pages} pages ({topics} topics), {qa} published answers, "
-               f"{themes} out-of-scope themes, {len(corpus.agencies)} agencies, "
-               f"{len(corpus.synonyms)} synonym groups; no errors")
-    if check:
-        return
-    try:
-        encoder = make_encoder(settings.encoder)
-        report = build(corpus, encoder, settings.index_dir, str(folder))
-    except EmbeddingsError as exc:
+    except (EmbeddingsError, BuildBusy) as exc:
         fail(str(exc))
-    typer.echo(f"built {report.build_id}: {report.chunks} chunks, {report.embedded} embedded "
-               f"(the rest from cache) in {report.seconds:.1f}s; now serving from "
-               f"{settings.index_dir}")
+    if report is not None:
+        typer.echo(f"built {report.build_id}: {report.chunks} chunks, {report.embedded} "
+                   f"embedded (the rest from cache) in {report.seconds:.1f}s; now serving from "
+                   f"{settings.index_dir}")
 
 
 def _engine(settings: Settings) -> SearchEngine:

@@ -2,8 +2,9 @@
 typed is published. When the asker allowed publication, the staff's answer
 message is followed by a request for the question's public wording with the
 citizen's (masked) text to copy and edit; a reply to the request publishes the
-staff's wording with their answer, "🚫 Do not publish" closes it. A reopened
-ticket asks again after its new answer."""
+staff's wording with their answer (the page is stored at once; the worker
+builds the index with it), "🚫 Do not publish" closes it. A reopened ticket
+asks again after its new answer."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.formatting import Bold, Code, Text
 from aiogram.utils.i18n import gettext as _
 
-from ..services import Ticket
+from ..services import Publication, Ticket
 from ..services.tickets import Tickets, valid_wording
 from . import keyboards
 from .callbacks import TicketCB
@@ -45,7 +46,7 @@ async def publication_request(message: Message, tickets: Tickets) -> bool | dict
 
 
 async def got_wording(message: Message, bot: Bot, agency: str, tickets: Tickets,
-                      ticket: Ticket) -> None:
+                      publication: Publication, ticket: Ticket) -> None:
     if ticket.agency != agency or ticket.staff_chat != message.chat.id:
         return
     wording = (message.text or "").strip()
@@ -55,7 +56,7 @@ async def got_wording(message: Message, bot: Bot, agency: str, tickets: Tickets,
             "characters.")))
         return
     request = ticket.publish_message
-    if await tickets.approve(ticket, wording) is None:
+    if await publication.approve(ticket, wording) is None:
         await send(bot, message.chat.id, Text(_(
             "The knowledge base refused the page: question #{id} is not published.").format(
             id=ticket.id)))

@@ -24,7 +24,7 @@ from aiogram.utils.formatting import Bold, Text, TextLink, as_list
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from ..services import Answers, Ticket, User
+from ..services import Answers, Publication, Ticket, User
 from ..services.masking import mask
 from ..services.tickets import EOTINISH, Tickets, has_personal_data, valid_length
 from . import keyboards, ticket_publication
@@ -203,13 +203,15 @@ async def my_questions(message: Message, bot: Bot, tickets: Tickets, user: User,
 
 
 async def rated(callback: CallbackQuery, callback_data: ReplyCB, bot: Bot, tickets: Tickets,
-                user: User, i18n: I18n, callback_answer: CallbackAnswer) -> None:
+                publication: Publication, user: User, i18n: I18n,
+                callback_answer: CallbackAnswer) -> None:
     ticket = await tickets.get(callback_data.id)
     if ticket is None or ticket.user_id != user.id:
         return
     if callback_data.act == "re":
         if ticket.status == "answered":
-            ticket = await tickets.reopen(ticket)
+            approved, ticket = ticket, await tickets.reopen(ticket)
+            await publication.withdraw(approved)  # its page, if its wording was approved
             await post(bot, i18n, tickets, ticket, reopened=True)
         if ticket.is_open:
             await send(bot, callback.from_user.id, Text(_(

@@ -36,6 +36,7 @@ from .flood import FloodLimiter, Verdict
 from .intents import asks_for_polling_station
 from .masking import mask
 from .periodic import LoopState, Supervisor
+from .publication import Publication
 from .regions import Directory, DirectoryError, Named
 from .staff import StaffChats
 from .stations import Stations
@@ -71,6 +72,7 @@ __all__ = [
     "Page",
     "Precinct",
     "Problem",
+    "Publication",
     "Reminder",
     "Result",
     "Section",

@@ -1,4 +1,5 @@
-"""Supervised background loops: delivery, feed polling, reminders, index reload.
+"""Supervised background loops: delivery, publication, feed polling, reminders,
+index reload.
 
 A loop that raises is not allowed to end silently. :class:`Supervisor` runs
 each background job under a name, logs every failure with its traceback,

@@ -1,17 +1,14 @@
-"""Ask an agency: a citizen's question routed to the agency's staff chat,
-tracked to an answer, and (when the asker allows and the staff approve)
-published as a Q&A page.
+"""Ask an agency: a citizen's question routed to the agency's staff chat and
+tracked to an answer. When the asker allows and the staff approve a public
+wording, the answer is published by :mod:`.publication`; this module keeps the
+workflow (asking for the wording, declining it).
 
-The question and the answer are stored masked (:func:`mask`). Nothing a citizen
-typed is published: a page shows the question as the agency's staff worded it
-for everyone (:meth:`Tickets.approve`) and their answer, written by
-:mod:`.qa_page`, which keeps either text from adding page structure. Time comes from an
+The question and the answer are stored masked (:func:`mask`). Time comes from an
 injectable clock (unix seconds); due dates count working days (Mon-Fri).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import re
@@ -19,14 +16,13 @@ import statistics
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-from embeddings import Agency, EmbeddingsError, SearchEngine, build_index, load_knowledge
+from embeddings import Agency, SearchEngine
 
 from ..storage import Storage, Ticket
 from .catalog import LANGS
 from .masking import mask
-from .qa_page import plain, render
+from .qa_page import plain
 from .regions import Directory
 
 logger = logging.getLogger(__name__)
@@ -117,16 +113,13 @@ def report(tickets: list[Ticket], now: float) -> list[AgencyReport]:
 
 class Tickets:
     def __init__(self, storage: Storage, engine: SearchEngine, directory: Directory,
-                 knowledge_dir: Path, index_dir: Path, config: TicketsConfig = TicketsConfig(),
+                 config: TicketsConfig = TicketsConfig(),
                  clock: Callable[[], float] = time.time):
         self.storage = storage
         self.engine = engine
         self.directory = directory
-        self.knowledge_dir = Path(knowledge_dir)
-        self.index_dir = Path(index_dir)
         self.config = config
         self.clock = clock
-        self._rebuild = asyncio.Lock()
 
     # -- the citizen --------------------------------------------------------------
     @property
@@ -250,7 +243,7 @@ class Tickets:
 
     async def answer(self, ticket: Ticket, text: str) -> Ticket:
         """Record the staff answer, masked. When `ticket.public`, publication waits
-        for the staff's public wording of the question (:meth:`approve`)."""
+        for the staff's public wording of the question (:meth:`ask_wording`)."""
         ticket = await self.storage.tickets.update(ticket.id, status="answered",
                                                    answer=_stored(text),
                                                    answered_at=self.clock())
@@ -260,16 +253,14 @@ class Tickets:
     async def reopen(self, ticket: Ticket) -> Ticket:
         """Open an answered ticket again with a new due date. The time to answer
         keeps counting from the question (the report's median includes the
-        detour), and a published answer is withdrawn: the new answer goes through
-        the staff's approval again."""
+        detour); the new answer goes through the staff's approval again (the
+        caller withdraws a published answer: :meth:`.Publication.withdraw`)."""
         now = self.clock()
         ticket = await self.storage.tickets.update(
             ticket.id, status="open", answered_at=None, reminded=0, taken_by=None, rating=None,
             due_at=add_working_days(now, self.config.due_days), public_question=None,
             publish_message=None)
         logger.info("ticket %d reopened by the citizen", ticket.id)
-        if ticket.public:
-            await self.unpublish(ticket)
         return ticket
 
     # -- reminders and the report ---------------------------------------------------
@@ -292,117 +283,19 @@ class Tickets:
     async def report(self) -> list[AgencyReport]:
         return report(await self.storage.tickets.all(), self.clock())
 
-    # -- publication ----------------------------------------------------------------
+    # -- the public wording (publishing it: .publication) ----------------------------
     async def ask_wording(self, ticket: Ticket, message_id: int) -> Ticket:
         """`message_id` in the ticket's staff chat asks for the public wording of
         the answered `ticket`: a reply to it approves that wording, its button
-        declines. It is not an answer to the ticket (not remembered as one)."""
+        declines (:class:`.Publication` publishes). It is not an answer to the
+        ticket (not remembered as one)."""
         return await self.storage.tickets.update(ticket.id, publish_message=message_id)
 
     async def waiting_wording(self, chat_id: int, message_id: int) -> Ticket | None:
         """The ticket whose publication waits on the request `message_id`."""
         return await self.storage.tickets.by_publish_message(chat_id, message_id)
 
-    async def approve(self, ticket: Ticket, wording: str) -> Path | None:
-        """Publish the answered `ticket` with `wording`, the question as the staff
-        wrote it for everyone (masked); None when the knowledge base refused it."""
-        if not (ticket.public and ticket.status == "answered" and valid_wording(wording)):
-            raise ValueError(f"ticket {ticket.id} cannot be published with this wording")
-        ticket = await self.storage.tickets.update(ticket.id, public_question=_stored(wording))
-        path = await self.publish(ticket)
-        if path is not None:
-            ticket = await self.storage.tickets.update(ticket.id, publish_message=None)
-        return path
-
     async def decline(self, ticket: Ticket) -> Ticket:
         """The staff chose not to publish the ticket: the request is closed."""
         logger.info("ticket %d: the staff declined publication", ticket.id)
         return await self.storage.tickets.update(ticket.id, publish_message=None)
-
-    def page(self, ticket: Ticket) -> str:
-        """The Q&A page (knowledge/qa/<agency>/<ticket>.<lang>.md) of an answer,
-        with the question as the staff worded it; never the citizen's text."""
-        if ticket.public_question is None:
-            raise ValueError(f"ticket {ticket.id} has no public wording approved by the staff")
-        agency = self.agencies.get(ticket.agency)
-        front = {
-            "id": str(ticket.id), "lang": ticket.lang, "title": ticket.public_question,
-            "summary": ticket.answer, "category": self._category(ticket),
-            "agency": ticket.agency, "source_url": agency.website if agency else EOTINISH,
-            "updated": dt.datetime.fromtimestamp(ticket.answered_at or self.clock(),
-                                                 dt.UTC).date().isoformat(),
-            "keywords": sorted(_stems(ticket.public_question))[:10] or [ticket.agency],
-        }
-        return render(front, ticket.lang, ticket.public_question, ticket.answer)
-
-    def _category(self, ticket: Ticket) -> str:
-        """The category of the closest topic when asked (any of its languages)."""
-        documents = self.engine.index.documents
-        for lang in (ticket.lang, "ru", "kk"):
-            doc = documents.get((ticket.topic_id, lang)) if ticket.topic_id else None
-            if doc and doc.get("category"):
-                return doc["category"]
-        return next(iter(self.engine.index.categories), "qa")
-
-    def _path(self, ticket: Ticket) -> Path:
-        return self.knowledge_dir / "qa" / ticket.agency / f"{ticket.id}.{ticket.lang}.md"
-
-    async def publish(self, ticket: Ticket) -> Path | None:
-        """Write the Q&A page and rebuild the index in a worker thread; None when
-        the knowledge base refuses the page (it is removed, the old index serves).
-        Only a ticket with an approved public wording (:meth:`approve`) has a page."""
-        path = self._path(ticket)
-        text = self.page(ticket)
-        old = path.read_text(encoding="utf-8") if path.exists() else None
-
-        def write() -> None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-
-        def undo() -> None:
-            if old is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_text(old, encoding="utf-8")
-
-        if not await self._rebuild_after(write, undo, ticket):
-            return None
-        logger.info("ticket %d published as %s", ticket.id, path.name)
-        return path
-
-    async def unpublish(self, ticket: Ticket) -> bool:
-        """Withdraw the ticket's Q&A page, if there is one, and rebuild the index."""
-        path = self._path(ticket)
-        if not path.exists():
-            return False
-        old = path.read_text(encoding="utf-8")
-        if not await self._rebuild_after(lambda: path.unlink(missing_ok=True),
-                                         lambda: path.write_text(old, encoding="utf-8"), ticket):
-            return False
-        logger.info("ticket %d: the published answer is withdrawn", ticket.id)
-        return True
-
-    async def _rebuild_after(self, change: Callable[[], None], undo: Callable[[], None],
-                             ticket: Ticket) -> bool:
-        """Apply `change` to the knowledge folder and rebuild the index off the
-        event loop; if the knowledge base refuses the result, `undo` it and keep
-        serving the old build."""
-
-        def build() -> None:
-            change()
-            try:
-                build_index(load_knowledge(self.knowledge_dir), self.engine.encoder,
-                            self.index_dir)
-            except (EmbeddingsError, OSError):
-                undo()
-                raise
-            self.engine.reload(True)
-
-        async with self._rebuild:
-            try:
-                await asyncio.to_thread(build)
-            except (EmbeddingsError, OSError) as exc:  # OSError: a read-only or full disk
-                logger.error("ticket %d: the knowledge base refused the change: %s",
-                             ticket.id, exc)
-                return False
-        return True

@@ -27,6 +27,7 @@ from .announcements import (
     Outcome,
     SubscriptionRepo,
 )
+from .pages import IndexState, QAPage, QAPageRepo
 from .repos import (
     FeedbackRecord,
     FeedbackRepo,
@@ -50,8 +51,11 @@ __all__ = [
     "FeedRepo",
     "FeedbackRecord",
     "FeedbackRepo",
+    "IndexState",
     "OutboxItem",
     "Outcome",
+    "QAPage",
+    "QAPageRepo",
     "QuestionRecord",
     "QuestionRepo",
     "StaffChat",
@@ -102,6 +106,7 @@ class Storage:
         self.announcements = AnnouncementRepo(engine)
         self.feeds = FeedRepo(engine)
         self.tickets = TicketRepo(engine)
+        self.qa_pages = QAPageRepo(engine)
 
     @classmethod
     def from_url(cls, url: str) -> Storage:

@@ -285,3 +285,40 @@ ticket_messages = sa.Table(
     comment="bot messages in staff chats about a ticket (its card, reminders): "
             "a reply to any of them answers the ticket",
 )
+
+# -- Q&A publication: published answers and the index build they wait for (0009) --
+
+qa_pages = sa.Table(
+    "qa_pages", metadata,
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+              primary_key=True, autoincrement=False),
+    sa.Column("agency", sa.String(50), nullable=False),
+    sa.Column("lang", sa.String(2), nullable=False),
+    sa.Column("markdown", sa.Text, nullable=False,
+              comment="the page as bot.services.qa_page wrote it (masked): what is indexed"),
+    sa.Column("state", sa.String(10), nullable=False,
+              comment="live; withdrawn (the ticket was reopened); refused (by the index build)"),
+    sa.Column("reason", sa.String(300), nullable=False, server_default="",
+              comment="why the index build refused the page"),
+    sa.Column("generation", sa.Integer, nullable=False,
+              comment="the wanted index generation this record's change bumped to"),
+    sa.Column("updated_at", sa.Float, nullable=False, comment="unix time"),
+    sa.CheckConstraint("state IN ('live', 'withdrawn', 'refused')", name="state"),
+    comment="published answers: every bot instance and worker builds the index from these",
+)
+
+index_state = sa.Table(
+    "index_state", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False,
+              comment="always 1: one row"),
+    sa.Column("wanted", sa.Integer, nullable=False, server_default="0",
+              comment="bumped with every publication and withdrawal of a Q&A page"),
+    sa.Column("built", sa.Integer, nullable=False, server_default="0",
+              comment="the wanted generation the newest index build was made from"),
+    sa.Column("lease_owner", sa.String(200), nullable=True,
+              comment="the worker building the index now"),
+    sa.Column("lease_until", sa.Float, nullable=True,
+              comment="unix time; a lease that ran out (its worker died) is taken over"),
+    sa.CheckConstraint("id = 1", name="one_row"),
+    comment="the index build the published answers wait for, and who builds it",
+)

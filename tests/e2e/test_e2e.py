@@ -52,7 +52,7 @@ def world(tmp_path_factory):
     api_port = free_port()
     emulator.api_base = f"http://127.0.0.1:{api_port}"  # the bot's HTTP API (polling mode)
     bot = start_bot({**env, "TELEGRAM_API_BASE": emulator.base, "API_PORT": str(api_port),
-                     "DELIVERY_RATE": "50"}, cwd=tmp)
+                     "DELIVERY_RATE": "50", "PUBLISH_INTERVAL": "1"}, cwd=tmp)
     emulator.env = env
     yield emulator, tmp
     bot.terminate()
@@ -225,6 +225,13 @@ def _until(check, timeout: float = 30.0):
     raise AssertionError(f"waited {timeout}s for {check.__doc__ or check}")
 
 
+def _published(tmp: Path, ticket: int) -> bool:
+    """The ticket's page is live in the database (where every instance reads it)."""
+    with sqlite3.connect(tmp / "saual.sqlite3") as db:
+        return db.execute("SELECT state FROM qa_pages WHERE ticket_id = ?",
+                          (ticket,)).fetchone() == ("live",)
+
+
 def test_ask_an_agency_between_a_citizen_and_a_staff_chat(world):
     emulator, tmp = world
     staff = User(emulator, user_id=8001, language_code="ru", first_name="Дана",
@@ -276,7 +283,7 @@ def test_ask_an_agency_between_a_citizen_and_a_staff_chat(world):
     assert any("✅ Ответил(а) Дана" in m["text"] for m in staff_saw)
     # the summary asks for the question's public wording: a reply publishes it
     request = next(m for m in staff_saw if f"опубликовать вопрос №{ticket}" in m["text"])
-    assert not (tmp / "knowledge" / "qa" / "mvd" / f"{ticket}.ru.md").exists()
+    assert not _published(tmp, ticket)
     staff.send("Как восстановить паспорт, потерянный в поездке за границу?", reply_to=request)
     published = staff.replies(1, timeout=120)[-1]
     assert f"Вопрос №{ticket} опубликован в такой формулировке" in published["text"]
@@ -290,8 +297,20 @@ def test_ask_an_agency_between_a_citizen_and_a_staff_chat(world):
                 == (1,)
     _until(rated)
 
-    # the published answer is in the knowledge base: the next citizen finds it at once
-    assert (tmp / "knowledge" / "qa" / "mvd" / f"{ticket}.ru.md").exists()
+    # the published answer is in the knowledge base: the bot's publication loop (the
+    # worker's) builds the index with it, the bot serves that build, and the next
+    # citizen finds it
+    assert _published(tmp, ticket)
+
+    def served():
+        """the build with the published answer in service"""
+        with sqlite3.connect(tmp / "saual.sqlite3") as db:
+            wanted, built = db.execute("SELECT wanted, built FROM index_state").fetchone()
+        current = (tmp / "index" / "CURRENT").read_text(encoding="utf-8").strip()
+        with urllib.request.urlopen(emulator.api_base + "/healthz", timeout=10) as response:
+            return built >= wanted and json.load(response)["index"] == current
+    _until(served, timeout=120)
+    assert not (tmp / "knowledge" / "qa").exists()
     neighbour = User(emulator, user_id=7005, language_code="ru", first_name="Нурлан")
     neighbour.send("паспорт потерян во время поездки за границу, как восстановить?")
     found = neighbour.replies(1, timeout=60)[-1]

@@ -1,6 +1,7 @@
 """Ask an agency, through the production Dispatcher: a citizen's question goes
 to the agency's linked staff chat, the staff answer by replying, the citizen
-gets the answer, and a public answer becomes a Q&A page the search finds."""
+gets the answer, and a public answer becomes a Q&A page the search finds once
+the worker has built the index with it (:func:`worker_step`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from typer.testing import CliRunner
 
 from bot.app import Saual
 from bot.cli import app as cli
-from embeddings import build_index, load_knowledge
+from bot.storage import QAPage
+from embeddings import CorpusError, Problem, build_index, load_knowledge
 
 QUESTION = "Как получить паспорт, если старый паспорт потерян в поездке за границей?"
 
@@ -59,6 +61,18 @@ def publication_request(session, chat: int) -> dict:
     return requests[-1]
 
 
+async def worker_step(saual: Saual) -> None:
+    """What the worker's "publication" loop does once (`saual worker`, or `saual run`
+    with DELIVERY_ENABLED), then the running bot's index reload: the build serves."""
+    await saual.publisher.run_once()
+    await saual.reload_index()
+
+
+async def page(saual: Saual, ticket_id: int) -> QAPage | None:
+    """The ticket's published page, as the database keeps it."""
+    return await saual.storage.qa_pages.get(ticket_id)
+
+
 async def ask(citizen: Citizen, text: str, *, public: bool = True) -> list:
     await citizen.send(f"/ask {text}")
     await citizen.press("✅")
@@ -99,8 +113,7 @@ async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
     assert [b["text"] for b in to_citizen[0].buttons] == ["👍", "👎",
                                                           "Это не отвечает на мой вопрос"]
     assert "разрешил опубликовать вопрос №1" in said(calls, -100500)
-    page = knowledge / "qa" / "mvd" / "1.ru.md"
-    assert not page.exists()  # published only once the staff approve the wording
+    assert await page(saual, 1) is None  # published only once the staff approve the wording
     wording = "Как получить новый паспорт, если старый утерян за границей?"
     calls = await mvd.reply(wording, publication_request(session, -100500))
     assert "опубликован в такой формулировке" in said(calls, -100500)
@@ -108,9 +121,11 @@ async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
     assert mvd.buttons(staff_card(session, -100500)) == []
     calls = await mvd.reply("Ещё один ответ.", staff_card(session, -100500))
     assert "уже закрыт (отвечен)" in said(calls, -100500)
-    assert page.exists()
-    corpus = load_knowledge(knowledge)
+    assert (await page(saual, 1)).state == "live"
+    await worker_step(saual)
+    corpus, _ = await saual.publisher.corpus()
     assert any(d.kind == "qa" and d.id == "1" for d in corpus.documents)
+    assert saual.engine.index.documents[("1", "ru")]["kind"] == "qa"
     calls = await citizen.send(QUESTION)  # the next citizen's search finds the answer
     assert "ЦОНе по удостоверению" in calls[-1].text
     calls = await citizen.send("/myquestions")
@@ -131,14 +146,17 @@ async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
     ticket = await saual.tickets.get(1)
     assert (ticket.status, ticket.rating, ticket.created_at) == ("open", None, asked)
     assert "Открыт снова" in staff_card(session, -100500)["text"]
-    assert not page.exists()  # withdrawn until the agency answers again
+    assert (await page(saual, 1)).state == "withdrawn"  # until the agency answers again
+    await worker_step(saual)
+    assert ("1", "ru") not in saual.engine.index.documents
     calls = await citizen.press("👎", answer_message)  # a vote on the withdrawn answer
     assert (await saual.tickets.get(1)).rating is None
     better = "Новый паспорт выдают в ЦОНе; если паспорт утерян, сначала подайте заявление."
     await mvd.reply(better, staff_card(session, -100500))
-    assert not page.exists()  # a new answer is approved again
+    assert (await page(saual, 1)).state == "withdrawn"  # a new answer is approved again
     await mvd.reply(wording, publication_request(session, -100500))
-    assert better.split(";")[0] in page.read_text(encoding="utf-8")
+    assert better.split(";")[0] in (await page(saual, 1)).markdown
+    assert not (knowledge / "qa").exists()  # the pages are in the database, not in files
 
 
 async def test_reassign_and_reject(saual, citizen, session):
@@ -333,16 +351,18 @@ async def test_the_no_answer_reply_offers_the_agency(saual, citizen):
     assert "Сколько стоит охотничий билет" in proposal and "Предлагаю отправить" in proposal
 
 
-async def test_a_failed_publication_keeps_the_old_index_and_the_answer(saual, citizen, session,
-                                                                      knowledge, monkeypatch):
+async def test_a_refused_page_keeps_the_old_index_and_the_answer(saual, citizen, session,
+                                                                knowledge, monkeypatch):
+    """The knowledge base's own parser checks the page when the staff approve it:
+    a page it refuses is not stored, and the staff hear so at once."""
     mvd = await linked(saual, citizen, "mvd", -100500)
     await ask(citizen, QUESTION)
     build = saual.engine.index.build_id
 
-    def disk_full(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+    def refuse(text, name, **kwargs):
+        raise CorpusError([Problem(name, 2, "title", "refused")])
 
-    monkeypatch.setattr("bot.services.tickets.build_index", disk_full)
+    monkeypatch.setattr("bot.services.publication.parse_page", refuse)
     calls = await mvd.reply("Ответ ведомства по существу вопроса.", staff_card(session, -100500))
     assert any(c.params.get("chat_id") == 777 and "по существу" in c.text for c in calls)
     assert "отправлен гражданину" in said(calls, -100500)
@@ -350,7 +370,8 @@ async def test_a_failed_publication_keeps_the_old_index_and_the_answer(saual, ci
                             publication_request(session, -100500))
     told = said(calls, -100500)
     assert "База знаний не приняла страницу" in told and "формулировке" not in told
-    assert not (knowledge / "qa" / "mvd" / "1.ru.md").exists()
+    assert await page(saual, 1) is None and not (knowledge / "qa").exists()
+    await worker_step(saual)
     assert saual.engine.index.build_id == build
     assert (await saual.tickets.get(1)).status == "answered"
 

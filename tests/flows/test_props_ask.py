@@ -1,7 +1,8 @@
 """Property: whatever a citizen asks through /ask and whatever the staff answer
 and word for publication, through the production Dispatcher, no handler
-fails, the corpus loader reads the knowledge folder, and every published page
-has exactly the two sections the bot writes and the bot's own fields."""
+fails, the corpus loader reads the knowledge folder with every published page
+(the database's, as the worker builds them; none refused), and every published
+page has exactly the two sections the bot writes and the bot's own fields."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from hypothesis import strategies as st
 from test_flow_tickets import linked, staff_card
 
 from bot.services.qa_page import HEADINGS
-from embeddings import load_knowledge
 
 # Pieces that mean structure to Markdown, YAML or the loader, and line breaks
 # of every kind, mixed with arbitrary text.
@@ -57,11 +57,16 @@ async def test_any_question_and_answer_publish_only_the_bot_s_two_sections(
         if requests:  # the staff paste the citizen's text, or write their own wording
             await chat.reply(ticket.text if wording is None else wording, requests[-1])
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
-    corpus = load_knowledge(knowledge)  # never broken by what was published
+    corpus, _ = await saual.publisher.corpus()  # never broken by what was published
     for doc in corpus.documents:
         if doc.kind == "qa":
             assert tuple(s.heading for s in doc.sections) == HEADINGS[doc.lang]
             assert "\n" not in doc.title and doc.agency in saual.tickets.agencies
-    for page in (knowledge / "qa").rglob("*.md") if (knowledge / "qa").exists() else []:
-        front = page.read_text(encoding="utf-8").split("\n---\n", 1)[0].splitlines()[1:]
+    _, pages = await saual.storage.qa_pages.snapshot()
+    assert all(page.state == "live" for page in pages)  # the loader refused none
+    assert {(d.id, d.lang) for d in corpus.documents if d.kind == "qa"} == {
+        (str(page.ticket_id), page.lang) for page in pages}
+    assert not (knowledge / "qa").exists()
+    for page in pages:
+        front = page.markdown.split("\n---\n", 1)[0].splitlines()[1:]
         assert [line.split(":")[0] for line in front if not line.startswith("- ")] == FIELDS

@@ -1,0 +1,175 @@
+"""One knowledge page: Markdown with YAML front matter, parsed and checked.
+
+The corpus loader (:mod:`.corpus`) reads every page through :func:`read_page`.
+:func:`parse_page` is the same parser on one page's text, raising
+:class:`CorpusError`: a page can be checked before it is stored anywhere (the
+bot checks a published answer when the staff approve it, long before an
+index is built with it). A published answer (``qa=True``) also has exactly
+two ``##`` sections, the question and the agency's answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
+
+import yaml
+
+from .agencies import ID, LANGS, valid_url
+from .errors import CorpusError, Problem
+
+REQUIRED_FIELDS = (
+    "id", "lang", "title", "summary", "category", "agency", "source_url", "updated", "keywords",
+)
+_FRONT = re.compile(r"\A---\s*\n(.*?\n)---\s*\n", re.S)
+_SECTION = re.compile(r"^##[ \t]+(.+?)[ \t]*$", re.M)  # one line: "##\ntext" is no heading
+QA_SECTIONS = 2  # a published answer: the question, then the agency's answer
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """One page in one language (or one external passage)."""
+
+    id: str
+    lang: str
+    title: str
+    summary: str = ""
+    category: str = ""
+    agency: str = ""
+    source_url: str = ""
+    updated: str = ""
+    keywords: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+    path: str = ""
+    kind: str = "page"  # page | qa | redirect | passage
+
+
+def line_of(text: str, key: str, offset: int = 1) -> int:
+    match = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
+    return text.count("\n", 0, match.start()) + offset if match else offset
+
+
+def _as_date(value: object) -> str | None:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def parse_page(text: str, name: str, *, qa: bool = False) -> Document:
+    """The page `text`, known as `name` (its path under the knowledge folder,
+    whose file name must be ``<id>.<lang>.md``); a published answer when `qa`.
+    Raises :class:`CorpusError` with every problem found."""
+    problems: list[Problem] = []
+    doc = read_page(text, name, problems)
+    if doc is not None and qa:
+        doc = as_answer(doc, name, problems)
+    if doc is not None:
+        check_name(doc, PurePosixPath(name).name, name, problems)
+    if doc is None or problems:
+        raise CorpusError(problems)
+    return doc
+
+
+def check_name(doc: Document, file_name: str, where: str, problems: list[Problem]) -> None:
+    expected = f"{doc.id}.{doc.lang}.md"
+    if file_name != expected:
+        problems.append(Problem(where, 2, "id", f"file name must be {expected}"))
+
+
+def as_answer(doc: Document, where: str, problems: list[Problem]) -> Document | None:
+    """`doc` as a published answer (kind "qa"), None when it has not two sections."""
+    if len(doc.sections) != QA_SECTIONS:
+        problems.append(Problem(where, doc.sections[0].line, "body",
+                                "a published answer has two sections, the question "
+                                f"and the answer, not {len(doc.sections)}"))
+        return None
+    return replace(doc, kind="qa")
+
+
+def read_page(text: str, where: str, problems: list[Problem]) -> Document | None:
+    """Parse one Markdown page; problems are appended, None when unusable."""
+    match = _FRONT.match(text)
+    if not match:
+        problems.append(Problem(where, 1, "", "no YAML front matter between '---' lines"))
+        return None
+    front_text = match.group(1)
+    try:
+        front = yaml.safe_load(front_text)
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 2
+        problems.append(Problem(where, line, "", f"front matter is not valid YAML: {exc}"))
+        return None
+    if not isinstance(front, dict):
+        problems.append(Problem(where, 1, "", "front matter must be a mapping"))
+        return None
+    before = len(problems)
+    for key in REQUIRED_FIELDS:
+        value = front.get(key)
+        if value is None or (isinstance(value, str | list) and not value):
+            problems.append(Problem(where, line_of(front_text, key, 2), key, "missing or empty"))
+    for key in ("id", "lang", "title", "summary", "category", "agency"):
+        if key in front and front[key] is not None and not isinstance(front[key], str):
+            problems.append(Problem(where, line_of(front_text, key, 2), key, "must be text"))
+    if front.get("lang") and front.get("lang") not in LANGS:
+        problems.append(Problem(where, line_of(front_text, "lang", 2), "lang",
+                                f"must be one of {', '.join(LANGS)}"))
+    if front.get("source_url") and not valid_url(front["source_url"]):
+        problems.append(Problem(where, line_of(front_text, "source_url", 2), "source_url",
+                                f"malformed URL {front['source_url']!r}"))
+    updated = _as_date(front.get("updated")) if front.get("updated") else ""
+    if updated is None:
+        problems.append(Problem(where, line_of(front_text, "updated", 2), "updated",
+                                f"not a date (YYYY-MM-DD): {front.get('updated')!r}"))
+    keywords = front.get("keywords") or []
+    if not isinstance(keywords, list) or not all(isinstance(k, str | int) for k in keywords):
+        problems.append(Problem(where, line_of(front_text, "keywords", 2), "keywords",
+                                "must be a list of words"))
+        keywords = []
+    if front.get("id") and isinstance(front["id"], str) and not ID.match(front["id"]):
+        problems.append(Problem(where, line_of(front_text, "id", 2), "id",
+                                "must be lowercase letters, digits and dashes"))
+
+    body = text[match.end() :]
+    body_line = text.count("\n", 0, match.end()) + 1
+    heads = list(_SECTION.finditer(body))
+    if not heads:
+        problems.append(Problem(where, body_line, "body", "no '## ' sections"))
+    elif body[: heads[0].start()].strip():
+        problems.append(Problem(where, body_line, "body", "text before the first '## ' section"))
+    sections = []
+    for i, head in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(body)
+        content = body[head.end() : end].strip()
+        line = body_line + body.count("\n", 0, head.start())
+        if not content:
+            problems.append(Problem(where, line, "body", f"empty section {head.group(1)!r}"))
+        sections.append(Section(head.group(1), content, line))
+    if len(problems) > before:
+        return None
+    return Document(
+        id=front["id"],
+        lang=front["lang"],
+        title=str(front["title"]).strip(),
+        summary=str(front["summary"]).strip(),
+        category=front["category"],
+        agency=front["agency"],
+        source_url=front["source_url"],
+        updated=updated or "",
+        keywords=tuple(str(k) for k in keywords),
+        sections=tuple(sections),
+        path=where,
+    )
