@@ -28,7 +28,7 @@ from ..services import Answers, Publication, Ticket, User
 from ..services.masking import mask
 from ..services.tickets import EOTINISH, Tickets, has_personal_data, valid_length
 from . import keyboards, ticket_publication
-from .callbacks import AskCB, ReplyCB, TicketCB
+from .callbacks import AskCB, ReplyCB, TicketCB, row_id
 from .replies import send, show
 from .staff import LinkedChat
 from .ticket_posts import date as _date
@@ -108,10 +108,9 @@ async def ask_command(message: Message, command: CommandObject, bot: Bot, state:
 async def ask_button(callback: CallbackQuery, callback_data: AskCB, bot: Bot,
                      state: FSMContext, tickets: Tickets, answers: Answers, user: User,
                      locale: str) -> None:
-    text = ""
-    if callback_data.act == "card" and callback_data.t.isdigit():
-        record = await answers.storage.questions.get(int(callback_data.t))
-        text = record.text if record and record.user_id == user.id else ""
+    """A new question; from an answer card, the question asked there (the asker's own)."""
+    question = row_id(callback_data.t) if callback_data.act == "card" else None
+    text = await answers.own_question(question, user.id) if question is not None else ""
     await _start(callback.from_user.id, bot, state, tickets, user, text, locale)
 
 
