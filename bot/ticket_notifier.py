@@ -3,7 +3,7 @@ that posts the question's card in the agency's staff chat (in that chat's
 language), rewrites its status line, posts the reminders, and writes to the
 asker (in theirs).
 
-Built once (:class:`bot.factory.Saual`) without a bot and handed to the
+Built once (:class:`bot.app.Saual`) without a bot and handed to the
 handlers; :meth:`TelegramNotifier.via` gives the one that sends through the bot
 an update came with (or the reminder loop's). Like the delivery courier it
 answers with :class:`~bot.services.Said` instead of raising for a chat that

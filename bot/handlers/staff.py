@@ -20,7 +20,7 @@ from . import cards, keyboards
 from .callbacks import ComposeCB
 from .replies import send, show
 
-if TYPE_CHECKING:  # built by the factory, reaches the handlers by name
+if TYPE_CHECKING:  # built once by bot.app.Saual, reaches handlers by name
     from ..ticket_notifier import TelegramNotifier
 
 GROUPS = ("group", "supergroup")

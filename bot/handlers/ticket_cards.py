@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from aiogram.utils.formatting import Bold, Text, TextLink
+from aiogram.utils.formatting import Bold, Text, TextLink, as_list
 from aiogram.utils.i18n import gettext as _
 
 from ..services import EOTINISH, Ticket
@@ -57,3 +57,35 @@ def status_of(ticket: Ticket, now: float) -> str:
     if now > ticket.due_at:
         return _("overdue")
     return _("in progress") if ticket.status == "taken" else _("waiting")
+
+
+def receipt(ticket: Ticket, agency_name: str, *, delivered: bool) -> Text:
+    """What the citizen reads once the question is sent (and, when the agency has
+    no staff chat yet, that it waits for one)."""
+    parts = [Text(_("Your question is sent: ticket #{id}. {agency} should answer by {date}. "
+                    "/myquestions shows its status.").format(
+        id=ticket.id, date=date(ticket.due_at), agency=agency_name))]
+    if not delivered:
+        parts.append(Text(_("{agency} has not connected its staff to the bot yet: your question "
+                            "waits and reaches them as soon as they do. If it is urgent, write "
+                            "to eOtinish: ").format(agency=agency_name),
+                          TextLink(EOTINISH, url=EOTINISH)))
+    return as_list(*parts, sep="\n\n")
+
+
+def too_many(max_open: int) -> Text:
+    return Text(_("You already have {n} open questions. Wait for an answer before asking a "
+                  "new one. /myquestions shows them.").format(n=max_open))
+
+
+def not_here() -> str:
+    """A staff button on a question that is not (or no longer) this chat's to act on."""
+    return _("This question is already answered, passed on or rejected.")
+
+
+def answered(ticket_id: int, *, delivered: bool) -> str:
+    """What the staff read once they answered."""
+    if delivered:
+        return _("The answer to question #{id} is sent to the citizen.").format(id=ticket_id)
+    return _("The answer to question #{id} is saved, but the citizen has blocked the bot and "
+             "did not receive it.").format(id=ticket_id)

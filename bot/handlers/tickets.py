@@ -19,28 +19,18 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ForceReply, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.formatting import Bold, Text, TextLink, as_list
+from aiogram.utils.formatting import Bold, Text, as_list
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from ..services import (
-    EOTINISH,
-    Actor,
-    Answers,
-    Refusal,
-    Tickets,
-    User,
-    has_personal_data,
-    mask,
-    valid_length,
-)
+from ..services import Actor, Answers, Refusal, Tickets, User, has_personal_data, mask, valid_length
 from . import keyboards, ticket_publication
 from .callbacks import AskCB, ReplyCB, TicketCB, row_id
 from .replies import send, show
 from .staff import LinkedChat
-from .ticket_cards import date, informal, passed, status_of
+from .ticket_cards import answered, date, informal, not_here, passed, receipt, status_of, too_many
 
-if TYPE_CHECKING:  # built by the factory, reaches the handlers by name
+if TYPE_CHECKING:  # built once by bot.app.Saual, reaches handlers by name
     from ..ticket_notifier import TelegramNotifier
 
 CHOICES = 3  # agencies proposed before "another agency…"
@@ -57,11 +47,6 @@ class Rejecting(StatesGroup):
     reason = State()
 
 
-def _too_many(tickets: Tickets) -> Text:
-    return Text(_("You already have {n} open questions. Wait for an answer before asking a "
-                  "new one. /myquestions shows them.").format(n=tickets.config.max_open))
-
-
 # -- the citizen -------------------------------------------------------------------
 
 
@@ -69,7 +54,7 @@ async def _start(chat_id: int, bot: Bot, state: FSMContext, tickets: Tickets, us
                  text: str, locale: str) -> None:
     if not await tickets.can_open(user.id):
         await state.clear()
-        await send(bot, chat_id, _too_many(tickets))
+        await send(bot, chat_id, too_many(tickets.config.max_open))
         return
     await send(bot, chat_id, informal())
     if not valid_length(text):
@@ -164,19 +149,10 @@ async def confirm(callback: CallbackQuery, bot: Bot, state: FSMContext, tickets:
     sent = await tickets.submit(user.id, data["agency"], data["text"], data["lang"],
                                 data.get("topic"), bool(data.get("public")), notifier.via(bot))
     if sent.ticket is None:
-        await show(bot, callback, _too_many(tickets))
+        await show(bot, callback, too_many(tickets.config.max_open))
         return
-    ticket = sent.ticket
-    agency = tickets.directory.name(ticket.agency, locale)
-    parts = [Text(_("Your question is sent: ticket #{id}. {agency} should answer by {date}. "
-                    "/myquestions shows its status.").format(
-        id=ticket.id, date=date(ticket.due_at), agency=agency))]
-    if not sent.delivered:
-        parts.append(Text(_("{agency} has not connected its staff to the bot yet: your question "
-                            "waits and reaches them as soon as they do. If it is urgent, write "
-                            "to eOtinish: ").format(agency=agency),
-                          TextLink(EOTINISH, url=EOTINISH)))
-    await show(bot, callback, as_list(*parts, sep="\n\n"))
+    agency = tickets.directory.name(sent.ticket.agency, locale)
+    await show(bot, callback, receipt(sent.ticket, agency, delivered=sent.delivered))
 
 
 async def my_questions(message: Message, bot: Bot, tickets: Tickets, user: User,
@@ -234,10 +210,6 @@ class StaffDesk(BaseMiddleware):
             return await handler(event, data)
 
 
-def _not_here() -> str:
-    return _("This question is already answered, passed on or rejected.")
-
-
 async def take(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, actor: Actor,
                tickets: Tickets, notifier: TelegramNotifier,
                callback_answer: CallbackAnswer) -> None:
@@ -245,14 +217,14 @@ async def take(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, actor
     if done.refusal is Refusal.TAKEN:
         callback_answer.text = _("Someone has already taken this question.")
     elif not done.ok:
-        callback_answer.text = _not_here()
+        callback_answer.text = not_here()
 
 
 async def move(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, actor: Actor,
                tickets: Tickets, locale: str, callback_answer: CallbackAnswer) -> None:
     ticket = await tickets.held(callback_data.id, actor)
     if ticket is None:
-        callback_answer.text = _not_here()
+        callback_answer.text = not_here()
         return
     others = tickets.directory.choices(locale, without=actor.agency)
     await send(bot, actor.chat_id, Text(_("Pass question #{id} to which agency?").format(
@@ -264,7 +236,7 @@ async def moved(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, acto
                 callback_answer: CallbackAnswer) -> None:
     done = await tickets.reassign(callback_data.id, actor, callback_data.t, notifier.via(bot))
     if done.refusal is Refusal.NOT_HERE:
-        callback_answer.text = _not_here()
+        callback_answer.text = not_here()
     if not done.ok:
         return
     said = passed(done.ticket.id, tickets.directory.name(done.ticket.agency, locale))
@@ -277,7 +249,7 @@ async def reject(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, act
                  tickets: Tickets, state: FSMContext, callback_answer: CallbackAnswer) -> None:
     ticket = await tickets.held(callback_data.id, actor)
     if ticket is None:
-        callback_answer.text = _not_here()
+        callback_answer.text = not_here()
         return
     await state.set_state(Rejecting.reason)
     await state.update_data(ticket=ticket.id)
@@ -314,10 +286,7 @@ async def staff_reply(message: Message, bot: Bot, actor: Actor, tickets: Tickets
             "question.")))
     if not done.ok:
         return  # NOT_HERE: a card of another agency, or of a chat that no longer holds it
-    ticket = done.ticket
-    said = _("The answer to question #{id} is sent to the citizen.").format(id=ticket.id) \
-        if done.delivered else _("The answer to question #{id} is saved, but the citizen has "
-                                 "blocked the bot and did not receive it.").format(id=ticket.id)
+    ticket, said = done.ticket, answered(done.ticket.id, delivered=done.delivered)
     if ticket.public:  # published only in the staff's wording, after they approve it
         await ticket_publication.ask_wording(bot, tickets, ticket, actor.chat_id, said)
     else:
