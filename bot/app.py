@@ -40,7 +40,6 @@ from .delivery import TelegramCourier
 from .feedfetch import build_feeds
 from .handlers import routers
 from .handlers.start import commands
-from .handlers.ticket_posts import send_reminders
 from .middlewares import FloodMiddleware, InFlight, LocaleMiddleware, UserMiddleware
 from .publisher import publisher
 from .services import (
@@ -61,6 +60,7 @@ from .services import (
 )
 from .services.feeds import Feeds
 from .storage import Storage
+from .ticket_notifier import TelegramNotifier
 
 logger = logging.getLogger(__name__)
 
@@ -181,10 +181,11 @@ class Saual:
         self.answers = Answers(engine, storage, self.catalog, self.directory,
                                results=settings.answer_results,
                                suggest_min_confidence=settings.suggest_min_confidence)
-        self.tickets = Tickets(storage, engine, self.directory, settings.tickets_config(),
-                               clock=clock.time)
         self.publication = Publication(storage, engine, self.directory, clock=clock.time)
         self.publisher = publisher(storage, settings, engine.encoder, clock.time)
+        self.tickets = Tickets(storage, engine, self.directory, settings.tickets_config(),
+                               clock=clock.time, staff=self.staff, publication=self.publication)
+        self.notifier = TelegramNotifier(self.i18n, self.directory)  # ticket cards, reminders
         self.supervisor = supervisor(settings, clock)
         self._delivery: Delivery | None = None
         self.limiter = FloodLimiter(settings.flood_limit, settings.flood_window,
@@ -216,7 +217,7 @@ class Saual:
                         users=self.users, stations=self.stations, i18n=self.i18n,
                         subs=self.subscriptions, staff=self.staff,
                         announcements=self.announcements, tickets=self.tickets,
-                        publication=self.publication)
+                        publication=self.publication, notifier=self.notifier)
         dp.update.outer_middleware(self.inflight)
         dp.update.outer_middleware(UserMiddleware(self.users))
         dp.update.outer_middleware(LocaleMiddleware(self.i18n))
@@ -287,10 +288,7 @@ class Saual:
 
     async def remind(self, bot: Bot) -> int:
         """Send the due staff-chat reminders once, each in its chat's language."""
-        due = await self.tickets.reminders()
-        with self.i18n.context():
-            await send_reminders(bot, self.i18n, self.tickets, due)
-        return len(due)
+        return await self.tickets.remind(self.notifier.via(bot))
 
     async def stop_services(self) -> None:
         await self.supervisor.stop("delivery", "publication", "feeds", "qa-reminders")

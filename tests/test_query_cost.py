@@ -85,7 +85,8 @@ async def test_agency_proposals_read_no_more_than_a_search(knowledge, tmp_path, 
         return stems(text)
 
     monkeypatch.setattr(tickets, "_stems", recording_stems)
-    service = tickets.Tickets(None, engine, Directory.load(knowledge))
+    service = tickets.Tickets(None, engine, Directory.load(knowledge), staff=None,
+                              publication=None)  # proposing posts nothing, withdraws nothing
     await service.propose("паспорт " * 500)
     assert seen[0] == ("паспорт " * 500)[:80]  # the question, before the agencies
     assert all(len(q) <= 80 for q in encoder.queries)

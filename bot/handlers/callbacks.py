@@ -6,7 +6,25 @@ prefixes are one letter and values are ids, never titles.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# The widest id a database row has: PostgreSQL's INTEGER. Callback data comes
+# from the client and can be forged: an id past it is no button of ours (and
+# the database would refuse to look it up).
+ID_MAX = 2**31 - 1
+RowId = Annotated[int, Field(ge=-ID_MAX - 1, le=ID_MAX)]
+
+
+def row_id(text: str) -> int | None:
+    """`text` as a row id, or None when it is not one: only ASCII digits, within
+    the id range (``str.isdigit`` also takes "²", which ``int`` refuses)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= ID_MAX else None
 
 
 class LangCB(CallbackData, prefix="l"):
@@ -83,7 +101,7 @@ class TicketCB(CallbackData, prefix="k"):
     after the answer, do not publish it (`np`)."""
 
     act: str
-    id: int
+    id: RowId
     t: str = ""
 
 
@@ -91,4 +109,4 @@ class ReplyCB(CallbackData, prefix="r"):
     """The citizen on an agency's answer: 👍 (`up`), 👎 (`down`), reopen (`re`)."""
 
     act: str
-    id: int
+    id: RowId

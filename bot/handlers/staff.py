@@ -5,7 +5,7 @@ is refused; the rights check is a filter on the router (:class:`LinkedChat`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, Filter
@@ -13,14 +13,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ForceReply, Message
 from aiogram.utils.formatting import Bold, Text, as_list
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from ..services import Announcements, Draft, StaffChats, Tickets, valid_url
 from . import cards, keyboards
 from .callbacks import ComposeCB
 from .replies import send, show
-from .ticket_posts import post_waiting
+
+if TYPE_CHECKING:  # built once by bot.app.Saual, reaches handlers by name
+    from ..ticket_notifier import TelegramNotifier
 
 GROUPS = ("group", "supergroup")
 # A bot in a group with privacy mode on sees only commands and replies to it:
@@ -58,7 +59,7 @@ async def admins(bot: Bot, chat_id: int) -> set[int]:
 
 
 async def link(message: Message, command: CommandObject, bot: Bot, staff: StaffChats,
-               announcements: Announcements, tickets: Tickets, i18n: I18n,
+               announcements: Announcements, tickets: Tickets, notifier: TelegramNotifier,
                locale: str) -> None:
     """Link the group to an agency (it replaces the agency's previous chat); the
     group's administrators become the agency's staff. The bot will write there in
@@ -85,7 +86,7 @@ async def link(message: Message, command: CommandObject, bot: Bot, staff: StaffC
           "and /status to see its delivery.").format(agency=name), "\n\n",
         _("Citizens' questions to the agency will appear here: answer one by replying to "
           "its message.")))
-    await post_waiting(bot, i18n, tickets, agency)
+    await tickets.deliver_waiting(agency, notifier.via(bot))
 
 
 async def refused(message: Message, bot: Bot, staff: StaffChats) -> None:

@@ -10,31 +10,29 @@ The staff chat is written to in its own language, the citizen in theirs."""
 from __future__ import annotations
 
 import contextlib
-import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ForceReply, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.formatting import Bold, Text, TextLink, as_list
+from aiogram.utils.formatting import Bold, Text, as_list
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from ..services import Answers, Publication, Ticket, User
-from ..services.masking import mask
-from ..services.tickets import EOTINISH, Tickets, has_personal_data, valid_length
+from ..services import Actor, Answers, Refusal, Tickets, User, has_personal_data, mask, valid_length
 from . import keyboards, ticket_publication
-from .callbacks import AskCB, ReplyCB, TicketCB
+from .callbacks import AskCB, ReplyCB, TicketCB, row_id
 from .replies import send, show
 from .staff import LinkedChat
-from .ticket_posts import date as _date
-from .ticket_posts import mark, post, to_citizen
+from .ticket_cards import answered, date, informal, not_here, passed, receipt, status_of, too_many
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:  # built once by bot.app.Saual, reaches handlers by name
+    from ..ticket_notifier import TelegramNotifier
+
 CHOICES = 3  # agencies proposed before "another agency…"
 
 
@@ -49,24 +47,6 @@ class Rejecting(StatesGroup):
     reason = State()
 
 
-def _status(ticket: Ticket, now: float) -> str:
-    if ticket.status == "answered":
-        return _("answered")
-    if ticket.status == "rejected":
-        return _("rejected")
-    if ticket.staff_chat is None:  # the agency has linked no staff chat yet
-        return _("not delivered yet: the agency has not joined the bot")
-    if now > ticket.due_at:
-        return _("overdue")
-    return _("in progress") if ticket.status == "taken" else _("waiting")
-
-
-def informal() -> Text:
-    return Text(_("This is an informal service: an agency answers your question here, but "
-                  "binding official appeals go through eOtinish: "), TextLink(EOTINISH,
-                                                                               url=EOTINISH))
-
-
 # -- the citizen -------------------------------------------------------------------
 
 
@@ -74,9 +54,7 @@ async def _start(chat_id: int, bot: Bot, state: FSMContext, tickets: Tickets, us
                  text: str, locale: str) -> None:
     if not await tickets.can_open(user.id):
         await state.clear()
-        await send(bot, chat_id, Text(_("You already have {n} open questions. Wait for an "
-                                        "answer before asking a new one. /myquestions shows "
-                                        "them.").format(n=tickets.config.max_open)))
+        await send(bot, chat_id, too_many(tickets.config.max_open))
         return
     await send(bot, chat_id, informal())
     if not valid_length(text):
@@ -108,10 +86,9 @@ async def ask_command(message: Message, command: CommandObject, bot: Bot, state:
 async def ask_button(callback: CallbackQuery, callback_data: AskCB, bot: Bot,
                      state: FSMContext, tickets: Tickets, answers: Answers, user: User,
                      locale: str) -> None:
-    text = ""
-    if callback_data.act == "card" and callback_data.t.isdigit():
-        record = await answers.storage.questions.get(int(callback_data.t))
-        text = record.text if record and record.user_id == user.id else ""
+    """A new question; from an answer card, the question asked there (the asker's own)."""
+    question = row_id(callback_data.t) if callback_data.act == "card" else None
+    text = await answers.own_question(question, user.id) if question is not None else ""
     await _start(callback.from_user.id, bot, state, tickets, user, text, locale)
 
 
@@ -166,26 +143,16 @@ async def cancel(callback: CallbackQuery, bot: Bot, state: FSMContext) -> None:
 
 
 async def confirm(callback: CallbackQuery, bot: Bot, state: FSMContext, tickets: Tickets,
-                  user: User, locale: str, i18n: I18n) -> None:
+                  notifier: TelegramNotifier, user: User, locale: str) -> None:
     data = await state.get_data()
     await state.clear()
-    ticket = await tickets.open(user.id, data["agency"], data["text"], data["lang"],
-                                data.get("topic"), bool(data.get("public")))
-    if ticket is None:
-        await show(bot, callback, Text(_("You already have {n} open questions. Wait for an "
-                                         "answer before asking a new one. /myquestions shows "
-                                         "them.").format(n=tickets.config.max_open)))
+    sent = await tickets.submit(user.id, data["agency"], data["text"], data["lang"],
+                                data.get("topic"), bool(data.get("public")), notifier.via(bot))
+    if sent.ticket is None:
+        await show(bot, callback, too_many(tickets.config.max_open))
         return
-    agency = tickets.directory.name(ticket.agency, locale)
-    parts = [Text(_("Your question is sent: ticket #{id}. {agency} should answer by {date}. "
-                    "/myquestions shows its status.").format(
-        id=ticket.id, date=_date(ticket.due_at), agency=agency))]
-    if not await post(bot, i18n, tickets, ticket):
-        parts.append(Text(_("{agency} has not connected its staff to the bot yet: your question "
-                            "waits and reaches them as soon as they do. If it is urgent, write "
-                            "to eOtinish: ").format(agency=agency),
-                          TextLink(EOTINISH, url=EOTINISH)))
-    await show(bot, callback, as_list(*parts, sep="\n\n"))
+    agency = tickets.directory.name(sent.ticket.agency, locale)
+    await show(bot, callback, receipt(sent.ticket, agency, delivered=sent.delivered))
 
 
 async def my_questions(message: Message, bot: Bot, tickets: Tickets, user: User,
@@ -197,180 +164,133 @@ async def my_questions(message: Message, bot: Bot, tickets: Tickets, user: User,
         return
     now = tickets.clock()
     lines = [_("#{id} · {agency} · {status} · due {date}").format(
-        id=t.id, agency=tickets.directory.name(t.agency, locale), status=_status(t, now),
-        date=_date(t.due_at)) for t in mine]
+        id=t.id, agency=tickets.directory.name(t.agency, locale), status=status_of(t, now),
+        date=date(t.due_at)) for t in mine]
     await send(bot, message.chat.id, Text(Bold(_("Your questions")), "\n", as_list(*lines)))
 
 
 async def rated(callback: CallbackQuery, callback_data: ReplyCB, bot: Bot, tickets: Tickets,
-                publication: Publication, user: User, i18n: I18n,
-                callback_answer: CallbackAnswer) -> None:
-    ticket = await tickets.get(callback_data.id)
-    if ticket is None or ticket.user_id != user.id:
-        return
+                notifier: TelegramNotifier, user: User, callback_answer: CallbackAnswer) -> None:
     if callback_data.act == "re":
-        if ticket.status == "answered":
-            approved, ticket = ticket, await tickets.reopen(ticket)
-            await publication.withdraw(approved)  # its page, if its wording was approved
-            await post(bot, i18n, tickets, ticket, reopened=True)
-        if ticket.is_open:
+        done = await tickets.reopen_by_asker(callback_data.id, user.id, notifier.via(bot))
+        if done.ticket is not None and done.ticket.is_open:
             await send(bot, callback.from_user.id, Text(_(
                 "Ticket #{id} is open again; the agency will answer by {date}.").format(
-                id=ticket.id, date=_date(ticket.due_at))))
-        return
-    if ticket.status != "answered":  # reopened since: the rating was for an old answer
-        callback_answer.text = _("This answer was replaced; wait for the new one.")
+                id=done.ticket.id, date=date(done.ticket.due_at))))
         return
     vote = 1 if callback_data.act == "up" else -1
-    await tickets.rate(ticket, vote)
+    rating = await tickets.rate(callback_data.id, user.id, vote)
+    if rating.refusal is Refusal.REPLACED:  # reopened since: the rating was for an old answer
+        callback_answer.text = _("This answer was replaced; wait for the new one.")
+    if not rating.ok:
+        return
     callback_answer.text = _("Thank you for the rating!")
     if isinstance(callback.message, Message):
         with contextlib.suppress(TelegramBadRequest):  # the same vote again: "not modified"
             await callback.message.edit_reply_markup(
-                reply_markup=keyboards.ticket_answer(ticket.id, vote))
+                reply_markup=keyboards.ticket_answer(callback_data.id, vote))
 
 
 # -- the staff -----------------------------------------------------------------------
 
 
-class ChatLocale(BaseMiddleware):
+class StaffDesk(BaseMiddleware):
     """In a staff chat the bot speaks the chat's language (chosen when it was
-    linked), whoever pressed the button."""
+    linked), whoever pressed the button; handlers get the `actor`: who acts, for
+    which agency, from which chat."""
 
     async def __call__(self, handler, event, data: dict[str, Any]):
         i18n: I18n = data["i18n"]
         lang = data.get("chat_lang") or data.get("locale") or "ru"
         data["locale"] = lang
+        message = event.message if isinstance(event, CallbackQuery) else event
+        data["actor"] = Actor(data["agency"], message.chat.id, lang, event.from_user.id,
+                              event.from_user.full_name)
         with i18n.use_locale(lang):
             return await handler(event, data)
 
 
-async def _own(callback_data: TicketCB, agency: str, tickets: Tickets,
-               callback_answer: CallbackAnswer, chat_id: int) -> Ticket | None:
-    """The ticket when it is still this agency's open one, shown in this chat (a
-    button pressed anywhere else acts on nothing); else the presser is told."""
-    ticket = await tickets.get(callback_data.id)
-    if ticket and ticket.agency == agency and ticket.is_open and ticket.staff_chat == chat_id:
-        return ticket
-    callback_answer.text = _("This question is already answered, passed on or rejected.")
-    return None
-
-
-async def take(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agency: str,
-               chat_lang: str, tickets: Tickets, i18n: I18n,
+async def take(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, actor: Actor,
+               tickets: Tickets, notifier: TelegramNotifier,
                callback_answer: CallbackAnswer) -> None:
-    ticket = await _own(callback_data, agency, tickets, callback_answer,
-                        callback.message.chat.id)
-    if ticket is None:
-        return
-    taken = await tickets.take(ticket, callback.from_user.id)
-    if taken is None:
+    done = await tickets.take(callback_data.id, actor, notifier.via(bot))
+    if done.refusal is Refusal.TAKEN:
         callback_answer.text = _("Someone has already taken this question.")
-        return
-    await mark(bot, i18n, taken, chat_lang, _("{who} took question #{id}.").format(
-        who=callback.from_user.full_name, id=taken.id),
-        keyboards.ticket_staff(taken.id, taken=True))
+    elif not done.ok:
+        callback_answer.text = not_here()
 
 
-async def move(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agency: str,
+async def move(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, actor: Actor,
                tickets: Tickets, locale: str, callback_answer: CallbackAnswer) -> None:
-    ticket = await _own(callback_data, agency, tickets, callback_answer,
-                        callback.message.chat.id)
-    if ticket:
-        others = tickets.directory.choices(locale, without=agency)
-        await send(bot, callback.message.chat.id, Text(_("Pass question #{id} to which "
-                                                         "agency?").format(id=ticket.id)),
-                   keyboards.ticket_agencies(ticket.id, others))
-
-
-async def moved(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agency: str,
-                chat_lang: str, tickets: Tickets, locale: str, i18n: I18n,
-                callback_answer: CallbackAnswer) -> None:
-    ticket = await _own(callback_data, agency, tickets, callback_answer,
-                        callback.message.chat.id)
-    if ticket is None or callback_data.t not in tickets.agencies:
+    ticket = await tickets.held(callback_data.id, actor)
+    if ticket is None:
+        callback_answer.text = not_here()
         return
-    old = ticket
-    ticket = await tickets.reassign(ticket, callback_data.t)
-    done = _("Question #{id} is passed to {agency}.").format(
-        id=ticket.id, agency=tickets.directory.name(ticket.agency, locale))
-    await mark(bot, i18n, old, chat_lang, "↪️ " + done)
-    if not await post(bot, i18n, tickets, ticket):
-        done += " " + _("That agency has not linked a staff chat yet: the question waits for it.")
-    await show(bot, callback, Text(done))
-    await to_citizen(bot, i18n, tickets, ticket, lambda: Text(_(
-        "Your question #{id} is passed to {agency}.").format(
-        id=ticket.id, agency=tickets.directory.name(ticket.agency, i18n.current_locale))))
+    others = tickets.directory.choices(locale, without=actor.agency)
+    await send(bot, actor.chat_id, Text(_("Pass question #{id} to which agency?").format(
+        id=ticket.id)), keyboards.ticket_agencies(ticket.id, others))
 
 
-async def reject(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, agency: str,
+async def moved(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, actor: Actor,
+                tickets: Tickets, notifier: TelegramNotifier, locale: str,
+                callback_answer: CallbackAnswer) -> None:
+    done = await tickets.reassign(callback_data.id, actor, callback_data.t, notifier.via(bot))
+    if done.refusal is Refusal.NOT_HERE:
+        callback_answer.text = not_here()
+    if not done.ok:
+        return
+    said = passed(done.ticket.id, tickets.directory.name(done.ticket.agency, locale))
+    if not done.delivered:
+        said += " " + _("That agency has not linked a staff chat yet: the question waits for it.")
+    await show(bot, callback, Text(said))
+
+
+async def reject(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, actor: Actor,
                  tickets: Tickets, state: FSMContext, callback_answer: CallbackAnswer) -> None:
-    ticket = await _own(callback_data, agency, tickets, callback_answer,
-                        callback.message.chat.id)
-    if ticket:
-        await state.set_state(Rejecting.reason)
-        await state.update_data(ticket=ticket.id)
-        await send(bot, callback.message.chat.id, Text(_("Why is question #{id} rejected? The "
-                                                         "citizen will read the reason.")
-                                                       .format(id=ticket.id)),
-                   ForceReply(selective=True))
+    ticket = await tickets.held(callback_data.id, actor)
+    if ticket is None:
+        callback_answer.text = not_here()
+        return
+    await state.set_state(Rejecting.reason)
+    await state.update_data(ticket=ticket.id)
+    await send(bot, actor.chat_id, Text(_("Why is question #{id} rejected? The citizen will "
+                                          "read the reason.").format(id=ticket.id)),
+               ForceReply(selective=True))
 
 
-async def got_reason(message: Message, bot: Bot, agency: str, chat_lang: str,
-                     tickets: Tickets, state: FSMContext, i18n: I18n) -> None:
+async def got_reason(message: Message, bot: Bot, actor: Actor, tickets: Tickets,
+                     notifier: TelegramNotifier, state: FSMContext) -> None:
     data = await state.get_data()
     await state.clear()
-    ticket = await tickets.get(data.get("ticket", 0))
-    if ticket is None or ticket.agency != agency or not ticket.is_open or \
-            ticket.staff_chat != message.chat.id:
-        return
-    ticket = await tickets.reject(ticket, message.text or "")
-    await mark(bot, i18n, ticket, chat_lang, "⛔ " + _("Rejected by {who}: {reason}").format(
-        who=message.from_user.full_name, reason=ticket.answer))
-    await send(bot, message.chat.id, Text(_("Question #{id} is rejected.").format(id=ticket.id)))
-    await to_citizen(bot, i18n, tickets, ticket, lambda: Text(
-        _("The agency rejected your question #{id}. Reason:").format(id=ticket.id), "\n",
-        ticket.answer, "\n\n", informal()))
+    done = await tickets.reject(data.get("ticket", 0), actor, message.text or "",
+                                notifier.via(bot))
+    if done.ok:
+        await send(bot, actor.chat_id, Text(_("Question #{id} is rejected.").format(
+            id=done.ticket.id)))
 
 
-async def staff_reply(message: Message, bot: Bot, agency: str, chat_lang: str,
-                      tickets: Tickets, i18n: I18n) -> None:
-    ticket = await tickets.by_staff_message(message.chat.id,
-                                            message.reply_to_message.message_id)
-    if ticket is None or ticket.agency != agency or ticket.staff_chat != message.chat.id:
-        return  # a card of another agency, or of a chat that no longer holds it
-    if not ticket.is_open:
-        await send(bot, message.chat.id, Text(_(
-            "Question #{id} is already closed ({status}).").format(
-            id=ticket.id, status=_status(ticket, tickets.clock()))))
-        return
-    text = (message.text or message.caption or "").strip()
-    if len(text) < 2:
-        await send(bot, message.chat.id, Text(_(
+async def staff_reply(message: Message, bot: Bot, actor: Actor, tickets: Tickets,
+                      notifier: TelegramNotifier) -> None:
+    """An answer: a reply to the question's card (or its reminder), as text or as a
+    file with a caption (the asker gets the file as sent)."""
+    done = await tickets.answer(
+        actor, message.reply_to_message.message_id, message.text or message.caption or "",
+        notifier.via(bot), copy=message.message_id if message.content_type != "text" else None)
+    if done.refusal is Refusal.CLOSED:
+        closed = status_of(done.ticket, tickets.clock())
+        await send(bot, actor.chat_id, Text(_("Question #{id} is already closed ({status}).")
+                                            .format(id=done.ticket.id, status=closed)))
+    elif done.refusal is Refusal.TOO_SHORT:
+        await send(bot, actor.chat_id, Text(_(
             "Write the answer as text, or send the file with a caption that answers the "
             "question.")))
-        return
-    ticket = await tickets.answer(ticket, text)  # stored masked; the asker reads it as written
-    if message.content_type != "text":  # a file, a photo...: the citizen gets it as sent
-        try:
-            await bot.copy_message(chat_id=ticket.user_id, from_chat_id=message.chat.id,
-                                   message_id=message.message_id)
-        except TelegramAPIError as exc:  # blocked: the text below fails the same way, said once
-            logger.warning("ticket %d: the file was not copied to the citizen (%s)",
-                           ticket.id, exc)
-    reached = await to_citizen(bot, i18n, tickets, ticket, lambda: Text(
-        Bold(_("{agency} answered your question #{id}:").format(
-            agency=tickets.directory.name(ticket.agency, i18n.current_locale), id=ticket.id)),
-        "\n\n", text), lambda: keyboards.ticket_answer(ticket.id))
-    await mark(bot, i18n, ticket, chat_lang, "✅ " + _("Answered by {who}.").format(
-        who=message.from_user.full_name))
-    done = _("The answer to question #{id} is sent to the citizen.").format(id=ticket.id) \
-        if reached else _("The answer to question #{id} is saved, but the citizen has blocked "
-                          "the bot and did not receive it.").format(id=ticket.id)
+    if not done.ok:
+        return  # NOT_HERE: a card of another agency, or of a chat that no longer holds it
+    ticket, said = done.ticket, answered(done.ticket.id, delivered=done.delivered)
     if ticket.public:  # published only in the staff's wording, after they approve it
-        await ticket_publication.ask_wording(bot, tickets, ticket, message.chat.id, done)
+        await ticket_publication.ask_wording(bot, tickets, ticket, actor.chat_id, said)
     else:
-        await send(bot, message.chat.id, Text(done))
+        await send(bot, actor.chat_id, Text(said))
 
 
 def build() -> Router:
@@ -378,8 +298,8 @@ def build() -> Router:
     staff = Router(name=f"{__name__}.staff")
     staff.message.filter(LinkedChat())
     staff.callback_query.filter(LinkedChat())
-    staff.message.middleware(ChatLocale())
-    staff.callback_query.middleware(ChatLocale())
+    staff.message.middleware(StaffDesk())
+    staff.callback_query.middleware(StaffDesk())
     staff.callback_query.register(take, TicketCB.filter(F.act == "take"))
     staff.callback_query.register(move, TicketCB.filter(F.act == "move"))
     staff.callback_query.register(moved, TicketCB.filter(F.act == "to"))

@@ -41,11 +41,26 @@ from .regions import Directory, DirectoryError, Named
 from .staff import StaffChats
 from .stations import Stations
 from .subscriptions import Following, Subscriptions
-from .tickets import AgencyReport, Reminder, Tickets, TicketsConfig
+from .ticket_posts import GONE, NOT_SAID, Change, Said, TicketNotifier
+from .ticket_rules import (
+    EOTINISH,
+    Actor,
+    AgencyReport,
+    Outcome,
+    Refusal,
+    Reminder,
+    has_personal_data,
+    valid_length,
+)
+from .tickets import Tickets, TicketsConfig
 from .users import Users, choose_locale
 
 __all__ = [
+    "EOTINISH",
+    "GONE",
     "LANGS",
+    "NOT_SAID",
+    "Actor",
     "AgencyReport",
     "Announcement",
     "AnnouncementStatus",
@@ -54,6 +69,7 @@ __all__ = [
     "Answers",
     "Area",
     "Catalog",
+    "Change",
     "Courier",
     "Delivery",
     "DeliveryConfig",
@@ -69,12 +85,15 @@ __all__ = [
     "Match",
     "Named",
     "Nearby",
+    "Outcome",
     "Page",
     "Precinct",
     "Problem",
     "Publication",
+    "Refusal",
     "Reminder",
     "Result",
+    "Said",
     "Section",
     "StaffChats",
     "StationData",
@@ -87,6 +106,7 @@ __all__ = [
     "Subscriptions",
     "Supervisor",
     "Ticket",
+    "TicketNotifier",
     "Tickets",
     "TicketsConfig",
     "User",
@@ -95,8 +115,10 @@ __all__ = [
     "asks_for_polling_station",
     "body_digest",
     "choose_locale",
+    "has_personal_data",
     "mask",
     "other",
     "read_station_files",
+    "valid_length",
     "valid_url",
 ]

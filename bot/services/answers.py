@@ -102,6 +102,12 @@ class Answers:
         logger.info("feedback %+d on question %d from user %d", value, question_id, user_id)
         return True
 
+    async def own_question(self, question_id: int, user_id: int) -> str:
+        """The text of the question `question_id` as logged (masked) when `user_id`
+        asked it; "" for another person's question, or none."""
+        record = await self.storage.questions.get(question_id)
+        return record.text if record and record.user_id == user_id else ""
+
     async def others(self, question_id: int, lang: str) -> list[Entry]:
         """The results after the first, titled in `lang`, for topics still served."""
         record = await self.storage.questions.get(question_id)

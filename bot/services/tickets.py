@@ -3,19 +3,23 @@ tracked to an answer. When the asker allows and the staff approve a public
 wording, the answer is published by :mod:`.publication`; this module keeps the
 workflow (asking for the wording, declining it).
 
+Who may do what is decided here, each action answering an :class:`Outcome` or
+its :class:`Refusal`: a ticket is acted on only from the agency's linked chat
+that shows it, while open; only the asker rates or reopens it. What is said
+about a ticket goes through a :class:`TicketNotifier` (:mod:`.ticket_posts`).
+
 The question and the answer are stored masked (:func:`mask`). Time comes from an
 injectable clock (unix seconds); due dates count working days (Mon-Fri).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
-import statistics
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from embeddings import Agency, SearchEngine
 
@@ -24,12 +28,26 @@ from .catalog import LANGS
 from .masking import mask
 from .qa_page import plain
 from .regions import Directory
+from .staff import StaffChats
+from .ticket_posts import Change, TicketNotifier, TicketPosts
+from .ticket_rules import EOTINISH as EOTINISH  # re-exported: .publication reads it here
+from .ticket_rules import (
+    MIN_ANSWER,
+    Actor,
+    AgencyReport,
+    Outcome,
+    Refusal,
+    Reminder,
+    add_working_days,
+    report,
+    valid_length,
+)
+
+if TYPE_CHECKING:  # publication.py imports this module's helpers
+    from .publication import Publication
 
 logger = logging.getLogger(__name__)
 
-MIN_CHARS = 10
-MAX_CHARS = 2000
-EOTINISH = "https://eotinish.kz"
 DAY = 86400.0
 _WORD = re.compile(r"\w+", re.UNICODE)
 STEM = 5  # compare words by their first letters: Kazakh and Russian inflect the ending
@@ -42,34 +60,6 @@ class TicketsConfig:
     remind_before: float = DAY  # seconds before the due time of the reminder
 
 
-@dataclass(frozen=True)
-class Reminder:
-    ticket: Ticket
-    chat_id: int
-    overdue: bool
-    lang: str  # the staff chat's language
-
-
-@dataclass(frozen=True)
-class AgencyReport:
-    agency: str
-    open: int
-    overdue: int
-    answered: int
-    median_hours: float | None
-    waiting: int = 0  # open questions no staff chat has seen: the agency has linked none
-
-
-def add_working_days(start: float, days: int) -> float:
-    """`start` plus `days` working days (Saturday and Sunday are skipped)."""
-    moment = dt.datetime.fromtimestamp(start, dt.UTC)
-    while days > 0:
-        moment += dt.timedelta(days=1)
-        if moment.weekday() < 5:
-            days -= 1
-    return moment.timestamp()
-
-
 def _stems(text: str) -> set[str]:
     return {w[:STEM] for w in _WORD.findall(text.lower()) if len(w) >= 4}
 
@@ -80,42 +70,19 @@ def _stored(text: str) -> str:
     return mask(plain(text)).strip()
 
 
-def valid_length(text: str) -> bool:
-    return MIN_CHARS <= len(text.strip()) <= MAX_CHARS
-
-
 def valid_wording(text: str) -> bool:
     """A public wording is a question's length once stored (masked, cleaned)."""
     return valid_length(_stored(text))
 
 
-def has_personal_data(text: str) -> bool:
-    return mask(text) != text
-
-
-def report(tickets: list[Ticket], now: float) -> list[AgencyReport]:
-    """Per agency: open, overdue, answered, the median hours to answer, and the
-    open questions waiting for the agency to link a staff chat."""
-    by_agency: dict[str, list[Ticket]] = {}
-    for t in tickets:
-        by_agency.setdefault(t.agency, []).append(t)
-    out = []
-    for agency in sorted(by_agency):
-        items = by_agency[agency]
-        done = [t for t in items if t.status == "answered" and t.answered_at is not None]
-        hours = [(t.answered_at - t.created_at) / 3600 for t in done]
-        out.append(AgencyReport(agency, sum(t.is_open for t in items),
-                                sum(t.is_open and now > t.due_at for t in items), len(done),
-                                statistics.median(hours) if hours else None,
-                                sum(t.is_open and t.staff_chat is None for t in items)))
-    return out
-
-
 class Tickets:
     def __init__(self, storage: Storage, engine: SearchEngine, directory: Directory,
                  config: TicketsConfig = TicketsConfig(),
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, *, staff: StaffChats,
+                 publication: Publication):
         self.storage = storage
+        self.posts = TicketPosts(storage, staff)
+        self.publication = publication  # withdraws the page of a reopened ticket
         self.engine = engine
         self.directory = directory
         self.config = config
@@ -171,6 +138,16 @@ class Tickets:
         logger.info("ticket %d from user %d to %s (lang=%s)", ticket.id, user_id, agency, lang)
         return ticket
 
+    async def submit(self, user_id: int, agency: str, text: str, lang: str,
+                     topic_id: str | None, public: bool, say: TicketNotifier) -> Outcome:
+        """Open a ticket (:meth:`open`) and show it in the agency's staff chat:
+        TOO_MANY when the citizen has the most open ones; not `delivered` when the
+        agency has no staff chat yet (the ticket waits for one)."""
+        ticket = await self.open(user_id, agency, text, lang, topic_id, public)
+        if ticket is None:
+            return Outcome(refusal=Refusal.TOO_MANY)
+        return Outcome(ticket, delivered=await self.posts.show(ticket, say))
+
     async def citizen_lang(self, ticket: Ticket) -> str:
         """The language to write to the asker in: their chosen one, else the question's."""
         user = await self.storage.users.get(ticket.user_id)
@@ -179,76 +156,136 @@ class Tickets:
     async def mine(self, user_id: int) -> list[Ticket]:
         return await self.storage.tickets.of_user(user_id)
 
+    async def _asked(self, ticket_id: int, user_id: int) -> Ticket | None:
+        ticket = await self.get(ticket_id)
+        return ticket if ticket and ticket.user_id == user_id else None
+
+    async def rate(self, ticket_id: int, user_id: int, vote: int) -> Outcome:
+        """The asker's 👍 (1) or 👎 (-1) on the answer; a new vote replaces the old.
+        Only the asker rates (NOT_ASKER), and only the answer in force (REPLACED:
+        the ticket was reopened since)."""
+        if vote not in (1, -1):
+            raise ValueError(f"a vote is 1 or -1, not {vote!r}")
+        ticket = await self._asked(ticket_id, user_id)
+        if ticket is None:
+            return Outcome(refusal=Refusal.NOT_ASKER)
+        if ticket.status != "answered":
+            return Outcome(ticket, Refusal.REPLACED)
+        logger.info("ticket %d rated %+d", ticket.id, vote)
+        return Outcome(await self.storage.tickets.update(ticket.id, rating=vote))
+
+    async def reopen_by_asker(self, ticket_id: int, user_id: int,
+                              say: TicketNotifier) -> Outcome:
+        """The asker says the answer does not answer them: an answered ticket is
+        opened again (:meth:`reopen`), its published page withdrawn, and it is
+        shown to the staff again. Only the asker (NOT_ASKER); any other ticket of
+        theirs is left as it is."""
+        ticket = await self._asked(ticket_id, user_id)
+        if ticket is None:
+            return Outcome(refusal=Refusal.NOT_ASKER)
+        if ticket.status == "answered":
+            approved, ticket = ticket, await self.reopen(ticket)
+            await self.publication.withdraw(approved)  # its page, if its wording was approved
+            await self.posts.show(ticket, say, reopened=True)
+        return Outcome(ticket)
+
     # -- the staff ------------------------------------------------------------------
     async def staff_chat(self, agency: str) -> tuple[int, str] | None:
         """The agency's staff chat and its language, or None when none is linked."""
-        return await self.storage.tickets.staff_chat_of(agency)
-
-    async def chat_lost(self, chat_id: int) -> None:
-        """The staff chat refused the bot (403: the bot was removed from the group):
-        it is unlinked, and its open questions wait for the agency as when no chat
-        is linked (``saual qa report`` counts them under "no chat")."""
-        for chat in await self.storage.staff.unlink(chat_id=chat_id):
-            logger.warning("staff chat %d of %s refused the bot: unlinked; its open "
-                           "questions wait for a new link", chat.chat_id, chat.agency)
-
-    async def waiting(self, agency: str) -> list[Ticket]:
-        """Open tickets of `agency` that no staff chat has seen (it had none linked)."""
-        return await self.storage.tickets.waiting(agency)
+        return await self.posts.staff_chat(agency)
 
     async def posted(self, ticket_id: int, chat_id: int, message_id: int) -> Ticket:
         """The ticket's card is `message_id` in the staff chat `chat_id`."""
-        await self.storage.tickets.remember(chat_id, message_id, ticket_id)
-        return await self.storage.tickets.update(ticket_id, staff_chat=chat_id,
-                                                 staff_message=message_id)
+        return await self.posts.posted(ticket_id, chat_id, message_id)
 
-    async def mentioned(self, ticket_id: int, chat_id: int, message_id: int) -> None:
-        """A bot message in the staff chat (a reminder) is about the ticket: a reply
-        to it answers the ticket as a reply to the card does."""
-        await self.storage.tickets.remember(chat_id, message_id, ticket_id)
+    async def deliver_waiting(self, agency: str, say: TicketNotifier) -> int:
+        """Show the agency's tickets that waited for a staff chat; how many."""
+        return await self.posts.show_waiting(agency, say)
 
     async def get(self, ticket_id: int) -> Ticket | None:
         return await self.storage.tickets.get(ticket_id)
 
-    async def by_staff_message(self, chat_id: int, message_id: int) -> Ticket | None:
-        return await self.storage.tickets.by_staff_message(chat_id, message_id)
+    async def held(self, ticket_id: int, actor: Actor) -> Ticket | None:
+        """The ticket when it is the actor's agency's open one, shown in the actor's
+        chat; None otherwise (a button pressed anywhere else acts on nothing)."""
+        ticket = await self.get(ticket_id)
+        if ticket and ticket.agency == actor.agency and ticket.is_open \
+                and ticket.staff_chat == actor.chat_id:
+            return ticket
+        return None
 
-    async def take(self, ticket: Ticket, staff_user: int) -> Ticket | None:
-        """The ticket taken by `staff_user`, or None when it was no longer free."""
-        if not await self.storage.tickets.take(ticket.id, staff_user):
-            return None
-        logger.info("ticket %d taken by staff user %d", ticket.id, staff_user)
-        return await self.storage.tickets.get(ticket.id)
+    async def take(self, ticket_id: int, actor: Actor, say: TicketNotifier) -> Outcome:
+        """The actor takes the ticket: its card says who. NOT_HERE (see :meth:`held`),
+        or TAKEN when someone took it first."""
+        ticket = await self.held(ticket_id, actor)
+        if ticket is None:
+            return Outcome(refusal=Refusal.NOT_HERE)
+        if not await self.storage.tickets.take(ticket.id, actor.user_id):
+            return Outcome(ticket, Refusal.TAKEN)
+        logger.info("ticket %d taken by staff user %d", ticket.id, actor.user_id)
+        taken = await self.storage.tickets.get(ticket.id) or ticket
+        await self.posts.mark(taken, actor, Change("taken", actor.name), say)
+        return Outcome(taken)
 
-    async def rate(self, ticket: Ticket, vote: int) -> Ticket:
-        """The citizen's 👍 (1) or 👎 (-1) on the answer; a new vote replaces the old."""
-        if vote not in (1, -1):
-            raise ValueError(f"a vote is 1 or -1, not {vote!r}")
-        logger.info("ticket %d rated %+d", ticket.id, vote)
-        return await self.storage.tickets.update(ticket.id, rating=vote)
-
-    async def reassign(self, ticket: Ticket, agency: str) -> Ticket:
+    async def reassign(self, ticket_id: int, actor: Actor, agency: str,
+                       say: TicketNotifier) -> Outcome:
+        """Pass the ticket on to `agency`: the old card says so, the ticket goes to
+        that agency's staff chat (not `delivered`: it has none, the ticket waits)
+        and the asker is told. NOT_HERE (see :meth:`held`), UNKNOWN_AGENCY."""
+        old = await self.held(ticket_id, actor)
+        if old is None:
+            return Outcome(refusal=Refusal.NOT_HERE)
         if agency not in self.agencies:
-            raise ValueError(f"unknown agency {agency!r}")
-        logger.info("ticket %d reassigned %s -> %s", ticket.id, ticket.agency, agency)
-        return await self.storage.tickets.update(ticket.id, agency=agency, status="open",
-                                                 staff_chat=None, staff_message=None,
-                                                 reminded=0)
+            return Outcome(old, Refusal.UNKNOWN_AGENCY)
+        logger.info("ticket %d reassigned %s -> %s", old.id, old.agency, agency)
+        ticket = await self.storage.tickets.update(old.id, agency=agency, status="open",
+                                                   staff_chat=None, staff_message=None,
+                                                   reminded=0)
+        await self.posts.mark(old, actor, Change("passed", actor.name, agency=agency), say)
+        delivered = await self.posts.show(ticket, say)
+        await say.tell(ticket, await self.citizen_lang(ticket), Change("passed", agency=agency))
+        return Outcome(ticket, delivered=delivered)
 
-    async def reject(self, ticket: Ticket, reason: str) -> Ticket:
+    async def reject(self, ticket_id: int, actor: Actor, reason: str,
+                     say: TicketNotifier) -> Outcome:
+        """Reject the ticket with `reason` (stored masked): the card and the asker
+        say so. NOT_HERE (see :meth:`held`)."""
+        ticket = await self.held(ticket_id, actor)
+        if ticket is None:
+            return Outcome(refusal=Refusal.NOT_HERE)
         logger.info("ticket %d rejected by %s", ticket.id, ticket.agency)
-        return await self.storage.tickets.update(ticket.id, status="rejected",
-                                                 answer=_stored(reason),
-                                                 answered_at=self.clock())
+        ticket = await self.storage.tickets.update(ticket.id, status="rejected",
+                                                   answer=_stored(reason),
+                                                   answered_at=self.clock())
+        await self.posts.mark(ticket, actor, Change("rejected", actor.name), say)
+        await say.tell(ticket, await self.citizen_lang(ticket), Change("rejected"))
+        return Outcome(ticket)
 
-    async def answer(self, ticket: Ticket, text: str) -> Ticket:
-        """Record the staff answer, masked. When `ticket.public`, publication waits
-        for the staff's public wording of the question (:meth:`ask_wording`)."""
+    async def answer(self, actor: Actor, message_id: int, text: str, say: TicketNotifier, *,
+                     copy: int | None = None) -> Outcome:
+        """Answer the ticket whose card (or reminder) is `message_id` in the actor's
+        chat: the answer is stored masked and the asker reads it as written (after
+        the staff's file `copy`, when there is one); the card says who answered.
+        When `ticket.public`, publication waits for the staff's public wording of
+        the question (:meth:`approve`). NOT_HERE (a card of another agency, or of
+        a chat that no longer holds it), CLOSED, TOO_SHORT; not `delivered` when
+        the asker blocked the bot."""
+        ticket = await self.storage.tickets.by_staff_message(actor.chat_id, message_id)
+        if ticket is None or ticket.agency != actor.agency or ticket.staff_chat != actor.chat_id:
+            return Outcome(refusal=Refusal.NOT_HERE)
+        if not ticket.is_open:
+            return Outcome(ticket, Refusal.CLOSED)
+        text = text.strip()
+        if len(text) < MIN_ANSWER:
+            return Outcome(ticket, Refusal.TOO_SHORT)
         ticket = await self.storage.tickets.update(ticket.id, status="answered",
                                                    answer=_stored(text),
                                                    answered_at=self.clock())
         logger.info("ticket %d answered by %s", ticket.id, ticket.agency)
-        return ticket
+        said = await say.tell(ticket, await self.citizen_lang(ticket),
+                              Change("answered", actor.name, text=text, copy=copy))
+        await self.posts.mark(ticket, actor, Change("answered", actor.name), say)
+        return Outcome(ticket, delivered=said.ok)
 
     async def reopen(self, ticket: Ticket) -> Ticket:
         """Open an answered ticket again with a new due date. The time to answer
@@ -265,20 +302,14 @@ class Tickets:
 
     # -- reminders and the report ---------------------------------------------------
     async def reminders(self) -> list[Reminder]:
-        """Open tickets due soon or overdue that were not reminded of that yet;
-        each is marked first (a conditional update), so a reminder goes once even
-        with several bot processes on one database."""
-        now = self.clock()
-        out = []
-        for t in await self.storage.tickets.open_tickets():
-            if t.staff_chat is None:
-                continue
-            stage = 2 if now >= t.due_at else 1 if now >= t.due_at - self.config.remind_before \
-                else 0
-            if stage > t.reminded and await self.storage.tickets.mark_reminded(t.id, stage):
-                lang = await self.storage.staff.lang_of(t.staff_chat) or "ru"
-                out.append(Reminder(t, t.staff_chat, stage == 2, lang))
-        return out
+        """The reminders due (:meth:`TicketPosts.reminders`), each marked as sent."""
+        return await self.posts.reminders(self.clock(), self.config.remind_before)
+
+    async def remind(self, say: TicketNotifier) -> int:
+        """Send the due reminders to the staff chats; how many were due."""
+        due = await self.reminders()
+        await self.posts.remind(due, say)
+        return len(due)
 
     async def report(self) -> list[AgencyReport]:
         return report(await self.storage.tickets.all(), self.clock())

@@ -247,3 +247,50 @@ async def test_a_reminder_refused_by_the_group_unlinks_it(saual, citizen, sessio
     assert await saual.staff.chat(MVD) is None
     assert (await saual.tickets.get(1)).staff_chat is None
     assert not (await saual.storage.users.get(777)).blocked
+
+
+async def test_a_staff_chat_refusing_a_ticket_message_is_unlinked_by_staff_chats(
+        saual, citizen, session, bot, clock, monkeypatch):
+    """One way to unlink a chat that refused the bot (403): StaffChats.unlink, as
+    `saual agency unlink` and the error handler use. A reminder, a card's status
+    line or a new card refused by the group unlinks it that way: the chat is gone
+    from the agency's chats, its members keep their rights as after any unlink,
+    and the question waits for the next chat."""
+    unlinked = []
+    unlink = saual.staff.unlink
+
+    async def recording(**which):
+        unlinked.append(which)
+        return await unlink(**which)
+
+    monkeypatch.setattr(saual.staff, "unlink", recording)
+    staff = member(citizen, 900, MVD)
+    await link(saual, staff)
+    await ask(citizen)
+    members = await saual.staff.members("mvd")
+
+    session.blocked.add(MVD)  # the reminder is refused
+    clock.now = (await saual.tickets.get(1)).due_at - 60
+    assert await saual.remind(bot) == 1
+    assert unlinked == [{"chat_id": MVD}]
+    assert await saual.staff.chats("mvd") == []
+    assert await saual.staff.members("mvd") == members
+    ticket = await saual.tickets.get(1)
+    assert (ticket.status, ticket.staff_chat) == ("open", None)
+
+    session.blocked.discard(MVD)  # linked again: the card comes back; taking it is refused
+    await link(saual, staff)
+    session.blocked.add(MVD)
+    await staff.press("Взять", card(session, MVD))
+    assert unlinked == [{"chat_id": MVD}] * 2
+    assert await saual.staff.chats("mvd") == []
+
+    session.blocked.discard(MVD)  # linked again, then a new question's card is refused
+    await link(saual, staff)
+    session.blocked.add(MVD)
+    calls = await ask(citizen)
+    assert "ещё не подключило сотрудников" in said(calls, 777)
+    assert unlinked == [{"chat_id": MVD}] * 3
+    assert await saual.staff.chats("mvd") == []
+    assert [t.staff_chat for t in await saual.tickets.mine(777)] == [None, None]
+    assert not (await saual.storage.users.get(777)).blocked

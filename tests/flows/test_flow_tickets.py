@@ -6,6 +6,7 @@ the worker has built the index with it (:func:`worker_step`)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 
 import pytest
@@ -39,6 +40,14 @@ async def linked(saual, citizen, agency: str, chat: int, lang: str = "ru") -> Ci
                     user_id=-chat, group=chat, language_code=lang)
     await staff.send(f"/link {await saual.staff.invite(agency)}")
     return staff
+
+
+WENT_WRONG = "что-то пошло не так"  # the error handler's apology
+
+
+def errors(caplog) -> list[str]:
+    """What reached the error handler (it logs each failed update at ERROR)."""
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 def said(calls, chat: int) -> str:
@@ -240,6 +249,45 @@ async def test_a_short_question_is_asked_again_and_the_card_prefills(saual, citi
     proposal = said(calls, 777)
     assert "Как получить удостоверение личности, мой телефон [phone]?" in proposal
     assert "Предлагаю отправить" in proposal
+
+
+async def test_a_forged_question_button_is_answered_politely(saual, citizen, caplog):
+    """The answer card's "ask the agency" button carries the question's log id.
+    Forged ones (a digit str.isdigit takes but int() refuses, digits of another
+    script, a number no id column holds) start an empty question, as a button
+    on someone else's question does: nothing reaches the error handler."""
+    await citizen.send("Как получить удостоверение личности, мой телефон 87011234567?")
+    card = citizen.last_with_buttons()
+    caplog.set_level(logging.ERROR)
+    for forged in ("²", "١٢", "9" * 40, str(2**31), "-1", ""):
+        calls = await citizen.press_data(f"q:card:{forged}", card)
+        assert [c.method for c in calls][-1] == "answerCallbackQuery", forged
+        told = said(calls, 777)
+        assert "от 10 до 2000 символов" in told and WENT_WRONG not in told.lower(), forged
+        assert "[phone]" not in told, forged  # not the question of that card
+    assert errors(caplog) == []
+
+
+async def test_a_forged_ticket_id_is_answered_politely(saual, citizen, session, caplog):
+    """A ticket id past what an id column holds, on the asker's or the staff's
+    buttons, is no button of ours: it is answered, and acts on nothing."""
+    mvd = await linked(saual, citizen, "mvd", -100500)
+    await ask(citizen, QUESTION, public=False)
+    card = staff_card(session, -100500)
+    await mvd.reply("Ответ ведомства по существу вопроса.", card)
+    answer = next(m for m in session.messages.values()
+                  if m["chat"]["id"] == 777 and "по существу" in m.get("text", ""))
+    caplog.set_level(logging.ERROR)
+    huge = "9" * 30
+    for data in (f"r:up:{huge}", f"r:re:{huge}", f"r:down:{2**31}"):
+        calls = await citizen.press_data(data, answer)
+        assert [c.method for c in calls] == ["answerCallbackQuery"], data
+    for data in (f"k:take:{huge}:", f"k:to:{huge}:cec", f"k:rej:{2**31}:"):
+        calls = await mvd.press_data(data, card)
+        assert [c.method for c in calls] == ["answerCallbackQuery"], data
+    assert errors(caplog) == []
+    ticket = await saual.tickets.get(1)
+    assert (ticket.status, ticket.agency, ticket.rating) == ("answered", "mvd", None)
 
 
 async def test_qa_report_cli(saual, citizen, settings, monkeypatch, ticket_clock):
