@@ -311,14 +311,6 @@ class AnnouncementRepo(_Repo):
                                            .where(outbox.c.status.in_(("pending", "sending")))
                                            )).scalar())
 
-    async def rows(self, announcement_id: int | None = None) -> list[dict]:
-        """Every outbox row (for tests, the benchmark and audits)."""
-        stmt = sa.select(outbox).order_by(outbox.c.id)
-        if announcement_id is not None:
-            stmt = stmt.where(outbox.c.announcement_id == announcement_id)
-        async with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in (await conn.execute(stmt)).all()]
-
 
 def _text_lang(user_lang: str | None, text_kk: str, text_ru: str) -> str:
     """The user's language when the agency wrote in it, else the one it wrote in."""
