@@ -4,6 +4,10 @@ SQLite through aiosqlite by default (one file, WAL); PostgreSQL through
 asyncpg when several bot instances share state. The schema is versioned with
 Alembic; :meth:`Storage.migrate` brings a database to the newest revision and
 the bot calls it at start-up.
+
+One module per aggregate over a public base (:mod:`.base`): users, analytics
+(questions and feedback), stations, subscriptions, announcements with their
+outbox, feeds, staff, tickets.
 """
 
 from __future__ import annotations
@@ -16,30 +20,16 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from .announcements import (
-    STATUSES,
-    TRANSIENT_DB_ERRORS,
-    Announcement,
-    AnnouncementRepo,
-    Feed,
-    FeedRepo,
-    OutboxItem,
-    Outcome,
-    SubscriptionRepo,
-)
-from .repos import (
-    FeedbackRecord,
-    FeedbackRepo,
-    QuestionRecord,
-    QuestionRepo,
-    StationImport,
-    StationRepo,
-    User,
-    UserRepo,
-)
+from .analytics import FeedbackRecord, FeedbackRepo, QuestionRecord, QuestionRepo
+from .announcements import STATUSES, Announcement, AnnouncementRepo, OutboxItem, Outcome
+from .base import TRANSIENT_DB_ERRORS
+from .feeds import Feed, FeedRepo
 from .staff import StaffChat, StaffMember, StaffRepo
+from .stations import StationImport, StationRepo
+from .subscriptions import SubscriptionRepo
 from .tables import metadata
 from .tickets import Ticket, TicketRepo
+from .users import User, UserRepo
 
 __all__ = [
     "STATUSES",
