@@ -286,11 +286,11 @@ stations_app = typer.Typer(no_args_is_help=True,
 app.add_typer(stations_app, name="stations")
 
 
-async def _with_storage(settings: Settings, work):
+async def _with_storage(settings: Settings, work, clock: Clock = SYSTEM):
     """Open the database, bring it to the newest migration, run `work(storage)`, close."""
     from .storage import Storage
 
-    storage = Storage.from_url(settings.database_url)
+    storage = Storage.from_url(settings.database_url, clock=clock)
     try:
         await storage.migrate()
         return await work(storage)
@@ -409,7 +409,7 @@ async def _with_app(settings: Settings, clock: Clock, work):
         return await work(staff, announcements,
                           build_feeds(storage, announcements, settings, clock))
 
-    return await _with_storage(settings, with_services)
+    return await _with_storage(settings, with_services, clock)
 
 
 def _agency_or_fail(settings: Settings, agency: str) -> None:
@@ -531,6 +531,8 @@ def staff_remove(ctx: typer.Context, agency: AgencyArg, user_id: UserArg) -> Non
 @staff_app.command("list")
 def staff_list(ctx: typer.Context, agency: AgencyArg) -> None:
     """AGENCY's linked chat and staff members (user id, who added them, when)."""
+    import datetime as dt
+
     settings = _settings()
     _agency_or_fail(settings, agency)
 
@@ -541,7 +543,8 @@ def staff_list(ctx: typer.Context, agency: AgencyArg) -> None:
     typer.echo(f"chat: {chats[0].chat_id}" if chats else "chat: none linked")
     for m in members:
         by = "maintainer" if m.added_by is None else f"link by {m.added_by}"
-        typer.echo(f"{m.user_id}\t{by}\t{m.added_at:%Y-%m-%d %H:%M}")
+        added = dt.datetime.fromtimestamp(m.added_at, dt.UTC)
+        typer.echo(f"{m.user_id}\t{by}\t{added:%Y-%m-%d %H:%M}")
     if not members:
         typer.echo("no staff members")
 
@@ -559,7 +562,8 @@ def qa_report(ctx: typer.Context) -> None:
     async def tickets(storage):
         return await storage.tickets.all()
 
-    rows = report(asyncio.run(_with_storage(_settings(), tickets)), _clock(ctx).time())
+    clock = _clock(ctx)
+    rows = report(asyncio.run(_with_storage(_settings(), tickets, clock)), clock.time())
     if not rows:
         typer.echo("No questions yet.")
         return

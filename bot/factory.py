@@ -126,7 +126,7 @@ class Saual:
     async def create(cls, settings: Settings, *, encoder: Encoder | None = None,
                      clock: Clock = SYSTEM, fsm: BaseStorage | None = None) -> Saual:
         engine = await asyncio.to_thread(load_engine, settings, encoder)
-        storage = Storage.from_url(settings.database_url)
+        storage = Storage.from_url(settings.database_url, clock=clock)
         try:
             await storage.migrate()
             # Warm the encoder and the search path before the first citizen waits.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from bot.clock import Clock
 from bot.storage import Storage
 from bot.storage.tables import outbox
 
@@ -17,3 +18,15 @@ async def outbox_rows(storage: Storage, announcement_id: int | None = None) -> l
     async with storage.engine.connect() as conn:
         return [dict(r._mapping) for r in (await conn.execute(stmt)).all()]
 
+
+class FrozenClock(Clock):
+    """A clock that reads `now`, always (unix seconds)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now

@@ -311,7 +311,7 @@ async def test_registering_a_feed_wants_https(storage, announcements):
 
 async def test_an_announcement_to_many_followers_is_queued_in_chunks(storage, announcements):
     """Its outbox rows: no statement carries more than a few thousand parameters."""
-    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC).timestamp()  # unix seconds, as repositories write
     async with storage.engine.begin() as conn:
         for start in range(1, 4001, 1000):
             ids = range(start, start + 1000)

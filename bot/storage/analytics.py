@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .base import Repo, aware, utcnow
+from .base import Repo
 from .tables import feedback, questions
 
 
@@ -21,7 +20,7 @@ class QuestionRecord:
     confidence: float
     confident: bool
     results: tuple[str, ...]
-    created_at: dt.datetime
+    created_at: float  # unix seconds
 
 
 @dataclass(frozen=True)
@@ -29,13 +28,13 @@ class FeedbackRecord:
     question_id: int
     user_id: int
     value: int
-    updated_at: dt.datetime
+    updated_at: float  # unix seconds
 
 
 def _question(row) -> QuestionRecord:
     return QuestionRecord(row.id, row.user_id, row.text, row.lang, row.topic_id,
                           float(row.confidence), bool(row.confident),
-                          tuple(row.results.split()), aware(row.created_at))
+                          tuple(row.results.split()), row.created_at)
 
 
 class QuestionRepo(Repo):
@@ -54,7 +53,7 @@ class QuestionRepo(Repo):
             result = await conn.execute(questions.insert().values(
                 user_id=user_id, text=text, lang=lang, topic_id=topic_id,
                 confidence=confidence, confident=confident, results=" ".join(results),
-                created_at=utcnow(),
+                created_at=self.now(),
             ))
         return int(result.inserted_primary_key[0])
 
@@ -74,7 +73,7 @@ class QuestionRepo(Repo):
 class FeedbackRepo(Repo):
     async def set(self, question_id: int, user_id: int, value: int) -> None:
         """Record a vote; voting again on the same answer replaces the vote."""
-        now = utcnow()
+        now = self.now()
         stmt = self.upsert(feedback).values(
             question_id=question_id, user_id=user_id, value=value, created_at=now,
             updated_at=now,
@@ -91,5 +90,5 @@ class FeedbackRepo(Repo):
             rows = (await conn.execute(
                 sa.select(feedback).where(feedback.c.question_id == question_id)
                 .order_by(feedback.c.id))).all()
-        return [FeedbackRecord(r.question_id, r.user_id, int(r.value), aware(r.updated_at))
+        return [FeedbackRecord(r.question_id, r.user_id, int(r.value), r.updated_at)
                 for r in rows]

@@ -2,18 +2,18 @@
 transaction as the announcement, claimed and settled by the delivery worker.
 
 Times that the delivery worker compares (leases, retry times) are unix seconds
-in Float columns, so that SQLite and PostgreSQL compare them the same way.
+in Float columns, so that SQLite and PostgreSQL compare them the same way; the
+worker hands in its `now`, and a method stamps what it writes with that value.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .base import Repo, aware, chunks, utcnow
+from .base import Repo, chunks
 from .tables import announcements, outbox, subscriptions, users
 
 STATUSES = ("pending", "sending", "sent", "failed", "blocked")
@@ -29,7 +29,7 @@ class Announcement:
     url: str
     regions: tuple[str, ...]  # empty: the whole country
     recipients: int
-    created_at: dt.datetime
+    created_at: float  # unix seconds
     body_hash: str | None = None
 
 
@@ -61,7 +61,7 @@ class Outcome:
 def _announcement(row) -> Announcement:
     return Announcement(row.id, row.agency, row.source, row.text_kk, row.text_ru, row.url,
                         tuple(row.regions.split()), int(row.recipients),
-                        aware(row.created_at), row.body_hash)
+                        row.created_at, row.body_hash)
 
 
 class AnnouncementRepo(Repo):
@@ -86,6 +86,8 @@ class AnnouncementRepo(Repo):
         Recipients: active (not blocked, not paused) users who follow the agency
         (for a regional announcement: and follow one of its regions, or no
         region at all), and users who follow one of its regions.
+
+        `now` is the announcement's time and when its outbox rows are due.
         """
         try:
             return await self._create(agency, source, text_kk, text_ru, url, regions,
@@ -128,7 +130,7 @@ class AnnouncementRepo(Repo):
             result = await conn.execute(announcements.insert().values(
                 agency=agency, source=source, dedupe_key=dedupe_key, body_hash=body_hash,
                 text_kk=text_kk, text_ru=text_ru, url=url, regions=" ".join(regions),
-                recipients=len(rows), created_at=utcnow()))
+                recipients=len(rows), created_at=now))
             announcement_id = int(result.inserted_primary_key[0])
             for part in chunks(rows):
                 await conn.execute(outbox.insert(), [
@@ -227,7 +229,7 @@ class AnnouncementRepo(Repo):
                 await conn.execute(outbox.update().where(*mine).values(**values))
                 if o.status == "blocked":
                     await conn.execute(users.update().where(users.c.id == o.chat_id)
-                                       .values(blocked=True, updated_at=utcnow()))
+                                       .values(blocked=True, updated_at=now))
                     await conn.execute(outbox.update().where(
                         outbox.c.chat_id == o.chat_id, outbox.c.status == "pending")
                         .values(status="blocked", error=o.error[:300]))

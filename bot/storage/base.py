@@ -4,17 +4,24 @@ A repository per aggregate subclasses :class:`Repo`. Parameters are always
 bound (SQLAlchemy Core); every method opens its own short transaction, so a
 repository can be shared by concurrent handlers.
 
+Time has one source and one type. Records carry unix seconds (``float``),
+what :meth:`bot.clock.Clock.time` gives; the columns decide how it is stored
+(:class:`~bot.storage.tables.UnixTime`). A method that stamps a row reads the
+time from the injected clock (:meth:`Repo.now`); a method that is handed a
+``now`` (the caller's clock, the same one in the app, compared with leases,
+expiry or due dates) stamps everything it writes with that one value.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ..clock import SYSTEM, Clock
 
 # Database errors that pass: a locked SQLite file ("database is locked"), a
 # PostgreSQL server restarting or a dropped connection (asyncpg's connection
@@ -36,20 +43,16 @@ def chunks(seq: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield seq[start:start + size]
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def aware(value: dt.datetime) -> dt.datetime:
-    """`value` in UTC: SQLite keeps no time zone; everything is written in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 class Repo:
-    """The base of the repositories: the engine."""
+    """The base of the repositories: the engine, and the clock they read "now" from."""
 
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine, clock: Clock = SYSTEM):
         self.engine = engine
+        self.clock = clock
+
+    def now(self) -> float:
+        """The time to stamp rows with: unix seconds from the injected clock."""
+        return self.clock.time()
 
     def upsert(self, table: sa.Table):
         """An INSERT that knows ON CONFLICT on the backends we run on."""

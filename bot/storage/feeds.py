@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .base import Repo, chunks, utcnow
+from .base import Repo, chunks
 from .tables import feed_items, feeds
 
 
@@ -34,7 +34,7 @@ class FeedRepo(Repo):
     async def add(self, agency: str, url: str, lang: str) -> Feed:
         async with self.engine.begin() as conn:
             await conn.execute(self.upsert(feeds).values(
-                agency=agency, url=url, lang=lang, polled_at=None, created_at=utcnow(),
+                agency=agency, url=url, lang=lang, polled_at=None, created_at=self.now(),
             ).on_conflict_do_update(index_elements=[feeds.c.agency, feeds.c.url],
                                     set_={"lang": lang}))
             row = (await conn.execute(sa.select(feeds).where(

@@ -3,7 +3,6 @@ an import (`saual stations import`), and the log of imports."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -11,7 +10,7 @@ import sqlalchemy as sa
 
 from precincts import Alias, Precinct, Snapshot
 
-from .base import Repo, aware, utcnow
+from .base import Repo
 from .tables import precincts, station_imports, street_aliases
 
 
@@ -23,7 +22,7 @@ class StationImport:
     cities: tuple[str, ...]
     precincts: int
     aliases: int | None
-    created_at: dt.datetime
+    created_at: float  # unix seconds
 
 
 class StationRepo(Repo):
@@ -46,7 +45,7 @@ class StationRepo(Repo):
                 file=file, digest=digest, cities="\n".join(cities),
                 precincts=len(precinct_rows),
                 aliases=len(alias_rows) if alias_rows is not None else None,
-                created_at=utcnow()))
+                created_at=self.now()))
             import_id = int(result.inserted_primary_key[0])
             await conn.execute(precincts.delete().where(precincts.c.city_ru.in_(cities)))
             if precinct_rows:
@@ -67,7 +66,7 @@ class StationRepo(Repo):
         if row is None:
             return None
         return StationImport(row.id, row.file, row.digest, tuple(row.cities.split("\n")),
-                             row.precincts, row.aliases, aware(row.created_at))
+                             row.precincts, row.aliases, row.created_at)
 
     async def latest_import_id(self) -> int | None:
         async with self.engine.connect() as conn:

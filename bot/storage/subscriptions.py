@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .base import Repo, utcnow
+from .base import Repo
 from .tables import subscriptions, users
 
 
@@ -25,14 +25,14 @@ class SubscriptionRepo(Repo):
             if deleted:
                 return False
             await conn.execute(self.upsert(subscriptions).values(
-                user_id=user_id, kind=kind, target=target, created_at=utcnow(),
+                user_id=user_id, kind=kind, target=target, created_at=self.now(),
             ).on_conflict_do_nothing())
         return True
 
     async def set_paused(self, user_id: int, paused: bool) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(users.update().where(users.c.id == user_id)
-                               .values(paused=paused, updated_at=utcnow()))
+                               .values(paused=paused, updated_at=self.now()))
 
     async def paused(self, user_id: int) -> bool:
         async with self.engine.connect() as conn:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .base import Repo, aware, utcnow
+from .base import Repo
 from .tables import users
 
 
@@ -16,13 +15,12 @@ class User:
     id: int
     language: str | None
     blocked: bool
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: float  # unix seconds
+    updated_at: float
 
 
 def _user(row) -> User:
-    return User(row.id, row.language, bool(row.blocked), aware(row.created_at),
-                aware(row.updated_at))
+    return User(row.id, row.language, bool(row.blocked), row.created_at, row.updated_at)
 
 
 class UserRepo(Repo):
@@ -35,7 +33,7 @@ class UserRepo(Repo):
         found = await self.get(user_id)
         if found:
             return found
-        now = utcnow()
+        now = self.now()
         stmt = self.upsert(users).values(
             id=user_id, language=None, blocked=False, created_at=now, updated_at=now,
         ).on_conflict_do_nothing(index_elements=[users.c.id])
@@ -48,7 +46,7 @@ class UserRepo(Repo):
         await self.get_or_create(user_id)
         async with self.engine.begin() as conn:
             await conn.execute(users.update().where(users.c.id == user_id)
-                               .values(language=language, updated_at=utcnow()))
+                               .values(language=language, updated_at=self.now()))
             row = (await conn.execute(sa.select(users).where(users.c.id == user_id))).one()
         return _user(row)
 
@@ -56,4 +54,4 @@ class UserRepo(Repo):
         await self.get_or_create(user_id)
         async with self.engine.begin() as conn:
             await conn.execute(users.update().where(users.c.id == user_id)
-                               .values(blocked=blocked, updated_at=utcnow()))
+                               .values(blocked=blocked, updated_at=self.now()))
