@@ -19,6 +19,7 @@ not an Update before the Dispatcher sees it (aiogram answers 500 to bad JSON).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 
@@ -106,8 +107,9 @@ def _errors(status: int, *problems: tuple[str, str], headers: dict | None = None
 
 def _status(s: AnnouncementStatus) -> dict:
     a = s.announcement
+    created = dt.datetime.fromtimestamp(a.created_at, dt.UTC)
     return {"id": a.id, "agency": a.agency, "source": a.source, "regions": list(a.regions),
-            "created_at": a.created_at.isoformat(), "recipients": a.recipients,
+            "created_at": created.isoformat(), "recipients": a.recipients,
             "counts": s.counts, "done": s.counts["queued"] == 0}
 
 

@@ -137,9 +137,10 @@ def wire(settings: Settings, storage: Storage, clock: Clock = SYSTEM) -> Service
 
 
 @contextlib.asynccontextmanager
-async def database(settings: Settings) -> AsyncIterator[Storage]:
-    """The database opened and brought to the newest migration; closed on the way out."""
-    storage = Storage.from_url(settings.database_url)
+async def database(settings: Settings, clock: Clock = SYSTEM) -> AsyncIterator[Storage]:
+    """The database opened (its rows stamped by `clock`) and brought to the newest
+    migration; closed on the way out."""
+    storage = Storage.from_url(settings.database_url, clock=clock)
     try:
         await storage.migrate()
         yield storage
@@ -150,7 +151,7 @@ async def database(settings: Settings) -> AsyncIterator[Storage]:
 @contextlib.asynccontextmanager
 async def opened(settings: Settings, clock: Clock = SYSTEM) -> AsyncIterator[Services]:
     """The services wired over the opened database (the worker and the command line)."""
-    async with database(settings) as storage:
+    async with database(settings, clock) as storage:
         yield wire(settings, storage, clock)
 
 
@@ -197,7 +198,7 @@ class Saual:
     async def create(cls, settings: Settings, *, encoder: Encoder | None = None,
                      clock: Clock = SYSTEM, fsm: BaseStorage | None = None) -> Saual:
         engine = await asyncio.to_thread(load_engine, settings, encoder)
-        storage = Storage.from_url(settings.database_url)
+        storage = Storage.from_url(settings.database_url, clock=clock)
         try:
             await storage.migrate()
             # Warm the encoder and the search path before the first citizen waits.

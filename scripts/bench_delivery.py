@@ -39,6 +39,7 @@ from bot.app import DEFAULTS  # noqa: E402
 from bot.delivery import TelegramCourier  # noqa: E402
 from bot.services import Announcements, Delivery, DeliveryConfig, Directory, Draft  # noqa: E402
 from bot.storage import Storage  # noqa: E402
+from tests.dbkit import outbox_rows  # noqa: E402
 from tests.e2e.harness import TOKEN, Emulator  # noqa: E402
 
 KNOWLEDGE = ROOT / "knowledge"
@@ -104,7 +105,7 @@ def main() -> None:
                 try:
                     await prepare(storage, args.chats, args.messages)
                     wall = await deliver(storage, emulator.base, args.rate)
-                    rows = await storage.announcements.rows()
+                    rows = await outbox_rows(storage)
                     return wall, rows
                 finally:
                     await storage.close()

@@ -8,6 +8,7 @@ import time
 from collections import defaultdict
 
 import pytest
+from dbkit import outbox_rows
 
 from bot.services import Announcements, Delivery, DeliveryConfig, Directory, Draft, Result
 
@@ -68,7 +69,7 @@ async def test_faults_end_delivered_once_or_accounted_for(storage, announcements
     found, _ = await announcements.publish("mvd", Draft(text_ru="hello"), source="api")
     started = time.monotonic()
     await asyncio.wait_for(Delivery(storage, courier, FAST).run(until_empty=True), 10)
-    rows = {r["chat_id"]: r for r in await storage.announcements.rows(found.id)}
+    rows = {r["chat_id"]: r for r in await outbox_rows(storage, found.id)}
     assert {c: r["status"] for c, r in rows.items()} == {
         1: "sent", 2: "blocked", 3: "sent", 4: "failed", 5: "sent", 6: "blocked", 7: "failed"}
     assert sorted(c for _, c, _ in courier.sent) == [1, 3, 5]  # exactly once each
@@ -108,4 +109,4 @@ async def test_a_dead_workers_rows_are_taken_again_when_the_lease_runs_out(stora
     courier = Scripted()
     await asyncio.wait_for(Delivery(storage, courier, FAST).run(until_empty=True), 10)
     assert sorted(c for _, c, _ in courier.sent) == [1, 2, 3, 4, 5]
-    assert {r["status"] for r in await storage.announcements.rows()} == {"sent"}
+    assert {r["status"] for r in await outbox_rows(storage)} == {"sent"}

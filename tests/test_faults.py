@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 import sqlalchemy as sa
+from dbkit import outbox_rows
 
 from bot.services import Announcements, Delivery, DeliveryConfig, Directory, Draft, Result
 from bot.services.periodic import LoopState, Supervisor, retry_transient
@@ -53,19 +54,19 @@ async def test_a_long_announcement_interrupted_after_two_parts_sends_only_the_re
     worker = asyncio.create_task(Delivery(storage, first, FAST).run())
     await asyncio.wait_for(first.stalled.wait(), 10)
     # Recorded before the worker stops: a worker killed here resends only parts 3-4.
-    [row] = await storage.announcements.rows()
+    [row] = await outbox_rows(storage)
     assert (row["status"], row["parts_sent"]) == ("sending", 2)
     worker.cancel()
     with pytest.raises(asyncio.CancelledError):
         await worker
-    [row] = await storage.announcements.rows()
+    [row] = await outbox_rows(storage)
     assert (row["status"], row["parts_sent"]) == ("pending", 2)
 
     second = FourParts()
     await asyncio.wait_for(Delivery(storage, second, FAST).run(until_empty=True), 10)
     assert [p for _, p in first.sent + second.sent] == [
         "part 1 of 4", "part 2 of 4", "part 3 of 4", "part 4 of 4"]  # 4 parts, not 6
-    [row] = await storage.announcements.rows()
+    [row] = await outbox_rows(storage)
     assert (row["status"], row["parts_sent"]) == ("sent", 4)
 
 
@@ -92,7 +93,7 @@ async def test_claims_and_settles_outlive_passing_database_errors(storage, annou
     await asyncio.wait_for(Delivery(storage, courier, FAST).run(until_empty=True), 10)
     assert failures == {"claim": 0, "settle": 0}
     assert sorted(c for c, _ in courier.sent) == [1] * 4 + [2] * 4 + [3] * 4
-    assert {r["status"] for r in await repo.rows()} == {"sent"}
+    assert {r["status"] for r in await outbox_rows(storage)} == {"sent"}
 
 
 async def test_retry_is_bounded_and_raises_the_last_error():

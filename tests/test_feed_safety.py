@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from dbkit import outbox_rows
 from feedkit import OutsideGuard, Site, answer, drip, hang, raw, redirect, stream
 
 from bot.feedfetch import Fetcher
@@ -310,7 +311,7 @@ async def test_registering_a_feed_wants_https(storage, announcements):
 
 async def test_an_announcement_to_many_followers_is_queued_in_chunks(storage, announcements):
     """Its outbox rows: no statement carries more than a few thousand parameters."""
-    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC).timestamp()  # unix seconds, as repositories write
     async with storage.engine.begin() as conn:
         for start in range(1, 4001, 1000):
             ids = range(start, start + 1000)
@@ -323,5 +324,5 @@ async def test_an_announcement_to_many_followers_is_queued_in_chunks(storage, an
     binds = Binds(storage.engine)
     made, created = await announcements.publish("mvd", Draft(text_ru="x"), source="feed")
     assert created and made.recipients == 4000
-    assert len(await storage.announcements.rows(made.id)) == 4000
+    assert len(await outbox_rows(storage, made.id)) == 4000
     assert 0 < binds.most <= 2000, binds.most

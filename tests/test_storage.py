@@ -5,14 +5,17 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from dbkit import FrozenClock
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage import Storage, alembic_config, metadata
 
+MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC).timestamp()
+
 
 @pytest.fixture
 async def storage(database_url):
-    s = Storage.from_url(database_url)
+    s = Storage.from_url(database_url, clock=FrozenClock(MONDAY))
     yield s
     await s.close()
 
@@ -71,10 +74,12 @@ async def test_users(storage):
     assert await storage.users.get(7) is None
     user = await storage.users.get_or_create(7)
     assert (user.id, user.language, user.blocked) == (7, None, False)
-    assert user.created_at.tzinfo is dt.UTC
+    assert user.created_at == user.updated_at == MONDAY  # unix seconds, the clock's
     assert await storage.users.get_or_create(7) == user
+    storage.clock.now += 60
     chosen = await storage.users.set_language(7, "kk")
-    assert chosen.language == "kk" and chosen.updated_at >= user.updated_at
+    assert chosen.language == "kk" and chosen.updated_at == user.updated_at + 60
+    assert chosen.created_at == user.created_at
     await storage.users.set_blocked(7, True)
     assert (await storage.users.get(7)).blocked
     # setting a flag on an unknown user creates the user

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Annotated
 
 import typer
@@ -156,7 +157,8 @@ def staff_list(ctx: typer.Context, agency: AgencyArg) -> None:
     typer.echo(f"chat: {chats[0].chat_id}" if chats else "chat: none linked")
     for m in members:
         by = "maintainer" if m.added_by is None else f"link by {m.added_by}"
-        typer.echo(f"{m.user_id}\t{by}\t{m.added_at:%Y-%m-%d %H:%M}")
+        when = dt.datetime.fromtimestamp(m.added_at, dt.UTC)
+        typer.echo(f"{m.user_id}\t{by}\t{when:%Y-%m-%d %H:%M}")
     if not members:
         typer.echo("no staff members")
 
@@ -174,7 +176,8 @@ def qa_report(ctx: typer.Context) -> None:
     async def tickets(storage):
         return await storage.tickets.all()
 
-    rows = report(asyncio.run(with_storage(load_settings(), tickets)), clock_of(ctx).time())
+    clock = clock_of(ctx)
+    rows = report(asyncio.run(with_storage(load_settings(), tickets, clock)), clock.time())
     if not rows:
         typer.echo("No questions yet.")
         return

@@ -63,9 +63,9 @@ class Progress:
         self._bar.close()
 
 
-async def with_storage(settings: Settings, work):
+async def with_storage(settings: Settings, work, clock: Clock = SYSTEM):
     """Open the database, bring it to the newest migration, run `work(storage)`, close."""
     from ..app import database
 
-    async with database(settings) as storage:
+    async with database(settings, clock) as storage:
         return await work(storage)

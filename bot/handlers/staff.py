@@ -5,6 +5,7 @@ is refused; the rights check is a filter on the router (:class:`LinkedChat`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, F, Router
@@ -212,10 +213,10 @@ async def status(message: Message, bot: Bot, agency: str, announcements: Announc
     lines = []
     for s in recent:
         c = s.counts
+        created = dt.datetime.fromtimestamp(s.announcement.created_at, dt.UTC)
         lines.append(_("#{id} ({date}): queued {queued}, sent {sent}, failed {failed}, "
                        "blocked {blocked}").format(
-            id=s.announcement.id, date=s.announcement.created_at.strftime("%Y-%m-%d %H:%M"),
-            **c))
+            id=s.announcement.id, date=created.strftime("%Y-%m-%d %H:%M"), **c))
     await send(bot, message.chat.id, Text(Bold(_("Recent announcements")), "\n",
                                           as_list(*lines)))
 

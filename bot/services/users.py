@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from ..storage import TRANSIENT_DB_ERRORS, Storage, User
@@ -37,7 +36,7 @@ class Users:
         except TRANSIENT_DB_ERRORS as exc:
             logger.warning("user %d: database unavailable (%s); serving without the record",
                            user_id, type(exc).__name__)
-            now = dt.datetime.now(dt.UTC)
+            now = self.storage.clock.time()
             return User(user_id, None, False, now, now)
 
     async def set_language(self, user_id: int, lang: str) -> User:

@@ -4,6 +4,11 @@ SQLite through aiosqlite by default (one file, WAL); PostgreSQL through
 asyncpg when several bot instances share state. The schema is versioned with
 Alembic; :meth:`Storage.migrate` brings a database to the newest revision and
 the bot calls it at start-up.
+
+One module per aggregate over a public base (:mod:`.base`): users, analytics
+(questions and feedback), stations, subscriptions, announcements with their
+outbox, feeds, staff, tickets. Every repository reads the time from the clock
+:class:`Storage` is given, and records carry it as unix seconds.
 """
 
 from __future__ import annotations
@@ -16,31 +21,18 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from .announcements import (
-    STATUSES,
-    TRANSIENT_DB_ERRORS,
-    Announcement,
-    AnnouncementRepo,
-    Feed,
-    FeedRepo,
-    OutboxItem,
-    Outcome,
-    SubscriptionRepo,
-)
+from ..clock import SYSTEM, Clock
+from .analytics import FeedbackRecord, FeedbackRepo, QuestionRecord, QuestionRepo
+from .announcements import STATUSES, Announcement, AnnouncementRepo, OutboxItem, Outcome
+from .base import TRANSIENT_DB_ERRORS
+from .feeds import Feed, FeedRepo
 from .pages import IndexState, QAPage, QAPageRepo
-from .repos import (
-    FeedbackRecord,
-    FeedbackRepo,
-    QuestionRecord,
-    QuestionRepo,
-    StationImport,
-    StationRepo,
-    User,
-    UserRepo,
-)
 from .staff import StaffChat, StaffMember, StaffRepo
+from .stations import StationImport, StationRepo
+from .subscriptions import SubscriptionRepo
 from .tables import metadata
 from .tickets import Ticket, TicketRepo
+from .users import User, UserRepo
 
 __all__ = [
     "STATUSES",
@@ -93,23 +85,24 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 class Storage:
-    """The database engine and its repositories."""
+    """The database engine and its repositories, which read the time from `clock`."""
 
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine, *, clock: Clock = SYSTEM):
         self.engine = engine
-        self.users = UserRepo(engine)
-        self.questions = QuestionRepo(engine)
-        self.feedback = FeedbackRepo(engine)
-        self.stations = StationRepo(engine)
-        self.subscriptions = SubscriptionRepo(engine)
-        self.staff = StaffRepo(engine)
-        self.announcements = AnnouncementRepo(engine)
-        self.feeds = FeedRepo(engine)
-        self.tickets = TicketRepo(engine)
-        self.qa_pages = QAPageRepo(engine)
+        self.clock = clock
+        self.users = UserRepo(engine, clock)
+        self.questions = QuestionRepo(engine, clock)
+        self.feedback = FeedbackRepo(engine, clock)
+        self.stations = StationRepo(engine, clock)
+        self.subscriptions = SubscriptionRepo(engine, clock)
+        self.staff = StaffRepo(engine, clock)
+        self.announcements = AnnouncementRepo(engine, clock)
+        self.feeds = FeedRepo(engine, clock)
+        self.tickets = TicketRepo(engine, clock)
+        self.qa_pages = QAPageRepo(engine, clock)
 
     @classmethod
-    def from_url(cls, url: str) -> Storage:
+    def from_url(cls, url: str, *, clock: Clock = SYSTEM) -> Storage:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
@@ -118,7 +111,7 @@ class Storage:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         else:
             engine = create_async_engine(url, pool_pre_ping=True)
-        return cls(engine)
+        return cls(engine, clock=clock)
 
     async def migrate(self, revision: str = "head") -> None:
         """Upgrade the schema to `revision` (the newest by default)."""

@@ -1,36 +1,22 @@
-"""Repositories of the news service: subscriptions, announcements with their
-outbox, feeds (staff chats, codes and tokens: :mod:`.staff`).
+"""Announcements with their outbox: one row per recipient, queued in the same
+transaction as the announcement, claimed and settled by the delivery worker.
 
-Times that the delivery worker compares (leases, retry times, code expiry)
-are unix seconds in Float columns, so that SQLite and PostgreSQL compare
-them the same way.
+Times that the delivery worker compares (leases, retry times) are unix seconds
+in Float columns, so that SQLite and PostgreSQL compare them the same way; the
+worker hands in its `now`, and a method stamps what it writes with that value.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .repos import _aware, _now, _Repo
-from .tables import (
-    announcements,
-    feed_items,
-    feeds,
-    outbox,
-    subscriptions,
-    users,
-)
+from .base import Repo, chunks
+from .tables import announcements, outbox, subscriptions, users
 
 STATUSES = ("pending", "sending", "sent", "failed", "blocked")
-
-# Database errors that pass: a locked SQLite file ("database is locked"), a
-# PostgreSQL server restarting or a dropped connection (asyncpg's connection
-# refused is a bare OSError). The outbox worker tries these again.
-TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (
-    sa.exc.OperationalError, sa.exc.InterfaceError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -43,7 +29,7 @@ class Announcement:
     url: str
     regions: tuple[str, ...]  # empty: the whole country
     recipients: int
-    created_at: dt.datetime
+    created_at: float  # unix seconds
     body_hash: str | None = None
 
 
@@ -72,71 +58,13 @@ class Outcome:
     lease_until: float | None = None  # the claim this settles (None: any claim)
 
 
-@dataclass(frozen=True)
-class Feed:
-    id: int
-    agency: str
-    url: str
-    lang: str
-    polled_at: float | None
-    last_error: str | None = None  # why the last poll failed; None after a good one
-    failed_at: float | None = None
-
-
-# Rows or keys per statement: far below PostgreSQL's 32,767 bind parameters
-# (asyncpg) and SQLite's 32,766 variables, however large a feed or an audience.
-CHUNK = 1000
-
-
-def _chunks(seq: Sequence, size: int = CHUNK):
-    for start in range(0, len(seq), size):
-        yield seq[start:start + size]
-
-
-def _feed(row) -> Feed:
-    return Feed(row.id, row.agency, row.url, row.lang, row.polled_at, row.last_error,
-                row.failed_at)
-
-
 def _announcement(row) -> Announcement:
     return Announcement(row.id, row.agency, row.source, row.text_kk, row.text_ru, row.url,
                         tuple(row.regions.split()), int(row.recipients),
-                        _aware(row.created_at), row.body_hash)
+                        row.created_at, row.body_hash)
 
 
-class SubscriptionRepo(_Repo):
-    async def list(self, user_id: int) -> set[tuple[str, str]]:
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(sa.select(subscriptions.c.kind, subscriptions.c.target)
-                                       .where(subscriptions.c.user_id == user_id))).all()
-        return {(r.kind, r.target) for r in rows}
-
-    async def toggle(self, user_id: int, kind: str, target: str) -> bool:
-        """Follow `target`, or stop following it; True when now followed."""
-        where = sa.and_(subscriptions.c.user_id == user_id, subscriptions.c.kind == kind,
-                        subscriptions.c.target == target)
-        async with self.engine.begin() as conn:
-            deleted = (await conn.execute(subscriptions.delete().where(where))).rowcount
-            if deleted:
-                return False
-            await conn.execute(self._insert(subscriptions).values(
-                user_id=user_id, kind=kind, target=target, created_at=_now(),
-            ).on_conflict_do_nothing())
-        return True
-
-    async def set_paused(self, user_id: int, paused: bool) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(users.update().where(users.c.id == user_id)
-                               .values(paused=paused, updated_at=_now()))
-
-    async def paused(self, user_id: int) -> bool:
-        async with self.engine.connect() as conn:
-            value = (await conn.execute(sa.select(users.c.paused)
-                                        .where(users.c.id == user_id))).scalar()
-        return bool(value)
-
-
-class AnnouncementRepo(_Repo):
+class AnnouncementRepo(Repo):
     async def create(
         self,
         *,
@@ -158,6 +86,8 @@ class AnnouncementRepo(_Repo):
         Recipients: active (not blocked, not paused) users who follow the agency
         (for a regional announcement: and follow one of its regions, or no
         region at all), and users who follow one of its regions.
+
+        `now` is the announcement's time and when its outbox rows are due.
         """
         try:
             return await self._create(agency, source, text_kk, text_ru, url, regions,
@@ -200,9 +130,9 @@ class AnnouncementRepo(_Repo):
             result = await conn.execute(announcements.insert().values(
                 agency=agency, source=source, dedupe_key=dedupe_key, body_hash=body_hash,
                 text_kk=text_kk, text_ru=text_ru, url=url, regions=" ".join(regions),
-                recipients=len(rows), created_at=_now()))
+                recipients=len(rows), created_at=now))
             announcement_id = int(result.inserted_primary_key[0])
-            for part in _chunks(rows):
+            for part in chunks(rows):
                 await conn.execute(outbox.insert(), [
                     {"announcement_id": announcement_id, "chat_id": r.id,
                      "lang": _text_lang(r.language, text_kk, text_ru), "status": "pending",
@@ -299,7 +229,7 @@ class AnnouncementRepo(_Repo):
                 await conn.execute(outbox.update().where(*mine).values(**values))
                 if o.status == "blocked":
                     await conn.execute(users.update().where(users.c.id == o.chat_id)
-                                       .values(blocked=True, updated_at=_now()))
+                                       .values(blocked=True, updated_at=now))
                     await conn.execute(outbox.update().where(
                         outbox.c.chat_id == o.chat_id, outbox.c.status == "pending")
                         .values(status="blocked", error=o.error[:300]))
@@ -311,14 +241,6 @@ class AnnouncementRepo(_Repo):
                                            .where(outbox.c.status.in_(("pending", "sending")))
                                            )).scalar())
 
-    async def rows(self, announcement_id: int | None = None) -> list[dict]:
-        """Every outbox row (for tests, the benchmark and audits)."""
-        stmt = sa.select(outbox).order_by(outbox.c.id)
-        if announcement_id is not None:
-            stmt = stmt.where(outbox.c.announcement_id == announcement_id)
-        async with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in (await conn.execute(stmt)).all()]
-
 
 def _text_lang(user_lang: str | None, text_kk: str, text_ru: str) -> str:
     """The user's language when the agency wrote in it, else the one it wrote in."""
@@ -328,44 +250,3 @@ def _text_lang(user_lang: str | None, text_kk: str, text_ru: str) -> str:
     if text_ru:
         return "ru"
     return "kk"
-
-
-class FeedRepo(_Repo):
-    async def add(self, agency: str, url: str, lang: str) -> Feed:
-        async with self.engine.begin() as conn:
-            await conn.execute(self._insert(feeds).values(
-                agency=agency, url=url, lang=lang, polled_at=None, created_at=_now(),
-            ).on_conflict_do_update(index_elements=[feeds.c.agency, feeds.c.url],
-                                    set_={"lang": lang}))
-            row = (await conn.execute(sa.select(feeds).where(
-                feeds.c.agency == agency, feeds.c.url == url))).one()
-        return _feed(row)
-
-    async def all(self) -> list[Feed]:
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(sa.select(feeds).order_by(feeds.c.id))).all()
-        return [_feed(r) for r in rows]
-
-    async def unseen(self, feed_id: int, keys: Sequence[str]) -> list[str]:
-        """The keys not noted as seen for the feed, in their order."""
-        seen: set[str] = set()
-        async with self.engine.connect() as conn:
-            for part in _chunks(list(keys)):
-                seen.update((await conn.execute(sa.select(feed_items.c.key).where(
-                    feed_items.c.feed_id == feed_id, feed_items.c.key.in_(part)))).scalars())
-        return [k for k in keys if k not in seen]
-
-    async def mark_seen(self, feed_id: int, keys: Sequence[str], now: float) -> None:
-        """Note the keys as seen, and the poll as good (its error is cleared)."""
-        async with self.engine.begin() as conn:
-            for part in _chunks(list(dict.fromkeys(keys))):
-                await conn.execute(self._insert(feed_items).values(
-                    [{"feed_id": feed_id, "key": key} for key in part]).on_conflict_do_nothing())
-            await conn.execute(feeds.update().where(feeds.c.id == feed_id)
-                               .values(polled_at=now, last_error=None))
-
-    async def note_error(self, feed_id: int, error: str, now: float) -> None:
-        """Record why a poll of the feed failed."""
-        async with self.engine.begin() as conn:
-            await conn.execute(feeds.update().where(feeds.c.id == feed_id)
-                               .values(last_error=error[:300], failed_at=now))

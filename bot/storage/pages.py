@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .repos import _Repo
+from .base import Repo
 from .tables import index_state, qa_pages
 
 LIVE, WITHDRAWN, REFUSED = "live", "withdrawn", "refused"
@@ -49,7 +49,7 @@ class IndexState:
         return self.wanted > self.built
 
 
-class QAPageRepo(_Repo):
+class QAPageRepo(Repo):
     # -- the pages -------------------------------------------------------------
     async def publish(self, ticket_id: int, *, agency: str, lang: str, markdown: str,
                       now: float) -> QAPage:
@@ -58,7 +58,7 @@ class QAPageRepo(_Repo):
             generation = await _bump(conn)
             values = {"agency": agency, "lang": lang, "markdown": markdown, "state": LIVE,
                       "reason": "", "generation": generation, "updated_at": now}
-            await conn.execute(self._insert(qa_pages).values(ticket_id=ticket_id, **values)
+            await conn.execute(self.upsert(qa_pages).values(ticket_id=ticket_id, **values)
                                .on_conflict_do_update(index_elements=[qa_pages.c.ticket_id],
                                                       set_=values))
         found = await self.get(ticket_id)
@@ -78,7 +78,7 @@ class QAPageRepo(_Repo):
             if done.rowcount == 0:
                 if not published:
                     return False
-                done = await conn.execute(self._insert(qa_pages).values(
+                done = await conn.execute(self.upsert(qa_pages).values(
                     ticket_id=ticket_id, agency=agency, lang=lang, markdown="",
                     state=WITHDRAWN, reason="", generation=0, updated_at=now)
                     .on_conflict_do_nothing(index_elements=[qa_pages.c.ticket_id]))

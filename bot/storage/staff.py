@@ -9,16 +9,14 @@ the agency links a chat.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .repos import _aware, _now, _Repo
+from .base import Repo
 from .tables import api_tokens, staff_chats, staff_codes, staff_members, tickets
-
-OPEN = ("open", "taken")
+from .tickets import OPEN
 
 
 @dataclass(frozen=True)
@@ -26,7 +24,7 @@ class StaffMember:
     agency: str
     user_id: int
     added_by: int | None  # who linked the group (its admins then); None: a maintainer
-    added_at: dt.datetime
+    added_at: float  # unix seconds
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,7 @@ async def _release(conn) -> int:
     return done.rowcount
 
 
-class StaffRepo(_Repo):
+class StaffRepo(Repo):
     async def add_code(self, code_hash: str, agency: str, expires_at: float) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(staff_codes.insert().values(
@@ -57,7 +55,8 @@ class StaffRepo(_Repo):
                    lang: str = "ru", admins: Iterable[int] = ()) -> str | None:
         """Spend a valid code on `chat_id`, whose messages will be in `lang`; the
         agency, or None for a bad code. The chat replaces the agency's previous
-        one, and `admins` (with the linking user) replace its staff members."""
+        one, and `admins` (with the linking user) replace its staff members; `now`
+        decides the code's expiry and stamps the link."""
         people = {user_id, *admins}
         async with self.engine.begin() as conn:
             spent = await conn.execute(
@@ -71,10 +70,10 @@ class StaffRepo(_Repo):
             await conn.execute(staff_chats.delete().where(
                 sa.or_(staff_chats.c.agency == agency, staff_chats.c.chat_id == chat_id)))
             await conn.execute(staff_chats.insert().values(
-                chat_id=chat_id, agency=agency, linked_by=user_id, linked_at=_now(), lang=lang))
+                chat_id=chat_id, agency=agency, linked_by=user_id, linked_at=now, lang=lang))
             await conn.execute(staff_members.delete().where(staff_members.c.agency == agency))
             await conn.execute(staff_members.insert(), [
-                {"agency": agency, "user_id": u, "added_by": user_id, "added_at": _now()}
+                {"agency": agency, "user_id": u, "added_by": user_id, "added_at": now}
                 for u in sorted(people)])
             await _release(conn)
         return agency
@@ -129,8 +128,8 @@ class StaffRepo(_Repo):
     async def add_member(self, agency: str, user_id: int, added_by: int | None = None) -> bool:
         """Give `user_id` staff rights for `agency`; False when they had them."""
         async with self.engine.begin() as conn:
-            done = await conn.execute(self._insert(staff_members).values(
-                agency=agency, user_id=user_id, added_by=added_by, added_at=_now())
+            done = await conn.execute(self.upsert(staff_members).values(
+                agency=agency, user_id=user_id, added_by=added_by, added_at=self.now())
                 .on_conflict_do_nothing())
         return done.rowcount == 1
 
@@ -145,14 +144,14 @@ class StaffRepo(_Repo):
         async with self.engine.connect() as conn:
             rows = (await conn.execute(sa.select(staff_members).where(
                 staff_members.c.agency == agency).order_by(staff_members.c.user_id))).all()
-        return [StaffMember(r.agency, r.user_id, r.added_by, _aware(r.added_at)) for r in rows]
+        return [StaffMember(r.agency, r.user_id, r.added_by, r.added_at) for r in rows]
 
     async def set_token(self, agency: str, token_hash: str) -> None:
         """The agency's API token; a new one replaces the old one."""
         async with self.engine.begin() as conn:
             await conn.execute(api_tokens.delete().where(api_tokens.c.agency == agency))
             await conn.execute(api_tokens.insert().values(
-                token_hash=token_hash, agency=agency, created_at=_now()))
+                token_hash=token_hash, agency=agency, created_at=self.now()))
 
     async def agency_of_token(self, token_hash: str) -> str | None:
         async with self.engine.connect() as conn:

@@ -7,7 +7,36 @@ compares the two. Citizens' text is stored only after masking
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
+
+
+class UnixTime(sa.types.TypeDecorator):
+    """A moment as unix seconds (``float``) in Python, stored as a time-zone-aware
+    ``DateTime`` column: the repositories deal in one timestamp type (what
+    :meth:`bot.clock.Clock.time` gives) while the schema and the values already
+    stored stay what they were. Written in UTC; SQLite keeps no time zone, so a
+    naive value read back is UTC. Microseconds are what the column keeps.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"a UnixTime column takes unix seconds, not {value!r}")
+        return dt.datetime.fromtimestamp(value, dt.UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.timestamp()
+
 
 # Constraint names are explicit so that migrations can drop and alter them on
 # every backend (SQLite batch mode needs names).
@@ -29,8 +58,8 @@ users = sa.Table(
               comment="the user blocked the bot"),
     sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false(),
               comment="/stop: no announcements until /subscriptions resumes them"),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UnixTime(), nullable=False),
+    sa.Column("updated_at", UnixTime(), nullable=False),
 )
 
 questions = sa.Table(
@@ -45,7 +74,7 @@ questions = sa.Table(
     sa.Column("confident", sa.Boolean, nullable=False),
     sa.Column("results", sa.Text, nullable=False, server_default="",
               comment="topic ids in rank order, space-separated"),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("created_at", UnixTime(), nullable=False, index=True),
 )
 
 feedback = sa.Table(
@@ -56,8 +85,8 @@ feedback = sa.Table(
     sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id", ondelete="CASCADE"),
               nullable=False),
     sa.Column("value", sa.SmallInteger, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UnixTime(), nullable=False),
+    sa.Column("updated_at", UnixTime(), nullable=False),
     sa.UniqueConstraint("question_id", "user_id", name="uq_feedback_question_user"),
     sa.CheckConstraint("value IN (-1, 1)", name="value"),
 )
@@ -75,7 +104,7 @@ station_imports = sa.Table(
     sa.Column("precincts", sa.Integer, nullable=False),
     sa.Column("aliases", sa.Integer, nullable=True,
               comment="aliases imported; NULL when no aliases file was given"),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UnixTime(), nullable=False),
 )
 
 precincts = sa.Table(
@@ -131,7 +160,7 @@ subscriptions = sa.Table(
     sa.Column("kind", sa.String(10), primary_key=True, comment="agency or region"),
     sa.Column("target", sa.String(50), primary_key=True,
               comment="an agency id (agencies.yaml) or a region id (regions.yaml)"),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UnixTime(), nullable=False),
     sa.CheckConstraint("kind IN ('agency', 'region')", name="kind"),
 )
 
@@ -141,7 +170,7 @@ staff_chats = sa.Table(
               comment="a Telegram group of an agency's staff"),
     sa.Column("agency", sa.String(50), nullable=False, index=True),
     sa.Column("linked_by", sa.BigInteger, nullable=False, comment="the user who sent /link"),
-    sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("linked_at", UnixTime(), nullable=False),
     sa.Column("lang", sa.String(2), nullable=False, server_default="ru",
               comment="the language the bot writes in there"),
 )
@@ -153,7 +182,7 @@ staff_members = sa.Table(
               comment="a Telegram user who may act for the agency in its linked chat"),
     sa.Column("added_by", sa.BigInteger, nullable=True,
               comment="who linked the group (its admins then), or NULL: a maintainer"),
-    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("added_at", UnixTime(), nullable=False),
 )
 
 staff_codes = sa.Table(
@@ -169,7 +198,7 @@ api_tokens = sa.Table(
     sa.Column("token_hash", sa.String(64), primary_key=True, comment="sha256 of the token"),
     sa.Column("agency", sa.String(50), nullable=False, unique=True,
               comment="one token per agency: a new one replaces the old"),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UnixTime(), nullable=False),
 )
 
 announcements = sa.Table(
@@ -187,7 +216,7 @@ announcements = sa.Table(
     sa.Column("regions", sa.Text, nullable=False, server_default="",
               comment="region ids, space-separated; empty: the whole country"),
     sa.Column("recipients", sa.Integer, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UnixTime(), nullable=False),
     sa.UniqueConstraint("agency", "dedupe_key", name="uq_announcements_agency_dedupe"),
     sqlite_autoincrement=True,
 )
@@ -224,7 +253,7 @@ feeds = sa.Table(
     sa.Column("last_error", sa.String(300), nullable=True,
               comment="why the last poll failed; NULL after a good poll"),
     sa.Column("failed_at", sa.Float, nullable=True, comment="unix time of the last failed poll"),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UnixTime(), nullable=False),
     sa.UniqueConstraint("agency", "url", name="uq_feeds_agency_url"),
 )
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .repos import _Repo
+from .base import Repo
 from .tables import staff_chats, ticket_messages, tickets
 
 OPEN = ("open", "taken")
@@ -43,7 +43,7 @@ def _ticket(row) -> Ticket:
     return Ticket(**row._mapping)
 
 
-class TicketRepo(_Repo):
+class TicketRepo(Repo):
     async def add(self, *, user_id: int, agency: str, lang: str, text: str,
                   topic_id: str | None, public: bool, now: float, due_at: float) -> Ticket:
         async with self.engine.begin() as conn:
@@ -80,7 +80,7 @@ class TicketRepo(_Repo):
     async def remember(self, chat_id: int, message_id: int, ticket_id: int) -> None:
         """Note that a bot message in a staff chat is about `ticket_id`."""
         async with self.engine.begin() as conn:
-            await conn.execute(self._insert(ticket_messages).values(
+            await conn.execute(self.upsert(ticket_messages).values(
                 chat_id=chat_id, message_id=message_id, ticket_id=ticket_id)
                 .on_conflict_do_nothing())
 

@@ -21,8 +21,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from bot.services import Announcements, Directory, Draft
-from bot.storage import Storage
+from bot.storage import Storage, tables
 
 from .harness import TOKEN, Emulator
 
@@ -61,10 +63,15 @@ def queue(env: dict, chats: list[int], texts: list[str]) -> None:
 
 
 def outbox(env: dict) -> list[dict]:
+    """Every outbox row, as column -> value (as tests/dbkit.py's outbox_rows; this
+    module is also imported as tests.e2e.faults by scripts/bench.py)."""
+
     async def work():
         storage = Storage.from_url(env["DATABASE_URL"])
         try:
-            return await storage.announcements.rows()
+            async with storage.engine.connect() as conn:
+                rows = await conn.execute(sa.select(tables.outbox).order_by(tables.outbox.c.id))
+                return [dict(r._mapping) for r in rows.all()]
         finally:
             await storage.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from botkit import Citizen
+from dbkit import outbox_rows
 
 from bot.runners import web_application
 
@@ -82,7 +83,7 @@ async def test_a_retried_request_never_sends_twice(client, token, saual, bot, se
     again = await client.post(URL, json=BODY, headers=auth(token, "news-2026-11-27"))
     assert again.status == 200
     assert (await again.json())["id"] == created["id"]
-    assert len(await saual.storage.announcements.rows()) == 1
+    assert len(await outbox_rows(saual.storage)) == 1
     other = await client.post(URL, json={**BODY, "url": "https://gov.kz/n/2"},
                               headers=auth(token, "news-2026-11-27"))
     assert other.status == 409

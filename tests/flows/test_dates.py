@@ -86,3 +86,31 @@ async def test_tickets_codes_and_the_report_follow_the_injected_clock(
             "1", "1"]  # overdue only after the due time
     finally:
         await app.close()
+
+
+async def test_rows_the_bot_and_the_command_line_write_carry_the_injected_clock(
+        settings, encoder, session, monkeypatch):
+    """Far from any day the suite runs on: a date read from the machine shows."""
+    clock = FakeClock(dt.datetime(2031, 5, 5, 6, 7, tzinfo=dt.UTC).timestamp())
+    build_index(load_knowledge(settings.knowledge_dir), encoder, settings.index_dir)
+    app = await Saual.create(settings, encoder=encoder, clock=clock)
+    try:
+        citizen = Citizen(app.dispatcher, app.bot(session=session), session, clock)
+        await citizen.send("/start")
+        met = clock.now
+        await citizen.send(QUESTION)
+        asked = clock.now
+        user = await app.storage.users.get(citizen.user.id)
+        assert (user.created_at, user.updated_at) == (met, met)
+        assert (await app.storage.questions.recent(1))[0].created_at == asked
+        monkeypatch.setenv("DATABASE_URL", settings.database_url)
+        monkeypatch.setenv("KNOWLEDGE_DIR", str(settings.knowledge_dir))
+        clock.now += 3600
+        for args in (["agency", "staff", "add", "mvd", "42"], ["agency", "staff", "list", "mvd"]):
+            result = await asyncio.to_thread(CliRunner().invoke, cli, args, obj=clock)
+            assert result.exit_code == 0, result.output
+        assert "42\tmaintainer\t2031-05-05 07:07" in result.output
+        [member] = await app.staff.members("mvd")
+        assert member.added_at == clock.now
+    finally:
+        await app.close()

@@ -12,6 +12,7 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
+from dbkit import outbox_rows
 
 from bot.app import Services
 from bot.runners import api_application
@@ -73,7 +74,7 @@ async def test_a_claim_that_fails_once_does_not_stop_delivery(saual, bot, sessio
 
 
         async def settled():
-            return {r["status"] for r in await repo.rows()} == {"sent"}
+            return {r["status"] for r in await outbox_rows(saual.storage)} == {"sent"}
 
         await until(settled)
     finally:

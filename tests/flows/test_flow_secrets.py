@@ -8,6 +8,7 @@ import logging
 import pytest
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramServerError
 from botkit import TOKEN
+from dbkit import outbox_rows
 
 from bot.delivery import TelegramCourier
 from bot.services import Delivery, DeliveryConfig, Draft
@@ -53,7 +54,7 @@ async def test_a_courier_error_with_the_token_stores_and_logs_no_token(
     caplog.set_level(logging.DEBUG)
     await Delivery(saual.storage, TelegramCourier(bot, saual.directory), FAST) \
         .run(until_empty=True)
-    [row] = await saual.storage.announcements.rows(found.id)
+    [row] = await outbox_rows(saual.storage, found.id)
     assert row["status"] == status
     assert "[tok" in row["error"]
     assert not leaked(row["error"])

@@ -14,6 +14,7 @@ import logging
 
 import pytest
 from botkit import Citizen
+from dbkit import outbox_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,7 +39,7 @@ action = st.tuples(st.sampled_from(["press", "send", "reply"]), callback_data, t
 async def snapshot(saual) -> tuple:
     storage = saual.storage
     return (await storage.tickets.all(), await storage.announcements.recent("mvd", 50),
-            await storage.announcements.recent("cec", 50), await storage.announcements.rows(),
+            await storage.announcements.recent("cec", 50), await outbox_rows(storage),
             await saual.staff.chats("mvd"), await saual.staff.members("mvd"))
 
 

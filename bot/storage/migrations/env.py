@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from bot.storage.tables import metadata
+from bot.storage.tables import UnixTime, metadata
 
 config = context.config
 
@@ -33,10 +33,18 @@ def _url() -> str:
     return url
 
 
+def _render_item(type_: str, obj, autogen_context):
+    """Migrations spell a column's stored type, never the bot's Python-side types:
+    a UnixTime column is rendered as the DateTime it is in the database."""
+    if type_ == "type" and isinstance(obj, UnixTime):
+        return "sa.DateTime(timezone=True)"
+    return False  # the default rendering
+
+
 def _configure(**kwargs) -> None:
     # Batch mode lets ALTER TABLE work on SQLite (copy-and-move).
     context.configure(target_metadata=metadata, render_as_batch=True,
-                      compare_type=True, **kwargs)
+                      compare_type=True, render_item=_render_item, **kwargs)
 
 
 def run_offline() -> None:

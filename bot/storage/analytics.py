@@ -1,0 +1,94 @@
+"""Analytics: the questions citizens asked (masked) and their votes on the answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from .base import Repo
+from .tables import feedback, questions
+
+
+@dataclass(frozen=True)
+class QuestionRecord:
+    id: int
+    user_id: int
+    text: str
+    lang: str
+    topic_id: str | None
+    confidence: float
+    confident: bool
+    results: tuple[str, ...]
+    created_at: float  # unix seconds
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    question_id: int
+    user_id: int
+    value: int
+    updated_at: float  # unix seconds
+
+
+def _question(row) -> QuestionRecord:
+    return QuestionRecord(row.id, row.user_id, row.text, row.lang, row.topic_id,
+                          float(row.confidence), bool(row.confident),
+                          tuple(row.results.split()), row.created_at)
+
+
+class QuestionRepo(Repo):
+    async def add(
+        self,
+        *,
+        user_id: int,
+        text: str,
+        lang: str,
+        topic_id: str | None,
+        confidence: float,
+        confident: bool,
+        results: tuple[str, ...] | list[str] = (),
+    ) -> int:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(questions.insert().values(
+                user_id=user_id, text=text, lang=lang, topic_id=topic_id,
+                confidence=confidence, confident=confident, results=" ".join(results),
+                created_at=self.now(),
+            ))
+        return int(result.inserted_primary_key[0])
+
+    async def get(self, question_id: int) -> QuestionRecord | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(
+                sa.select(questions).where(questions.c.id == question_id))).first()
+        return _question(row) if row else None
+
+    async def recent(self, limit: int = 100) -> list[QuestionRecord]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                sa.select(questions).order_by(questions.c.id.desc()).limit(limit))).all()
+        return [_question(r) for r in rows]
+
+
+class FeedbackRepo(Repo):
+    async def set(self, question_id: int, user_id: int, value: int) -> None:
+        """Record a vote; voting again on the same answer replaces the vote."""
+        now = self.now()
+        stmt = self.upsert(feedback).values(
+            question_id=question_id, user_id=user_id, value=value, created_at=now,
+            updated_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[feedback.c.question_id, feedback.c.user_id],
+            set_={"value": value, "updated_at": now},
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt)
+
+    async def for_question(self, question_id: int) -> list[FeedbackRecord]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                sa.select(feedback).where(feedback.c.question_id == question_id)
+                .order_by(feedback.c.id))).all()
+        return [FeedbackRecord(r.question_id, r.user_id, int(r.value), r.updated_at)
+                for r in rows]
