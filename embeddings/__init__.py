@@ -28,6 +28,7 @@ from .index import (
 )
 from .normalize import Analyzer, Synonyms, detect_lang, fold, has_latin, loose, to_cyrillic
 from .pages import parse_page
+from .records import Category, IndexedDocument
 from .search import Hit, SearchConfig, SearchEngine, SearchResult
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Agency",
     "Analyzer",
     "BuildReport",
+    "Category",
     "Chunk",
     "Corpus",
     "CorpusError",
@@ -48,6 +50,7 @@ __all__ = [
     "IndexError_",
     "IndexMismatch",
     "IndexNotFound",
+    "IndexedDocument",
     "LoadedIndex",
     "Problem",
     "Question",

@@ -472,16 +472,16 @@ class SearchEngine:
         chunk = index.chunks[best_section]
         return Hit(
             id=topic_id,
-            title=doc["title"],
+            title=doc.title,
             lang=show,
-            url=doc.get("source_url", ""),
+            url=doc.source_url,
             score=float(fused[best]),
             snippet=make_snippet(chunk.text, self.config.snippet_chars),
             section=chunk.heading,
-            summary=doc.get("summary", ""),
-            category=doc.get("category", ""),
-            agency=doc.get("agency", ""),
-            kind=doc.get("kind", "page"),
+            summary=doc.summary,
+            category=doc.category,
+            agency=doc.agency,
+            kind=doc.kind,
             fallback=show != lang,
         )
 
@@ -515,10 +515,10 @@ class _TopicStats:
         for i, chunk in enumerate(index.chunks):
             doc = index.documents[(chunk.doc_id, chunk.lang)]
             topic = int(index.chunk_doc[i])
-            if doc.get("kind") == "redirect":
+            if doc.kind == "redirect":
                 redirect[topic] = True
                 continue
-            text = f"{doc['title']} {chunk.heading} {chunk.text}"
+            text = f"{doc.title} {chunk.heading} {chunk.text}"
             stems[topic].update(index.analyzer.analyze(text, chunk.lang).keys)
         self.stems = stems
         self.redirect = redirect
