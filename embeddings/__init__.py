@@ -29,7 +29,8 @@ from .index import (
 from .normalize import Analyzer, Synonyms, detect_lang, fold, has_latin, loose, to_cyrillic
 from .pages import parse_page
 from .records import Category, IndexedDocument
-from .search import Hit, SearchConfig, SearchEngine, SearchResult
+from .results import Hit, SearchResult
+from .search import SearchConfig, SearchEngine
 
 __all__ = [
     "MAX_URL",
