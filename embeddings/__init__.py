@@ -28,13 +28,16 @@ from .index import (
 )
 from .normalize import Analyzer, Synonyms, detect_lang, fold, has_latin, loose, to_cyrillic
 from .pages import parse_page
-from .search import Hit, SearchConfig, SearchEngine, SearchResult
+from .records import Category, IndexedDocument
+from .results import Hit, SearchResult
+from .search import SearchConfig, SearchEngine
 
 __all__ = [
     "MAX_URL",
     "Agency",
     "Analyzer",
     "BuildReport",
+    "Category",
     "Chunk",
     "Corpus",
     "CorpusError",
@@ -48,6 +51,7 @@ __all__ = [
     "IndexError_",
     "IndexMismatch",
     "IndexNotFound",
+    "IndexedDocument",
     "LoadedIndex",
     "Problem",
     "Question",

@@ -10,6 +10,8 @@ A build is a folder ``<root>/<build-id>/`` with::
     documents.json  page metadata (title, url, agency, category...)
     extras.json     synonyms, categories, agencies and the vocabulary for typos
 
+Loading reads each file into the typed records of :mod:`embeddings.records`.
+
 ``<root>/CURRENT`` names the build in service and is replaced atomically
 with :func:`os.replace`, so a reader sees the old build or the new one, never
 half of one. Only the CLI builds; the bot only loads.
@@ -38,6 +40,15 @@ from .corpus import Chunk, Corpus, Document
 from .encoders import EmbeddingCache, Encoder
 from .errors import EmbeddingsError, IndexCorrupt, IndexMismatch, IndexNotFound
 from .normalize import Analyzer, Synonyms
+from .records import (
+    Category,
+    IndexedDocument,
+    check_manifest_types,
+    parse_agencies,
+    parse_categories,
+    parse_chunk,
+    parse_documents,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -125,12 +136,8 @@ def build_index(
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
             for c in chunks:
                 fh.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
-        documents = [
-            {k: v for k, v in asdict(d).items() if k not in ("sections", "path")}
-            | {"sections": [s.heading for s in d.sections]}
-            for d in corpus.documents
-        ]
-        _write_json(tmp / "documents.json", documents)
+        _write_json(tmp / "documents.json",
+                    [IndexedDocument.of(d).as_record() for d in corpus.documents])
         _write_json(
             tmp / "extras.json",
             {
@@ -209,53 +216,13 @@ class LoadedIndex:
     dense: faiss.Index
     lexical: bm25s.BM25
     chunks: list[Chunk]
-    documents: dict[tuple[str, str], dict]
+    documents: dict[tuple[str, str], IndexedDocument]
     analyzer: Analyzer
     vocabulary: list[str]
-    categories: dict
+    categories: dict[str, Category]  # by id, in catalogue order
     agencies: dict[str, Agency]  # by id, in agencies.yaml order
     chunk_doc: np.ndarray  # chunk index -> topic index
     topic_ids: list[str]
-
-
-# What load_index reads from a manifest, and the type it must have.
-_MANIFEST_TYPES: dict[tuple[str, ...], type] = {
-    ("schema",): int, ("build_id",): str, ("metric",): str, ("normalized",): bool,
-    ("encoder", "name"): str, ("encoder", "version"): str, ("encoder", "dim"): int,
-    ("analyzer", "version"): str, ("analyzer", "ngram"): int,
-    ("corpus", "digest"): str, ("corpus", "chunks"): int,
-}
-_CHUNK_TYPES = {"doc_id": str, "lang": str, "heading": str, "text": str, "ordinal": int}
-
-
-def _typed(value: object, expected: type) -> bool:
-    # bool is an int to Python, never to a manifest
-    return isinstance(value, expected) and (expected is bool or not isinstance(value, bool))
-
-
-def check_manifest_types(manifest: object, path: Path | str = "") -> None:
-    """IndexCorrupt naming every manifest field that is missing or of the wrong type."""
-    if not isinstance(manifest, dict):
-        raise IndexCorrupt(f"{path}/manifest.json: not a JSON object")
-    problems = []
-    for keys, expected in _MANIFEST_TYPES.items():
-        value: object = manifest
-        for key in keys:
-            value = value.get(key) if isinstance(value, dict) else None
-        if not _typed(value, expected):
-            problems.append(f"{'.'.join(keys)} is {type(value).__name__}, "
-                            f"expected {expected.__name__}")
-    if problems:
-        raise IndexCorrupt(f"{path}/manifest.json: " + "; ".join(problems))
-
-
-def _chunk(line: str, number: int, path: Path) -> Chunk:
-    record = json.loads(line)
-    if not isinstance(record, dict) or set(record) != set(_CHUNK_TYPES) or not all(
-            _typed(record[k], t) for k, t in _CHUNK_TYPES.items()):
-        raise IndexCorrupt(f"{path}/chunks.jsonl:{number}: not a chunk "
-                           f"({', '.join(f'{k}: {t.__name__}' for k, t in _CHUNK_TYPES.items())})")
-    return Chunk(**record)
 
 
 def load_index(root: Path | str, encoder: Encoder, build_id: str | None = None) -> LoadedIndex:
@@ -304,7 +271,7 @@ def _load(path: Path, build_id: str, encoder: Encoder) -> LoadedIndex:
         lexical = bm25s.BM25.load(str(path / "lexical"), show_progress=False)
     with _reading(path, "chunks.jsonl"):
         chunks = [
-            _chunk(line, number, path)
+            parse_chunk(line, number, path)
             for number, line in enumerate((path / "chunks.jsonl").read_text(encoding="utf-8")
                                           .splitlines(), 1)
         ]
@@ -313,13 +280,7 @@ def _load(path: Path, build_id: str, encoder: Encoder) -> LoadedIndex:
     if lexical.scores.get("num_docs") != len(chunks):
         raise IndexCorrupt(f"{path}/lexical: {lexical.scores.get('num_docs')} documents for "
                            f"{len(chunks)} chunks")
-    docs = _json(path, "documents.json")
-    if not isinstance(docs, list) or not all(
-            isinstance(d, dict) and all(isinstance(d.get(k), str) for k in ("id", "lang", "title"))
-            for d in docs):
-        raise IndexCorrupt(f"{path}/documents.json: expected a list of documents with id, lang "
-                           "and title strings")
-    documents = {(d["id"], d["lang"]): d for d in docs}
+    documents = parse_documents(_json(path, "documents.json"), path)
     extras = _json(path, "extras.json")
     if not (isinstance(extras, dict)
             and all(isinstance(extras.get(k), dict) for k in ("synonyms", "categories",
@@ -334,16 +295,9 @@ def _load(path: Path, build_id: str, encoder: Encoder) -> LoadedIndex:
     topic_ids = list(dict.fromkeys(c.doc_id for c in chunks))
     position = {t: i for i, t in enumerate(topic_ids)}
     chunk_doc = np.array([position[c.doc_id] for c in chunks], dtype=np.int64)
-    agencies = {}
-    for key, record in extras["agencies"].items():
-        agency = Agency.from_record(record)
-        if agency is None or agency.id != key:
-            raise IndexCorrupt(f"{path}/extras.json: agencies.{key} is not an agency (id, kk/ru "
-                               "name and description, website, contacts)")
-        agencies[key] = agency
     return LoadedIndex(build_id, manifest, dense, lexical, chunks, documents, analyzer,
-                       extras["vocabulary"], extras["categories"], agencies,
-                       chunk_doc, topic_ids)
+                       extras["vocabulary"], parse_categories(extras["categories"], path),
+                       parse_agencies(extras["agencies"], path), chunk_doc, topic_ids)
 
 
 def ensure_index(corpus: Corpus, encoder: Encoder, root: Path | str,

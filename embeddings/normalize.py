@@ -102,7 +102,7 @@ def detect_lang(text: str, default: str = "ru") -> str:
 
 
 def _latin_kk_hint(ws: Sequence[str]) -> bool:
-    kk = {_translit_word(w, "kk") for w in ws}
+    kk = {translit_word(w, "kk") for w in ws}
     return bool(kk & _KK_PLAIN_WORDS)
 
 
@@ -138,7 +138,8 @@ _RU_SINGLE = {**_COMMON, "j": "й", "y": "ы", "q": "к", "ç": "ч", "ş": "ш"
 _VOWELS_CYR = set("аәеиоөұүуыіэюя")
 
 
-def _translit_word(word: str, lang: str) -> str:
+def translit_word(word: str, lang: str) -> str:
+    """One Latin-script word in Cyrillic, by the Kazakh table ("kk") or the Russian one."""
     digraphs = _KK_DIGRAPHS if lang == "kk" else _RU_DIGRAPHS
     single = _KK_SINGLE if lang == "kk" else _RU_SINGLE
     out: list[str] = []
@@ -178,7 +179,7 @@ def to_cyrillic(text: str, lang: str | None = None) -> str:
     """
     lang = lang or detect_lang(text)
     return " ".join(
-        _translit_word(w, lang) if _LATIN.search(w) and not _CYRILLIC.search(w) else w
+        translit_word(w, lang) if _LATIN.search(w) and not _CYRILLIC.search(w) else w
         for w in words(text)
     )
 

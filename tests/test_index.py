@@ -5,7 +5,10 @@ import os
 import pytest
 
 from embeddings import (
+    Category,
     EmbeddingsError,
+    IndexCorrupt,
+    IndexedDocument,
     IndexMismatch,
     IndexNotFound,
     SearchEngine,
@@ -27,6 +30,37 @@ def test_round_trip_and_manifest(knowledge, encoder, tmp_path):
     loaded = load_index(root, encoder)
     assert loaded.dense.ntotal == len(loaded.chunks) == report.chunks
     assert set(loaded.topic_ids) == {"id-card", "residence-registration", "polling-station"}
+
+
+def test_documents_and_categories_are_typed_records_in_the_schema_1_format(
+        knowledge, encoder, tmp_path):
+    corpus = load_knowledge(knowledge)
+    report = build_index(corpus, encoder, tmp_path / "index")
+    loaded = load_index(tmp_path / "index", encoder)
+    assert loaded.documents == {(d.id, d.lang): IndexedDocument.of(d) for d in corpus.documents}
+    assert loaded.categories == {key: Category(key, names)
+                                 for key, names in corpus.categories.items()}
+    # documents.json is what schema 1 always held: a document without its path,
+    # and its sections as their headings
+    stored = json.loads((report.path / "documents.json").read_text(encoding="utf-8"))
+    assert stored == json.loads(json.dumps([
+        {k: v for k, v in dataclasses.asdict(d).items() if k not in ("sections", "path")}
+        | {"sections": [section.heading for section in d.sections]}
+        for d in corpus.documents
+    ]))
+
+
+def test_a_stored_document_needs_only_id_lang_and_title():
+    assert IndexedDocument.from_record({"id": "x", "lang": "ru", "title": "T"}, "here") == \
+        IndexedDocument("x", "ru", "T", summary="", kind="page", keywords=())
+    with pytest.raises(IndexCorrupt, match=r"^here: title is missing$"):
+        IndexedDocument.from_record({"id": "x", "lang": "ru"}, "here")
+
+
+def test_a_category_name_falls_back_to_the_other_language_then_the_id():
+    assert Category("work", {"kk": "Жұмыс", "ru": "Работа"}).name_in("kk") == "Жұмыс"
+    assert Category("work", {"ru": "Работа"}).name_in("kk") == "Работа"
+    assert Category("work", {}).name_in("ru") == "work"
 
 
 def test_load_refuses_another_encoder(knowledge, encoder, tmp_path):
@@ -179,6 +213,22 @@ CORRUPTIONS = {
                                                   lambda p: p.update(num_docs="x")),
                              "lexical"),
     "dense truncated": (_truncate("dense.faiss"), "dense.faiss cannot be read"),
+    # documents and categories are typed records too: the message names the field
+    "document summary is a number": (lambda b: _edit_json(
+        b / "documents.json", lambda d: d[0].update(summary=5)),
+        "documents.json: documents[0]: summary is int, expected str"),
+    "document without a title": (lambda b: _edit_json(
+        b / "documents.json", lambda d: d[1].pop("title")),
+        "documents.json: documents[1]: title is missing"),
+    "document keywords are a string": (lambda b: _edit_json(
+        b / "documents.json", lambda d: d[0].update(keywords="удо")),
+        "documents.json: documents[0]: keywords is str, expected a list of strings"),
+    "category name is a number": (lambda b: _edit_json(
+        b / "extras.json", lambda e: e["categories"]["documents"].update(ru=5)),
+        "extras.json: categories.documents.ru is int, expected str"),
+    "category is a string": (lambda b: _edit_json(
+        b / "extras.json", lambda e: e["categories"].update(documents="Документы")),
+        "extras.json: categories.documents is str"),
     # the index's agencies are typed records: a broken one is refused on load, not
     # found later by a handler reading its name
     "agency name is a string": (lambda b: _edit_json(

@@ -33,8 +33,8 @@ async def publish(storage, title: str, **kwargs) -> int:
 
 def built_titles(index_dir, encoder) -> dict[str, str]:
     index = load_index(index_dir, encoder)
-    return {doc_id: d["title"] for (doc_id, _lang), d in index.documents.items()
-            if d["kind"] == "qa"}
+    return {doc_id: d.title for (doc_id, _lang), d in index.documents.items()
+            if d.kind == "qa"}
 
 
 @pytest.fixture

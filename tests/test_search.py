@@ -3,7 +3,7 @@ import asyncio
 import pytest
 
 from embeddings import SearchConfig, SearchEngine, build_index, load_knowledge
-from embeddings.search import make_snippet
+from embeddings.results import make_snippet
 
 
 @pytest.fixture
@@ -100,11 +100,11 @@ def test_snippet_cuts_at_a_sentence_end():
 def test_topic_scores_add_a_share_of_the_second_best_chunk():
     import numpy as np
 
-    from embeddings.search import _topic_scores
+    from embeddings.ranking import topic_scores
 
     chunk_topic = np.array([0, 0, 1, 2, 2, 2])
     fused = np.array([1.0, 3.0, 2.0, -1.0, 0.5, -2.0])
-    scores = _topic_scores(chunk_topic, fused, 4, 0.5)
+    scores = topic_scores(chunk_topic, fused, 4, 0.5)
     assert scores[:3].tolist() == [3.5, 2.0, 0.5]  # a negative second best adds nothing
     assert scores[3] == -np.inf  # a topic without chunks never ranks
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from embeddings import LoadedIndex, SearchEngine
+from embeddings import Category, IndexedDocument, LoadedIndex, SearchEngine
 
 LANGS = ("kk", "ru")
 
@@ -50,13 +50,13 @@ class _View:
 
     def __init__(self, index: LoadedIndex):
         self.build_id = index.build_id
-        self.categories: dict[str, dict[str, str]] = dict(index.categories)
-        self.pages: dict[tuple[str, str], dict] = {
-            key: doc for key, doc in index.documents.items() if doc.get("kind", "page") == "page"
+        self.categories: dict[str, Category] = dict(index.categories)
+        self.pages: dict[tuple[str, str], IndexedDocument] = {
+            key: doc for key, doc in index.documents.items() if doc.kind == "page"
         }
         self.topics_by_category: dict[str, list[str]] = {}
         for (topic, _lang), doc in self.pages.items():
-            ids = self.topics_by_category.setdefault(doc.get("category", ""), [])
+            ids = self.topics_by_category.setdefault(doc.category, [])
             if topic not in ids:
                 ids.append(topic)
         self.sections: dict[tuple[str, str], list[Section]] = {}
@@ -77,7 +77,7 @@ class Catalog:
             self._view = _View(index)
         return self._view
 
-    def _doc(self, topic_id: str, lang: str) -> tuple[dict, str] | None:
+    def _doc(self, topic_id: str, lang: str) -> tuple[IndexedDocument, str] | None:
         pages = self._current().pages
         for code in (lang, other(lang)):
             if (topic_id, code) in pages:
@@ -89,13 +89,13 @@ class Catalog:
         view = self._current()
         names = view.categories
         order = list(names) + sorted(set(view.topics_by_category) - set(names))
-        return [Entry(cat, names.get(cat, {}).get(lang) or names.get(cat, {}).get(other(lang))
-                      or cat)
+        return [Entry(cat, names[cat].name_in(lang) if cat in names else cat)
                 for cat in order if view.topics_by_category.get(cat)]
 
     def category_title(self, category: str, lang: str) -> str:
-        names = self._current().categories.get(category, {})
-        return names.get(lang) or names.get(other(lang)) or category
+        """Its name in `lang`, else in the other language, else its id."""
+        found = self._current().categories.get(category)
+        return found.name_in(lang) if found else category
 
     def topics(self, category: str, lang: str) -> list[Entry]:
         """A category's topics, alphabetically by their title in `lang`."""
@@ -103,12 +103,12 @@ class Catalog:
         for topic in self._current().topics_by_category.get(category, []):
             found = self._doc(topic, lang)
             if found:
-                out.append(Entry(topic, found[0]["title"]))
+                out.append(Entry(topic, found[0].title))
         return sorted(out, key=lambda e: e.title.casefold())
 
     def title(self, topic_id: str, lang: str) -> str | None:
         found = self._doc(topic_id, lang)
-        return found[0]["title"] if found else None
+        return found[0].title if found else None
 
     def page(self, topic_id: str, lang: str) -> Page | None:
         """The page in `lang`, else in the other language (flagged), else None."""
@@ -118,7 +118,7 @@ class Catalog:
         doc, shown = found
         sections = self._current().sections.get((topic_id, shown), [])
         return Page(
-            id=topic_id, lang=shown, title=doc["title"], summary=doc.get("summary", ""),
-            url=doc.get("source_url", ""), category=doc.get("category", ""),
-            agency=doc.get("agency", ""), sections=tuple(sections), fallback=shown != lang,
+            id=topic_id, lang=shown, title=doc.title, summary=doc.summary,
+            url=doc.source_url, category=doc.category,
+            agency=doc.agency, sections=tuple(sections), fallback=shown != lang,
         )

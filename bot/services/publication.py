@@ -95,6 +95,6 @@ class Publication:
         documents = self.engine.index.documents
         for lang in (ticket.lang, "ru", "kk"):
             doc = documents.get((ticket.topic_id, lang)) if ticket.topic_id else None
-            if doc and doc.get("category"):
-                return doc["category"]
+            if doc and doc.category:
+                return doc.category
         return next(iter(self.engine.index.categories), "qa")

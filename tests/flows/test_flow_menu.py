@@ -61,7 +61,7 @@ async def test_every_page_is_within_three_taps(citizen, saual):
             topics = citizen.last_with_buttons()
         await citizen.press("Барлық бөлімдер")
         menu = citizen.last_with_buttons()
-    titles = {doc["title"] for (_id, lang), doc in saual.engine.index.documents.items()
+    titles = {doc.title for (_id, lang), doc in saual.engine.index.documents.items()
               if lang == "kk"}
     assert reached == titles
 

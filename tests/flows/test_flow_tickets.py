@@ -134,7 +134,7 @@ async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
     await worker_step(saual)
     corpus, _ = await saual.publisher.corpus()
     assert any(d.kind == "qa" and d.id == "1" for d in corpus.documents)
-    assert saual.engine.index.documents[("1", "ru")]["kind"] == "qa"
+    assert saual.engine.index.documents[("1", "ru")].kind == "qa"
     calls = await citizen.send(QUESTION)  # the next citizen's search finds the answer
     assert "ЦОНе по удостоверению" in calls[-1].text
     calls = await citizen.send("/myquestions")

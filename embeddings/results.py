@@ -1,0 +1,72 @@
+"""What a search returns: hits, the result with its confidence, snippets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One topic found: its page in the question's language when there is one,
+    with the page's best section as the snippet."""
+
+    id: str
+    title: str
+    lang: str
+    url: str
+    score: float
+    snippet: str
+    section: str
+    summary: str = ""
+    category: str = ""
+    agency: str = ""
+    kind: str = "page"
+    fallback: bool = False  # the page is not in the question's language
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The topics found for one question, and whether the engine answers."""
+
+    query: str
+    lang: str
+    confident: bool
+    confidence: float
+    hits: list[Hit] = field(default_factory=list)  # pages and published answers only
+    normalized: str = ""
+    # the confidence model's inputs, for calibration and debugging
+    best_cosine: float = 0.0
+    coverage: float = 0.0
+    unknown: float = 0.0
+    # An out-of-scope theme (knowledge/out_of_scope.yaml) that matched the
+    # question better than any page: the engine then does not answer (confident
+    # is False) and this says which agency handles the theme instead.
+    elsewhere: Hit | None = None
+
+    def as_json(self) -> dict:
+        out = {
+            "lang": self.lang,
+            "confident": self.confident,
+            "results": [
+                {"id": h.id, "title": h.title, "lang": h.lang, "url": h.url,
+                 "score": round(h.score, 4), "snippet": h.snippet}
+                for h in self.hits
+            ],
+        }
+        if self.elsewhere is not None:
+            e = self.elsewhere
+            out["elsewhere"] = {"id": e.id, "title": e.title, "agency": e.agency, "url": e.url}
+        return out
+
+
+def make_snippet(text: str, limit: int) -> str:
+    """Cut a section at a paragraph or sentence end near `limit` characters."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    if cut < limit // 2:
+        ends = [m.end() for m in re.finditer(r"[.!?…](\s|$)", text[:limit])]
+        cut = ends[-1] if ends and ends[-1] > limit // 2 else text.rfind(" ", 0, limit)
+    return text[: max(cut, 1)].rstrip() + " …"
