@@ -26,11 +26,13 @@ from .index import (
     load_index,
     publish_build,
 )
+from .langs import LANGS, Lang, other
 from .normalize import Analyzer, Synonyms, detect_lang, fold, has_latin, loose, to_cyrillic
 from .pages import parse_page
 from .search import Hit, SearchConfig, SearchEngine, SearchResult
 
 __all__ = [
+    "LANGS",
     "MAX_URL",
     "Agency",
     "Analyzer",
@@ -48,6 +50,7 @@ __all__ = [
     "IndexError_",
     "IndexMismatch",
     "IndexNotFound",
+    "Lang",
     "LoadedIndex",
     "Problem",
     "Question",
@@ -69,6 +72,7 @@ __all__ = [
     "load_questions",
     "loose",
     "make_encoder",
+    "other",
     "parse_page",
     "publish_build",
     "to_cyrillic",

@@ -11,6 +11,8 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from embeddings import Lang
+
 from ..services import Answer, Entry, Following, Named, Page
 from .callbacks import (
     AskCB,
@@ -29,7 +31,7 @@ from .callbacks import (
 )
 
 # Language names are written in their own language, never translated.
-LANGUAGE_NAMES = {"kk": "🇰🇿 Қазақша", "ru": "🇷🇺 Русский"}
+LANGUAGE_NAMES = {Lang.KK: "🇰🇿 Қазақша", Lang.RU: "🇷🇺 Русский"}
 MAX_LABEL = 60  # longer button labels are cut; clients show about this much
 
 

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from embeddings import LoadedIndex, SearchEngine
+from embeddings import LANGS, LoadedIndex, SearchEngine, other
 
-LANGS = ("kk", "ru")
-
-
-def other(lang: str) -> str:
-    return "ru" if lang == "kk" else "kk"
+__all__ = ["LANGS", "Catalog", "Entry", "Page", "Section", "other"]
 
 
 @dataclass(frozen=True)
