@@ -32,7 +32,7 @@ from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 
-from embeddings import EmbeddingsError, Encoder, SearchEngine, load_index, make_encoder
+from embeddings import EmbeddingsError, Encoder, Lang, SearchEngine, load_index, make_encoder
 
 from .clock import SYSTEM, Clock
 from .config import Settings
@@ -75,7 +75,7 @@ class ConfigurationError(Exception):
 
 
 def build_i18n() -> I18n:
-    return I18n(path=LOCALES, default_locale="ru", domain="messages")
+    return I18n(path=LOCALES, default_locale=Lang.RU, domain="messages")
 
 
 def load_engine(settings: Settings, encoder: Encoder | None = None) -> SearchEngine:
@@ -254,7 +254,7 @@ class Saual:
     async def register_commands(self, bot: Bot) -> None:
         """setMyCommands in Kazakh and Russian, and Russian as the default."""
         for lang in (*LANGS, None):
-            with self.i18n.context(), self.i18n.use_locale(lang or "ru"):
+            with self.i18n.context(), self.i18n.use_locale(lang or Lang.RU):
                 listed = [BotCommand(command=c, description=d) for c, d in commands()]
             try:
                 await bot.set_my_commands(listed, language_code=lang)

@@ -19,10 +19,12 @@ from aiogram.exceptions import (
 )
 from aiogram.utils.formatting import Text
 
+from embeddings import Lang
+
 from .handlers.cards import LIMIT
 from .handlers.cards import announcement as card
 from .services import Announcement, Directory, Result
-from .services.delivery import OK
+from .services.delivery import OK, Sent
 from .services.masking import redact
 
 logger = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ def render(announcement: Announcement, lang: str, directory: Directory,
     """The announcement as messages: the agency's name, the text in `lang`
     (else the other language), the link; cut at paragraphs when long."""
     name = directory.name(announcement.agency, lang)
-    body = (announcement.text_kk if lang == "kk" else announcement.text_ru) or \
+    body = (announcement.text_kk if lang == Lang.KK else announcement.text_ru) or \
         announcement.text_ru or announcement.text_kk
     return card(name, body, announcement.url, limit)
 
@@ -60,15 +62,15 @@ class TelegramCourier:
             await self.bot.send_message(chat_id=chat_id, **part.as_kwargs(),
                                         request_timeout=int(self.timeout))
         except TelegramRetryAfter as exc:
-            return Result("retry_after", float(exc.retry_after), "429 Too Many Requests")
+            return Result(Sent.RETRY_AFTER, float(exc.retry_after), "429 Too Many Requests")
         except TelegramForbiddenError as exc:
-            return Result("blocked", reason=self._reason(exc.message))
+            return Result(Sent.BLOCKED, reason=self._reason(exc.message))
         except (TelegramBadRequest, TelegramNotFound) as exc:
             if any(g in exc.message.lower() for g in GONE):
-                return Result("blocked", reason=self._reason(exc.message))
-            return Result("permanent", reason=self._reason(exc.message))
+                return Result(Sent.BLOCKED, reason=self._reason(exc.message))
+            return Result(Sent.PERMANENT, reason=self._reason(exc.message))
         except TelegramNetworkError as exc:
-            return Result("transient", reason=self._reason(f"network: {exc.message}"))
+            return Result(Sent.TRANSIENT, reason=self._reason(f"network: {exc.message}"))
         except TelegramAPIError as exc:  # 5xx and anything else Telegram may answer
-            return Result("transient", reason=self._reason(exc.message))
+            return Result(Sent.TRANSIENT, reason=self._reason(exc.message))
         return OK

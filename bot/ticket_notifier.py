@@ -26,6 +26,7 @@ from .handlers import keyboards
 from .handlers.replies import send
 from .handlers.ticket_cards import card, date, informal, passed
 from .services import GONE, NOT_SAID, Change, Directory, Reminder, Said, Ticket
+from .services.ticket_posts import ChangeKind
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +59,11 @@ class TelegramNotifier:
         return Said(sent.message_id)
 
     def _status(self, ticket: Ticket, change: Change, lang: str) -> str:
-        if change.kind == "taken":
+        if change.kind == ChangeKind.TAKEN:
             return _("{who} took question #{id}.").format(who=change.who, id=ticket.id)
-        if change.kind == "passed":
+        if change.kind == ChangeKind.PASSED:
             return "↪️ " + passed(ticket.id, self.directory.name(change.agency, lang))
-        if change.kind == "rejected":
+        if change.kind == ChangeKind.REJECTED:
             return "⛔ " + _("Rejected by {who}: {reason}").format(who=change.who,
                                                                    reason=ticket.answer)
         return "✅ " + _("Answered by {who}.").format(who=change.who)
@@ -73,7 +74,7 @@ class TelegramNotifier:
         with self.i18n.context(), self.i18n.use_locale(lang):
             content = card(ticket, self._status(ticket, change, lang))
             markup = keyboards.ticket_staff(ticket.id, taken=True) \
-                if change.kind == "taken" else None  # only the buttons still useful
+                if change.kind == ChangeKind.TAKEN else None  # only the buttons still useful
         try:
             await self.bot.edit_message_text(chat_id=ticket.staff_chat,
                                              message_id=ticket.staff_message,
@@ -87,10 +88,10 @@ class TelegramNotifier:
 
     def _news(self, ticket: Ticket, change: Change, lang: str) -> Text:
         agency = self.directory.name(ticket.agency, lang)
-        if change.kind == "passed":
+        if change.kind == ChangeKind.PASSED:
             return Text(_("Your question #{id} is passed to {agency}.").format(
                 id=ticket.id, agency=agency))
-        if change.kind == "rejected":
+        if change.kind == ChangeKind.REJECTED:
             return Text(_("The agency rejected your question #{id}. Reason:").format(
                 id=ticket.id), "\n", ticket.answer, "\n\n", informal())
         return Text(Bold(_("{agency} answered your question #{id}:").format(
@@ -99,7 +100,8 @@ class TelegramNotifier:
     async def tell(self, ticket: Ticket, lang: str, change: Change) -> Said:
         with self.i18n.context(), self.i18n.use_locale(lang):
             content = self._news(ticket, change, lang)
-            markup = keyboards.ticket_answer(ticket.id) if change.kind == "answered" else None
+            answered = change.kind == ChangeKind.ANSWERED
+            markup = keyboards.ticket_answer(ticket.id) if answered else None
         if change.copy is not None:  # a file, a photo...: the asker gets it as the staff sent it
             try:
                 await self.bot.copy_message(chat_id=ticket.user_id,

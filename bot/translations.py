@@ -26,12 +26,13 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+from embeddings import LANGS, Lang
+
 SOURCES = Path(__file__).parent
 LOCALES = SOURCES / "locales"
 DOMAIN = "messages"
-LANGS = ("kk", "ru")
 KEYWORDS = {**DEFAULT_KEYWORDS, "__": None}  # _() and lazy __()
-LANG_NAMES = {"kk": "Kazakh", "ru": "Russian"}
+LANG_NAMES = {Lang.KK: "Kazakh", Lang.RU: "Russian"}
 HEADER = ("# {name} texts of Saual's interface. Translate every msgstr; keep {{placeholders}}.\n"
           "# After editing: `saual translations --update` (compiles the .mo), then commit both.")
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")

@@ -26,13 +26,15 @@ from .index import (
     load_index,
     publish_build,
 )
+from .langs import LANGS, Lang, other
 from .normalize import Analyzer, Synonyms, detect_lang, fold, has_latin, loose, to_cyrillic
-from .pages import parse_page
+from .pages import DocKind, parse_page
 from .records import Category, IndexedDocument
 from .results import Hit, SearchResult
 from .search import SearchConfig, SearchEngine
 
 __all__ = [
+    "LANGS",
     "MAX_URL",
     "Agency",
     "Analyzer",
@@ -41,6 +43,7 @@ __all__ = [
     "Chunk",
     "Corpus",
     "CorpusError",
+    "DocKind",
     "Document",
     "EmbeddingCache",
     "EmbeddingsError",
@@ -52,6 +55,7 @@ __all__ = [
     "IndexMismatch",
     "IndexNotFound",
     "IndexedDocument",
+    "Lang",
     "LoadedIndex",
     "Problem",
     "Question",
@@ -73,6 +77,7 @@ __all__ = [
     "load_questions",
     "loose",
     "make_encoder",
+    "other",
     "parse_page",
     "publish_build",
     "to_cyrillic",

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from .errors import Problem
+from .langs import LANGS, Lang
 
-LANGS = ("kk", "ru")
 MAX_URL = 1000  # characters
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -58,7 +58,7 @@ class Agency:
 
     def name_in(self, lang: str) -> str:
         """The name in `lang`: Kazakh for "kk", Russian otherwise."""
-        return self.name["kk" if lang == "kk" else "ru"]
+        return self.name[Lang.KK if lang == Lang.KK else Lang.RU]
 
     def as_record(self) -> dict:
         """The JSON form stored in an index build."""

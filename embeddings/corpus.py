@@ -27,9 +27,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .agencies import ID, LANGS, Agency, entries, load_agencies, read_yaml
+from .agencies import ID, Agency, entries, load_agencies, read_yaml
 from .errors import CorpusError, Problem
-from .pages import Document, Section, as_answer, check_name, line_of, read_page
+from .langs import LANGS
+from .pages import DocKind, Document, Section, as_answer, check_name, line_of, read_page
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Corpus:
     def chunks(self) -> list[Chunk]:
         out: list[Chunk] = []
         for doc in self.documents:
-            if doc.kind == "passage":
+            if doc.kind == DocKind.PASSAGE:
                 out.append(Chunk(doc.id, doc.lang, "", doc.sections[0].text, 0))
                 continue
             head = doc.summary
@@ -177,7 +178,7 @@ def _load_redirects(path: Path, problems: list[Problem], agencies: dict[str, Age
             Document(tid, lang, title[lang].strip(), summary=title[lang].strip(),
                      agency=agency.id, source_url=agency.website,
                      keywords=tuple(w.strip() for w in keywords[lang]), path=str(path),
-                     kind="redirect")
+                     kind=DocKind.REDIRECT)
             for lang in LANGS)
     return out
 
@@ -335,7 +336,8 @@ def load_passages(path: Path | str) -> Corpus:
         title = str(row.get("title") or "").replace("_", " ").strip()
         text = row["text"].lstrip("\ufeff").strip()
         docs.append(Document(row["id"], row["lang"], title, sections=(Section("", text, n),),
-                             path=f"{path}:{n}", kind="passage", source_url=row.get("url", "")))
+                             path=f"{path}:{n}", kind=DocKind.PASSAGE,
+                             source_url=row.get("url", "")))
     if problems:
         raise CorpusError(problems)
     return Corpus(docs, digest=_digest([path], path.parent))

@@ -18,6 +18,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from .langs import Lang
+
 KK_LETTERS = frozenset("әғқңөұүһі")
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
 _LATIN = re.compile(r"[a-zäöüışğñūçâ]", re.UNICODE)
@@ -140,8 +142,8 @@ _VOWELS_CYR = set("аәеиоөұүуыіэюя")
 
 def translit_word(word: str, lang: str) -> str:
     """One Latin-script word in Cyrillic, by the Kazakh table ("kk") or the Russian one."""
-    digraphs = _KK_DIGRAPHS if lang == "kk" else _RU_DIGRAPHS
-    single = _KK_SINGLE if lang == "kk" else _RU_SINGLE
+    digraphs = _KK_DIGRAPHS if lang == Lang.KK else _RU_DIGRAPHS
+    single = _KK_SINGLE if lang == Lang.KK else _RU_SINGLE
     out: list[str] = []
     i = 0
     while i < len(word):
@@ -158,7 +160,8 @@ def translit_word(word: str, lang: str) -> str:
             ch = word[i]
             cyr = single.get(ch, ch)
             # "i" after a vowel is й ("qandai" -> "қандай"); "y" likewise in Russian.
-            if ch in "iy" and out and out[-1][-1:] in _VOWELS_CYR and (ch == "i" or lang == "ru"):
+            after_vowel = bool(out) and out[-1][-1:] in _VOWELS_CYR
+            if ch in "iy" and after_vowel and (ch == "i" or lang == Lang.RU):
                 cyr = "й"
             out.append(cyr)
             i += 1
@@ -269,7 +272,7 @@ def ru_stem(word: str) -> str:
 def stem(word: str, lang: str) -> str:
     if word.isdigit():
         return word
-    if lang == "kk" or any(ch in KK_LETTERS for ch in word):
+    if lang == Lang.KK or any(ch in KK_LETTERS for ch in word):
         return kk_stem(word)
     return ru_stem(word)
 
@@ -394,7 +397,7 @@ class Analyzed:
         """Match keys of the words, for telling whether the knowledge base knows
         them: the loose Kazakh stem of a Kazakh text's words (forgiving a
         keyboard without Kazakh letters: "төлемейди" is "төлемейді"), else the stem."""
-        if self.lang != "kk":
+        if self.lang != Lang.KK:
             return self.stems
         return [s if s.isdigit() else kk_loose_stem(w) for w, s in zip(self.words, self.stems,
                                                                         strict=True)]

@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import PurePosixPath
 
 import yaml
 
-from .agencies import ID, LANGS, valid_url
+from .agencies import ID, valid_url
 from .errors import CorpusError, Problem
+from .langs import LANGS
 
 REQUIRED_FIELDS = (
     "id", "lang", "title", "summary", "category", "agency", "source_url", "updated", "keywords",
@@ -26,6 +28,15 @@ REQUIRED_FIELDS = (
 _FRONT = re.compile(r"\A---\s*\n(.*?\n)---\s*\n", re.S)
 _SECTION = re.compile(r"^##[ \t]+(.+?)[ \t]*$", re.M)  # one line: "##\ntext" is no heading
 QA_SECTIONS = 2  # a published answer: the question, then the agency's answer
+
+
+class DocKind(StrEnum):
+    """What a document of the corpus is."""
+
+    PAGE = "page"  # a knowledge page
+    QA = "qa"  # an agency's published answer
+    REDIRECT = "redirect"  # an out-of-scope theme: which agency handles it
+    PASSAGE = "passage"  # an external passage (evaluation sets)
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,7 @@ class Document:
     keywords: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()
     path: str = ""
-    kind: str = "page"  # page | qa | redirect | passage
+    kind: DocKind = DocKind.PAGE
 
 
 def line_of(text: str, key: str, offset: int = 1) -> int:
@@ -97,7 +108,7 @@ def as_answer(doc: Document, where: str, problems: list[Problem]) -> Document | 
                                 "a published answer has two sections, the question "
                                 f"and the answer, not {len(doc.sections)}"))
         return None
-    return replace(doc, kind="qa")
+    return replace(doc, kind=DocKind.QA)
 
 
 def read_page(text: str, where: str, problems: list[Problem]) -> Document | None:

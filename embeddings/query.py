@@ -12,6 +12,7 @@ import re
 
 from rapidfuzz import fuzz, process
 
+from .langs import LANGS, Lang
 from .normalize import (
     KK_LETTERS,
     detect_lang,
@@ -136,7 +137,7 @@ class QueryProcessor:
         # language of a question typed without them.
         restored = sum(1 for t, c in zip(ws, corrected, strict=True)
                        if t != c and any(ch in KK_LETTERS for ch in c))
-        if lang == "ru" and restored and restored * 3 >= len(ws):
+        if lang == Lang.RU and restored and restored * 3 >= len(ws):
             lang = "kk"
         changes = {r: c for r, c in zip(raw, corrected, strict=True) if r != c}
         dense_text = text.strip()
@@ -150,7 +151,7 @@ class QueryProcessor:
     def _transliterate(self, ws: list[str], lang: str) -> tuple[list[str], str]:
         latin = [bool(re.search(r"[a-zäöüışğñūç]", w)) for w in ws]
         options = {}
-        for table in ("kk", "ru"):
+        for table in LANGS:
             conv = [translit_word(w, table) if is_lat else w
                     for w, is_lat in zip(ws, latin, strict=True)]
             hits = sum(self.known(w) for w, is_lat in zip(conv, latin, strict=True) if is_lat)
@@ -160,7 +161,7 @@ class QueryProcessor:
         # Brand names typed in Latin (eGov, WhatsApp) stay as they are when the
         # index knows them in Latin.
         keep = [w in self.vocab_set for w in ws]
-        if lang == "kk" or kk_hits > ru_hits:
+        if lang == Lang.KK or kk_hits > ru_hits:
             chosen, lang = kk_words, "kk"
         else:
             chosen = ru_words

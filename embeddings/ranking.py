@@ -16,6 +16,7 @@ from collections import Counter
 import numpy as np
 
 from .index import LoadedIndex
+from .pages import DocKind
 
 
 def zscore(scores: np.ndarray) -> np.ndarray:
@@ -71,7 +72,7 @@ class TopicStats:
         for i, chunk in enumerate(index.chunks):
             doc = index.documents[(chunk.doc_id, chunk.lang)]
             topic = int(index.chunk_doc[i])
-            if doc.kind == "redirect":
+            if doc.kind == DocKind.REDIRECT:
                 redirect[topic] = True
                 continue
             text = f"{doc.title} {chunk.heading} {chunk.text}"

@@ -15,10 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .agencies import LANGS, Agency
+from .agencies import Agency
 from .corpus import Chunk
 from .errors import IndexCorrupt
-from .pages import Document
+from .langs import LANGS, other
+from .pages import DocKind, Document
 
 # What load_index reads from a manifest, and the type it must have.
 MANIFEST_TYPES: dict[tuple[str, ...], type] = {
@@ -64,6 +65,7 @@ def parse_chunk(line: str, number: int, path: Path) -> Chunk:
 # Fields a stored document must have; the others fall back to their defaults.
 REQUIRED = ("id", "lang", "title")
 TEXT_LISTS = ("keywords", "sections")
+KINDS = tuple(DocKind)
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ class IndexedDocument:
     source_url: str = ""
     updated: str = ""
     keywords: tuple[str, ...] = ()
-    kind: str = "page"  # page | qa | redirect | passage
+    kind: DocKind = DocKind.PAGE
     sections: tuple[str, ...] = ()  # the headings of its sections, in order
 
     @classmethod
@@ -117,6 +119,11 @@ class IndexedDocument:
                 value = tuple(value)
             elif not isinstance(value, str):
                 raise IndexCorrupt(f"{where}: {f.name} is {type(value).__name__}, expected str")
+            elif f.name == "kind":
+                if value not in KINDS:
+                    raise IndexCorrupt(f"{where}: kind is {value!r}, expected one of "
+                                       f"{', '.join(KINDS)}")
+                value = DocKind(value)
             values[f.name] = value
         return cls(**values)  # type: ignore[arg-type]
 
@@ -143,8 +150,7 @@ class Category:
 
     def name_in(self, lang: str) -> str:
         """The name in `lang`, else in the other language, else the id."""
-        other = "ru" if lang == "kk" else "kk"
-        return self.name.get(lang) or self.name.get(other) or self.id
+        return self.name.get(lang) or self.name.get(other(lang)) or self.id
 
     @classmethod
     def from_record(cls, key: str, record: object, where: str) -> Category:

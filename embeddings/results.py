@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .pages import DocKind
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -21,7 +23,7 @@ class Hit:
     summary: str = ""
     category: str = ""
     agency: str = ""
-    kind: str = "page"
+    kind: DocKind = DocKind.PAGE
     fallback: bool = False  # the page is not in the question's language
 
 

@@ -14,6 +14,7 @@ import typer
 
 from embeddings import (
     CorpusError,
+    DocKind,
     EmbeddingsError,
     IndexNotFound,
     SearchEngine,
@@ -42,10 +43,10 @@ def index(
     folder = knowledge or settings.knowledge_dir
 
     def loaded(corpus) -> None:
-        pages = sum(1 for d in corpus.documents if d.kind == "page")
-        qa = sum(1 for d in corpus.documents if d.kind == "qa")
-        topics = len({d.id for d in corpus.documents if d.kind == "page"})
-        themes = len({d.id for d in corpus.documents if d.kind == "redirect"})
+        pages = sum(1 for d in corpus.documents if d.kind == DocKind.PAGE)
+        qa = sum(1 for d in corpus.documents if d.kind == DocKind.QA)
+        topics = len({d.id for d in corpus.documents if d.kind == DocKind.PAGE})
+        themes = len({d.id for d in corpus.documents if d.kind == DocKind.REDIRECT})
         typer.echo(f"{folder}: {pages} pages ({topics} topics), {qa} published answers, "
                    f"{themes} out-of-scope themes, {len(corpus.agencies)} agencies, "
                    f"{len(corpus.synonyms)} synonym groups; no errors")

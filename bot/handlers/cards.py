@@ -14,6 +14,8 @@ import re
 from aiogram.utils.formatting import Bold, Italic, Text, TextLink, sizeof
 from aiogram.utils.i18n import gettext as _
 
+from embeddings import Lang
+
 from ..services import Answer, Entry, Hit, Page
 
 LIMIT = 4096
@@ -45,7 +47,7 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
 
 
 def fallback_note(page_lang: str) -> str:
-    if page_lang == "ru":
+    if page_lang == Lang.RU:
         return _("This page exists only in Russian.")
     return _("This page exists only in Kazakh.")
 

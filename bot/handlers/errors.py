@@ -11,6 +11,8 @@ from aiogram.utils.formatting import Text
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from embeddings import Lang
+
 from ..services import StaffChats, Users
 
 logger = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ async def _refused(exc: TelegramForbiddenError, staff: StaffChats, users: Users)
 
 
 async def on_error(event: ErrorEvent, bot: Bot, users: Users, staff: StaffChats, i18n: I18n,
-                   locale: str = "ru") -> None:
+                   locale: str = Lang.RU) -> None:
     update = event.update
     chat_id = None
     if update.message:

@@ -11,6 +11,8 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from embeddings import DocKind, Lang
+
 from ..services import Answer, Entry, Following, Named, Page
 from .callbacks import (
     AskCB,
@@ -29,7 +31,7 @@ from .callbacks import (
 )
 
 # Language names are written in their own language, never translated.
-LANGUAGE_NAMES = {"kk": "🇰🇿 Қазақша", "ru": "🇷🇺 Русский"}
+LANGUAGE_NAMES = {Lang.KK: "🇰🇿 Қазақша", Lang.RU: "🇷🇺 Русский"}
 MAX_LABEL = 60  # longer button labels are cut; clients show about this much
 
 
@@ -140,7 +142,7 @@ def answer(a: Answer, vote: int = 0) -> InlineKeyboardMarkup:
          InlineKeyboardButton(text=down, callback_data=VoteCB(q=a.question_id, v=-1).pack())],
         [],
     ]
-    if a.best.kind == "page":  # published answers (kind "qa") have no page to show
+    if a.best.kind == DocKind.PAGE:  # published answers (kind "qa") have no page to show
         rows[-1].append(InlineKeyboardButton(text=_("📄 Whole page"),
                                              callback_data=FullCB(id=a.best.id).pack()))
     if a.others:

@@ -16,6 +16,8 @@ from aiogram.types import CallbackQuery, ForceReply, Message
 from aiogram.utils.formatting import Bold, Text, as_list
 from aiogram.utils.i18n import gettext as _
 
+from embeddings import Lang
+
 from ..services import Announcements, Draft, StaffChats, Tickets, valid_url
 from . import cards, keyboards
 from .callbacks import ComposeCB
@@ -122,7 +124,7 @@ async def got_ru(message: Message, bot: Bot, state: FSMContext) -> None:
     if message.text and not message.text.startswith("/"):
         await state.update_data(ru=message.text)
     data = await state.get_data()
-    if not (data.get("kk") or data.get("ru")):
+    if not (data.get(Lang.KK) or data.get(Lang.RU)):
         await state.set_state(Compose.kk)
         await send(bot, message.chat.id, Text(_("An announcement needs a text in at least "
                                                 "one language. Send the text in Kazakh, "
@@ -167,7 +169,7 @@ async def region_pressed(callback: CallbackQuery, callback_data: ComposeCB, bot:
 
 def _draft(data: dict, announcements: Announcements) -> Draft:
     regions = tuple(r for r in announcements.directory.regions if r in data.get("regions", []))
-    return Draft(data.get("kk", ""), data.get("ru", ""), data.get("url", ""), regions)
+    return Draft(data.get(Lang.KK, ""), data.get(Lang.RU, ""), data.get("url", ""), regions)
 
 
 async def preview(callback: CallbackQuery, bot: Bot, state: FSMContext, agency: str,
@@ -176,9 +178,9 @@ async def preview(callback: CallbackQuery, bot: Bot, state: FSMContext, agency: 
     await state.set_state(Compose.preview)
     chat_id = callback.message.chat.id
     directory = announcements.directory
-    for lang, body in (("kk", draft.text_kk), ("ru", draft.text_ru)):
+    for lang, body in ((Lang.KK, draft.text_kk), (Lang.RU, draft.text_ru)):
         if body:
-            label = _("Preview in Kazakh:") if lang == "kk" else _("Preview in Russian:")
+            label = _("Preview in Kazakh:") if lang == Lang.KK else _("Preview in Russian:")
             await send(bot, chat_id, Text(Bold(label)))
             for part in cards.announcement(directory.name(agency, lang), body,
                                            draft.url):

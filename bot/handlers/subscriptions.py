@@ -10,7 +10,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.formatting import Bold, Text, as_list
 from aiogram.utils.i18n import gettext as _
 
-from ..services import Following, Subscriptions, User
+from ..services import Following, Follows, Subscriptions, User
 from . import keyboards
 from .callbacks import SubCB
 from .replies import present, send
@@ -57,11 +57,11 @@ async def pressed(callback: CallbackQuery, callback_data: SubCB, bot: Bot, subs:
         callback_answer.text = (_("Announcements are paused.") if callback_data.v == "stop"
                                 else _("Announcements resumed."))
     following = await subs.following(user.id)
-    if kind == "agency":
+    if kind == Follows.AGENCY:
         content = Text(_("Agencies: press one to follow it or to stop following it."))
         markup = keyboards.follow_list("a", subs.directory.choices(locale),
                                        following.agencies)
-    elif kind == "region":
+    elif kind == Follows.REGION:
         content = Text(_("Regions: press one to follow it or to stop following it."))
         regions = [(r.id, r.name(locale)) for r in subs.directory.regions.values()]
         markup = keyboards.follow_list("r", regions, following.regions, columns=2)

@@ -13,7 +13,7 @@ import datetime as dt
 from aiogram.utils.formatting import Bold, Text, TextLink, as_list
 from aiogram.utils.i18n import gettext as _
 
-from ..services import EOTINISH, Ticket
+from ..services import EOTINISH, Ticket, TicketStatus
 
 
 def date(moment: float) -> str:
@@ -48,15 +48,15 @@ def passed(ticket_id: int, agency_name: str) -> str:
 
 def status_of(ticket: Ticket, now: float) -> str:
     """Where the citizen's question stands, as /myquestions lists it."""
-    if ticket.status == "answered":
+    if ticket.status == TicketStatus.ANSWERED:
         return _("answered")
-    if ticket.status == "rejected":
+    if ticket.status == TicketStatus.REJECTED:
         return _("rejected")
     if ticket.staff_chat is None:  # the agency has linked no staff chat yet
         return _("not delivered yet: the agency has not joined the bot")
     if now > ticket.due_at:
         return _("overdue")
-    return _("in progress") if ticket.status == "taken" else _("waiting")
+    return _("in progress") if ticket.status == TicketStatus.TAKEN else _("waiting")
 
 
 def receipt(ticket: Ticket, agency_name: str, *, delivered: bool) -> Text:

@@ -23,6 +23,8 @@ from aiogram.utils.formatting import Bold, Text, as_list
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from embeddings import Lang
+
 from ..services import Actor, Answers, Refusal, Tickets, User, has_personal_data, mask, valid_length
 from . import keyboards, ticket_publication
 from .callbacks import AskCB, ReplyCB, TicketCB, row_id
@@ -201,7 +203,7 @@ class StaffDesk(BaseMiddleware):
 
     async def __call__(self, handler, event, data: dict[str, Any]):
         i18n: I18n = data["i18n"]
-        lang = data.get("chat_lang") or data.get("locale") or "ru"
+        lang = data.get("chat_lang") or data.get("locale") or Lang.RU
         data["locale"] = lang
         message = event.message if isinstance(event, CallbackQuery) else event
         data["actor"] = Actor(data["agency"], message.chat.id, lang, event.from_user.id,

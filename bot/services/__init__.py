@@ -20,7 +20,7 @@ from precincts import (
     read_station_files,
 )
 
-from ..storage import Announcement, Ticket, User
+from ..storage import Announcement, Follows, Ticket, TicketStatus, User
 from .announcements import (
     Announcements,
     AnnouncementStatus,
@@ -79,6 +79,7 @@ __all__ = [
     "Entry",
     "FloodLimiter",
     "Following",
+    "Follows",
     "Hit",
     "Lookup",
     "LoopState",
@@ -107,6 +108,7 @@ __all__ = [
     "Supervisor",
     "Ticket",
     "TicketNotifier",
+    "TicketStatus",
     "Tickets",
     "TicketsConfig",
     "User",

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from embeddings import valid_url
+from embeddings import Lang, valid_url
 
 from ..storage import Announcement, Storage
 from .regions import Directory
@@ -54,7 +54,7 @@ class Announcements:
             return None, [Problem("", "the body must be a JSON object")]
         problems = [Problem(k, "unknown field") for k in payload if k not in FIELDS]
         text = payload.get("text")
-        texts = {"kk": "", "ru": ""}
+        texts = {Lang.KK: "", Lang.RU: ""}
         if not isinstance(text, Mapping):
             problems.append(Problem("text", "required: an object with kk and/or ru texts"))
         else:
@@ -88,7 +88,7 @@ class Announcements:
         if problems:
             return None, problems
         ordered = tuple(r for r in self.directory.regions if r in regions)
-        return Draft(texts["kk"], texts["ru"], url, ordered), []
+        return Draft(texts[Lang.KK], texts[Lang.RU], url, ordered), []
 
     async def publish(self, agency: str, draft: Draft, *, source: str,
                       dedupe_key: str | None = None,

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from embeddings import Category, IndexedDocument, LoadedIndex, SearchEngine
+from embeddings import LANGS, Category, DocKind, IndexedDocument, LoadedIndex, SearchEngine, other
 
-LANGS = ("kk", "ru")
-
-
-def other(lang: str) -> str:
-    return "ru" if lang == "kk" else "kk"
+__all__ = ["LANGS", "Catalog", "Entry", "Page", "Section", "other"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,7 @@ class _View:
         self.build_id = index.build_id
         self.categories: dict[str, Category] = dict(index.categories)
         self.pages: dict[tuple[str, str], IndexedDocument] = {
-            key: doc for key, doc in index.documents.items() if doc.kind == "page"
+            key: doc for key, doc in index.documents.items() if doc.kind == DocKind.PAGE
         }
         self.topics_by_category: dict[str, list[str]] = {}
         for (topic, _lang), doc in self.pages.items():

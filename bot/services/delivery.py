@@ -31,24 +31,42 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any, Protocol
 
-from ..storage import TRANSIENT_DB_ERRORS, Announcement, OutboxItem, Outcome, Storage
+from ..storage import (
+    TRANSIENT_DB_ERRORS,
+    Announcement,
+    OutboxItem,
+    OutboxStatus,
+    Outcome,
+    Storage,
+)
 from .periodic import Beat, retry_transient
 
 logger = logging.getLogger(__name__)
+
+
+class Sent(StrEnum):
+    """What became of one send, as the courier reads Telegram's answer."""
+
+    OK = "ok"
+    RETRY_AFTER = "retry_after"  # 429: wait `retry_after` seconds
+    BLOCKED = "blocked"  # the chat is gone: the user blocked the bot, was deleted...
+    TRANSIENT = "transient"  # a network or server error: try again later
+    PERMANENT = "permanent"  # Telegram refused this message: never again
 
 
 @dataclass(frozen=True)
 class Result:
     """Telegram's answer to one send."""
 
-    kind: str  # ok, retry_after, blocked, transient, permanent
+    kind: Sent
     retry_after: float = 0.0
     reason: str = ""
 
 
-OK = Result("ok")
+OK = Result(Sent.OK)
 
 
 class Courier(Protocol):
@@ -233,7 +251,7 @@ class Delivery:
         except asyncio.CancelledError:
             # Stopped mid-send: keep the parts already sent, so that the retry
             # sends only the rest (settled by run()'s last flush).
-            self._settled.append(Outcome(item.id, item.chat_id, "pending",
+            self._settled.append(Outcome(item.id, item.chat_id, OutboxStatus.PENDING,
                                          self._progress[item.id], self.clock(),
                                          "interrupted", count_attempt=False,
                                          lease_until=item.lease_until))
@@ -262,11 +280,11 @@ class Delivery:
         ready = self.pacer.chat_ready_at(item.chat_id)
         if ready > now + 2 * self.config.chat_interval:
             # This chat waits a while (a 429): give the row back rather than hold it.
-            return Outcome(item.id, item.chat_id, "pending", item.parts_sent, ready,
+            return Outcome(item.id, item.chat_id, OutboxStatus.PENDING, item.parts_sent, ready,
                            count_attempt=False)
         announcement = await self._announcement(item.announcement_id)
         if announcement is None:
-            return Outcome(item.id, item.chat_id, "failed", item.parts_sent,
+            return Outcome(item.id, item.chat_id, OutboxStatus.FAILED, item.parts_sent,
                            error="announcement not found")
         parts = self.courier.render(announcement, item.lang)
         sent = item.parts_sent
@@ -274,40 +292,45 @@ class Delivery:
             await self.pacer.wait(item.chat_id)
             gone = self._gone.get(item.chat_id)
             if gone and self.clock() - gone[1] < self.config.lease:
-                return Outcome(item.id, item.chat_id, "blocked", sent, error=gone[0])
+                return Outcome(item.id, item.chat_id, OutboxStatus.BLOCKED, sent, error=gone[0])
             if self.clock() + self.config.send_timeout >= item.lease_until:
                 # Waited too long for a slot: the row may soon be another worker's.
-                return Outcome(item.id, item.chat_id, "pending", sent, self.clock(),
+                return Outcome(item.id, item.chat_id, OutboxStatus.PENDING, sent, self.clock(),
                                count_attempt=False)
             result = await self.courier.send(item.chat_id, parts[sent])
-            if result.kind == "ok":
-                sent += 1
-                await self._sent_part(item, sent, len(parts))
-            elif result.kind == "retry_after":
-                self.pacer.pause(item.chat_id, result.retry_after)
-                logger.info("outbox row %d: 429, retry after %.1fs", item.id, result.retry_after)
-                return Outcome(item.id, item.chat_id, "pending", sent,
-                               self.clock() + result.retry_after, result.reason,
-                               count_attempt=False)
-            elif result.kind == "blocked":
-                logger.info("chat %d is gone (%s): inactive", item.chat_id, result.reason)
-                if len(self._gone) > 100_000:
-                    self._gone.clear()
-                self._gone[item.chat_id] = (result.reason, self.clock())
-                return Outcome(item.id, item.chat_id, "blocked", sent, error=result.reason)
-            elif result.kind == "permanent":
-                logger.warning("outbox row %d refused: %s", item.id, result.reason)
-                return Outcome(item.id, item.chat_id, "failed", sent, error=result.reason)
-            else:
-                return self._transient(item, sent, result.reason)
-        return Outcome(item.id, item.chat_id, "sent", sent)
+            match result.kind:
+                case Sent.OK:
+                    sent += 1
+                    await self._sent_part(item, sent, len(parts))
+                case Sent.RETRY_AFTER:
+                    self.pacer.pause(item.chat_id, result.retry_after)
+                    logger.info("outbox row %d: 429, retry after %.1fs", item.id,
+                                result.retry_after)
+                    return Outcome(item.id, item.chat_id, OutboxStatus.PENDING, sent,
+                                   self.clock() + result.retry_after, result.reason,
+                                   count_attempt=False)
+                case Sent.BLOCKED:
+                    logger.info("chat %d is gone (%s): inactive", item.chat_id, result.reason)
+                    if len(self._gone) > 100_000:
+                        self._gone.clear()
+                    self._gone[item.chat_id] = (result.reason, self.clock())
+                    return Outcome(item.id, item.chat_id, OutboxStatus.BLOCKED, sent,
+                                   error=result.reason)
+                case Sent.PERMANENT:
+                    logger.warning("outbox row %d refused: %s", item.id, result.reason)
+                    return Outcome(item.id, item.chat_id, OutboxStatus.FAILED, sent,
+                                   error=result.reason)
+                case _:
+                    return self._transient(item, sent, result.reason)
+        return Outcome(item.id, item.chat_id, OutboxStatus.SENT, sent)
 
     def _transient(self, item: OutboxItem, sent: int, reason: str) -> Outcome:
         cfg = self.config
         if item.attempts >= cfg.max_attempts:
             logger.warning("outbox row %d failed after %d attempts: %s", item.id,
                            item.attempts, reason)
-            return Outcome(item.id, item.chat_id, "failed", sent, error=reason)
+            return Outcome(item.id, item.chat_id, OutboxStatus.FAILED, sent, error=reason)
         delay = min(cfg.backoff * 2 ** (item.attempts - 1), cfg.backoff_max)
         logger.info("outbox row %d: %s, retry in %.1fs", item.id, reason, delay)
-        return Outcome(item.id, item.chat_id, "pending", sent, self.clock() + delay, reason)
+        return Outcome(item.id, item.chat_id, OutboxStatus.PENDING, sent, self.clock() + delay,
+                       reason)

@@ -28,6 +28,8 @@ from collections.abc import Callable
 
 import feedparser
 
+from embeddings import LANGS, Lang
+
 from ..storage import Feed, Storage
 from .announcements import MAX_TEXT, Announcements, Draft, valid_url
 from .feedfetch import FeedError, FeedFetcher, FeedRefused, FeedsConfig
@@ -63,14 +65,14 @@ class Feeds:
         self.config = config or FeedsConfig()
         self.fetcher = fetcher
 
-    async def add(self, agency: str, url: str, lang: str = "ru") -> Feed:
+    async def add(self, agency: str, url: str, lang: str = Lang.RU) -> Feed:
         if agency not in self.announcements.directory.agencies:
             raise ValueError(f"unknown agency {agency!r}")
         if not valid_url(url):
             raise ValueError(f"not an http(s) address: {url!r}")
         if not url.lower().startswith("https://") and not self.config.allow_loopback:
             raise ValueError(f"not an https address: {url!r}; feeds are fetched over https only")
-        if lang not in ("kk", "ru"):
+        if lang not in LANGS:
             raise ValueError("the feed's language must be kk or ru")
         return await self.storage.feeds.add(agency, url, lang)
 
@@ -106,8 +108,8 @@ class Feeds:
         if not body:
             return 0
         body = body[:MAX_TEXT]
-        draft = Draft(text_kk=body if feed.lang == "kk" else "",
-                      text_ru=body if feed.lang == "ru" else "",
+        draft = Draft(text_kk=body if feed.lang == Lang.KK else "",
+                      text_ru=body if feed.lang == Lang.RU else "",
                       url=link if valid_url(link) else "")
         dedupe = f"feed:{feed.id}:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
         _found, created = await self.announcements.publish(feed.agency, draft, source="feed",

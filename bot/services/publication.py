@@ -16,9 +16,9 @@ import logging
 import time
 from collections.abc import Callable
 
-from embeddings import CorpusError, SearchEngine, parse_page
+from embeddings import CorpusError, Lang, SearchEngine, parse_page
 
-from ..storage import QAPage, Storage, Ticket
+from ..storage import QAPage, Storage, Ticket, TicketStatus
 from .qa_page import render
 from .regions import Directory
 from .tickets import EOTINISH, _stems, _stored, valid_wording
@@ -44,7 +44,8 @@ class Publication:
         """Publish the answered `ticket` with `wording`, the question as the staff
         wrote it for everyone (masked): the page is stored and an index build is
         asked for. None when the knowledge base refuses the page."""
-        if not (ticket.public and ticket.status == "answered" and valid_wording(wording)):
+        answered = ticket.status == TicketStatus.ANSWERED
+        if not (ticket.public and answered and valid_wording(wording)):
             raise ValueError(f"ticket {ticket.id} cannot be published with this wording")
         ticket = await self.storage.tickets.update(ticket.id, public_question=_stored(wording))
         text = self.page(ticket)
@@ -93,7 +94,7 @@ class Publication:
     def _category(self, ticket: Ticket) -> str:
         """The category of the closest topic when asked (any of its languages)."""
         documents = self.engine.index.documents
-        for lang in (ticket.lang, "ru", "kk"):
+        for lang in (ticket.lang, Lang.RU, Lang.KK):
             doc = documents.get((ticket.topic_id, lang)) if ticket.topic_id else None
             if doc and doc.category:
                 return doc.category

@@ -24,11 +24,13 @@ import unicodedata
 
 import yaml
 
+from embeddings import Lang
+
 from .masking import mask
 
 TITLE_CHARS = 120
 SUMMARY_CHARS = 300
-HEADINGS = {"kk": ("Сұрақ", "Ведомстводың жауабы"), "ru": ("Вопрос", "Ответ ведомства")}
+HEADINGS = {Lang.KK: ("Сұрақ", "Ведомстводың жауабы"), Lang.RU: ("Вопрос", "Ответ ведомства")}
 _STRUCTURE = re.compile(r"#|([-=*_~`])\s*\1\s*\1")  # a heading, a rule, a fence
 
 
@@ -61,7 +63,7 @@ def render(front: dict, lang: str, question: str, answer: str) -> str:
     """The page: `front` (title and summary made one line here) and the two sections."""
     front = {**front, "title": one_line(front["title"], TITLE_CHARS),
              "summary": one_line(front["summary"], SUMMARY_CHARS)}
-    heading_q, heading_a = HEADINGS.get(lang, HEADINGS["ru"])
+    heading_q, heading_a = HEADINGS.get(lang, HEADINGS[Lang.RU])
     dumped = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=float("inf"))
     return (f"---\n{dumped}---\n## {heading_q}\n{body(question)}\n\n"
             f"## {heading_a}\n{body(answer)}\n")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from embeddings import Agency, Problem, load_agencies
+from embeddings import LANGS, Agency, Lang, Problem, load_agencies
 
 ID = re.compile(r"^[a-z][a-z0-9-]{1,29}$")
 KINDS = ("oblast", "city")
@@ -38,7 +38,7 @@ class Named:
     kind: str = "oblast"  # oblast or city
 
     def name(self, lang: str) -> str:
-        return self.kk if lang == "kk" else self.ru
+        return self.kk if lang == Lang.KK else self.ru
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def load_regions(path: Path) -> dict[str, Named]:
             raise DirectoryError(f"{where}: duplicate id {rid!r}")
         if kind not in KINDS:
             raise DirectoryError(f"{where}: kind must be one of {', '.join(KINDS)}")
-        names = [entry.get(lang) for lang in ("kk", "ru")]
+        names = [entry.get(lang) for lang in LANGS]
         if not all(isinstance(n, str) and n.strip() for n in names):
             raise DirectoryError(f"{where}: needs kk and ru names")
         out[rid] = Named(rid, names[0].strip(), names[1].strip(), kind)

@@ -21,6 +21,8 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 
+from embeddings import Lang
+
 from ..storage import StaffChat, StaffMember, Storage
 
 logger = logging.getLogger(__name__)
@@ -57,7 +59,7 @@ class StaffChats:
         logger.info("link code issued for %s", agency)
         return code
 
-    async def link(self, chat_id: int, user_id: int, code: str, lang: str = "ru",
+    async def link(self, chat_id: int, user_id: int, code: str, lang: str = Lang.RU,
                    admins: Iterable[int] = ()) -> str | None:
         """Link `chat_id` with a valid unused code; the agency, or None. The bot
         writes to the chat in `lang` (the language of whoever linked it). The

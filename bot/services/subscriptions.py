@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from ..storage import Storage
+from ..storage import Follows, Storage
 from .regions import Directory
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("agency", "region")
+KINDS = tuple(Follows)
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,14 @@ class Subscriptions:
     async def following(self, user_id: int) -> Following:
         subs = await self.storage.subscriptions.list(user_id)
         return Following(
-            tuple(a for a in self.directory.agencies if ("agency", a) in subs),
-            tuple(r for r in self.directory.regions if ("region", r) in subs),
+            tuple(a for a in self.directory.agencies if (Follows.AGENCY, a) in subs),
+            tuple(r for r in self.directory.regions if (Follows.REGION, r) in subs),
             await self.storage.subscriptions.paused(user_id),
         )
 
     async def toggle(self, user_id: int, kind: str, target: str) -> bool | None:
         """Follow or unfollow; True when now followed, None for an unknown target."""
-        known = self.directory.agencies if kind == "agency" else self.directory.regions
+        known = self.directory.agencies if kind == Follows.AGENCY else self.directory.regions
         if kind not in KINDS or target not in known:
             return None
         followed = await self.storage.subscriptions.toggle(user_id, kind, target)

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from enum import StrEnum
+from typing import Protocol
+
+from embeddings import Lang
 
 from ..storage import Storage, Ticket
 from .staff import StaffChats
@@ -41,11 +44,20 @@ NOT_SAID = Said()
 GONE = Said(gone=True)
 
 
+class ChangeKind(StrEnum):
+    """What a staff member did to a ticket."""
+
+    TAKEN = "taken"
+    PASSED = "passed"  # to another agency
+    REJECTED = "rejected"
+    ANSWERED = "answered"
+
+
 @dataclass(frozen=True)
 class Change:
     """What happened to a ticket, as its card's status line and its asker hear it."""
 
-    kind: Literal["taken", "passed", "rejected", "answered"]
+    kind: ChangeKind
     who: str = ""  # the staff member who did it, by name
     agency: str = ""  # passed: the agency the question went to
     text: str = ""  # answered: the answer as the staff wrote it (the asker reads it unmasked)
@@ -137,7 +149,7 @@ class TicketPosts:
                 continue
             stage = 2 if now >= t.due_at else 1 if now >= t.due_at - before else 0
             if stage > t.reminded and await self.storage.tickets.mark_reminded(t.id, stage):
-                lang = await self.storage.staff.lang_of(t.staff_chat) or "ru"
+                lang = await self.storage.staff.lang_of(t.staff_chat) or Lang.RU
                 out.append(Reminder(t, t.staff_chat, stage == 2, lang))
         return out
 

@@ -13,7 +13,7 @@ import enum
 import statistics
 from dataclasses import dataclass
 
-from ..storage import Ticket
+from ..storage import Ticket, TicketStatus
 from .masking import mask
 
 MIN_CHARS = 10
@@ -106,7 +106,7 @@ def report(tickets: list[Ticket], now: float) -> list[AgencyReport]:
     out = []
     for agency in sorted(by_agency):
         items = by_agency[agency]
-        done = [t for t in items if t.status == "answered" and t.answered_at is not None]
+        done = [t for t in items if t.status == TicketStatus.ANSWERED and t.answered_at is not None]
         hours = [(t.answered_at - t.created_at) / 3600 for t in done]
         out.append(AgencyReport(agency, sum(t.is_open for t in items),
                                 sum(t.is_open and now > t.due_at for t in items), len(done),

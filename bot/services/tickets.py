@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING
 
 from embeddings import Agency, SearchEngine
 
-from ..storage import Storage, Ticket
+from ..storage import Storage, Ticket, TicketStatus
 from .catalog import LANGS
 from .masking import mask
 from .qa_page import plain
 from .regions import Directory
 from .staff import StaffChats
-from .ticket_posts import Change, TicketNotifier, TicketPosts
+from .ticket_posts import Change, ChangeKind, TicketNotifier, TicketPosts
 from .ticket_rules import EOTINISH as EOTINISH  # re-exported: .publication reads it here
 from .ticket_rules import (
     MIN_ANSWER,
@@ -169,7 +169,7 @@ class Tickets:
         ticket = await self._asked(ticket_id, user_id)
         if ticket is None:
             return Outcome(refusal=Refusal.NOT_ASKER)
-        if ticket.status != "answered":
+        if ticket.status != TicketStatus.ANSWERED:
             return Outcome(ticket, Refusal.REPLACED)
         logger.info("ticket %d rated %+d", ticket.id, vote)
         return Outcome(await self.storage.tickets.update(ticket.id, rating=vote))
@@ -183,7 +183,7 @@ class Tickets:
         ticket = await self._asked(ticket_id, user_id)
         if ticket is None:
             return Outcome(refusal=Refusal.NOT_ASKER)
-        if ticket.status == "answered":
+        if ticket.status == TicketStatus.ANSWERED:
             approved, ticket = ticket, await self.reopen(ticket)
             await self.publication.withdraw(approved)  # its page, if its wording was approved
             await self.posts.show(ticket, say, reopened=True)
@@ -224,7 +224,7 @@ class Tickets:
             return Outcome(ticket, Refusal.TAKEN)
         logger.info("ticket %d taken by staff user %d", ticket.id, actor.user_id)
         taken = await self.storage.tickets.get(ticket.id) or ticket
-        await self.posts.mark(taken, actor, Change("taken", actor.name), say)
+        await self.posts.mark(taken, actor, Change(ChangeKind.TAKEN, actor.name), say)
         return Outcome(taken)
 
     async def reassign(self, ticket_id: int, actor: Actor, agency: str,
@@ -238,12 +238,13 @@ class Tickets:
         if agency not in self.agencies:
             return Outcome(old, Refusal.UNKNOWN_AGENCY)
         logger.info("ticket %d reassigned %s -> %s", old.id, old.agency, agency)
-        ticket = await self.storage.tickets.update(old.id, agency=agency, status="open",
+        ticket = await self.storage.tickets.update(old.id, agency=agency, status=TicketStatus.OPEN,
                                                    staff_chat=None, staff_message=None,
                                                    reminded=0)
-        await self.posts.mark(old, actor, Change("passed", actor.name, agency=agency), say)
+        await self.posts.mark(old, actor, Change(ChangeKind.PASSED, actor.name, agency=agency), say)
         delivered = await self.posts.show(ticket, say)
-        await say.tell(ticket, await self.citizen_lang(ticket), Change("passed", agency=agency))
+        await say.tell(ticket, await self.citizen_lang(ticket),
+                       Change(ChangeKind.PASSED, agency=agency))
         return Outcome(ticket, delivered=delivered)
 
     async def reject(self, ticket_id: int, actor: Actor, reason: str,
@@ -254,11 +255,11 @@ class Tickets:
         if ticket is None:
             return Outcome(refusal=Refusal.NOT_HERE)
         logger.info("ticket %d rejected by %s", ticket.id, ticket.agency)
-        ticket = await self.storage.tickets.update(ticket.id, status="rejected",
+        ticket = await self.storage.tickets.update(ticket.id, status=TicketStatus.REJECTED,
                                                    answer=_stored(reason),
                                                    answered_at=self.clock())
-        await self.posts.mark(ticket, actor, Change("rejected", actor.name), say)
-        await say.tell(ticket, await self.citizen_lang(ticket), Change("rejected"))
+        await self.posts.mark(ticket, actor, Change(ChangeKind.REJECTED, actor.name), say)
+        await say.tell(ticket, await self.citizen_lang(ticket), Change(ChangeKind.REJECTED))
         return Outcome(ticket)
 
     async def answer(self, actor: Actor, message_id: int, text: str, say: TicketNotifier, *,
@@ -278,13 +279,13 @@ class Tickets:
         text = text.strip()
         if len(text) < MIN_ANSWER:
             return Outcome(ticket, Refusal.TOO_SHORT)
-        ticket = await self.storage.tickets.update(ticket.id, status="answered",
+        ticket = await self.storage.tickets.update(ticket.id, status=TicketStatus.ANSWERED,
                                                    answer=_stored(text),
                                                    answered_at=self.clock())
         logger.info("ticket %d answered by %s", ticket.id, ticket.agency)
         said = await say.tell(ticket, await self.citizen_lang(ticket),
-                              Change("answered", actor.name, text=text, copy=copy))
-        await self.posts.mark(ticket, actor, Change("answered", actor.name), say)
+                              Change(ChangeKind.ANSWERED, actor.name, text=text, copy=copy))
+        await self.posts.mark(ticket, actor, Change(ChangeKind.ANSWERED, actor.name), say)
         return Outcome(ticket, delivered=said.ok)
 
     async def reopen(self, ticket: Ticket) -> Ticket:
@@ -294,8 +295,8 @@ class Tickets:
         caller withdraws a published answer: :meth:`.Publication.withdraw`)."""
         now = self.clock()
         ticket = await self.storage.tickets.update(
-            ticket.id, status="open", answered_at=None, reminded=0, taken_by=None, rating=None,
-            due_at=add_working_days(now, self.config.due_days), public_question=None,
+            ticket.id, status=TicketStatus.OPEN, answered_at=None, reminded=0, taken_by=None,
+            rating=None, due_at=add_working_days(now, self.config.due_days), public_question=None,
             publish_message=None)
         logger.info("ticket %d reopened by the citizen", ticket.id)
         return ticket

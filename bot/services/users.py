@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from embeddings import Lang
+
 from ..storage import TRANSIENT_DB_ERRORS, Storage, User
 from .catalog import LANGS
 
@@ -18,9 +20,9 @@ def choose_locale(saved: str | None, telegram_code: str | None) -> str:
     """
     if saved in LANGS:
         return saved
-    if telegram_code and telegram_code.lower().split("-")[0] == "kk":
-        return "kk"
-    return "ru"
+    if telegram_code and telegram_code.lower().split("-")[0] == Lang.KK:
+        return Lang.KK
+    return Lang.RU
 
 
 class Users:

@@ -23,15 +23,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ..clock import SYSTEM, Clock
 from .analytics import FeedbackRecord, FeedbackRepo, QuestionRecord, QuestionRepo
-from .announcements import STATUSES, Announcement, AnnouncementRepo, OutboxItem, Outcome
+from .announcements import (
+    STATUSES,
+    Announcement,
+    AnnouncementRepo,
+    OutboxItem,
+    OutboxStatus,
+    Outcome,
+)
 from .base import TRANSIENT_DB_ERRORS
 from .feeds import Feed, FeedRepo
 from .pages import IndexState, QAPage, QAPageRepo
 from .staff import StaffChat, StaffMember, StaffRepo
 from .stations import StationImport, StationRepo
-from .subscriptions import SubscriptionRepo
+from .subscriptions import Follows, SubscriptionRepo
 from .tables import metadata
-from .tickets import Ticket, TicketRepo
+from .tickets import Ticket, TicketRepo, TicketStatus
 from .users import User, UserRepo
 
 __all__ = [
@@ -43,8 +50,10 @@ __all__ = [
     "FeedRepo",
     "FeedbackRecord",
     "FeedbackRepo",
+    "Follows",
     "IndexState",
     "OutboxItem",
+    "OutboxStatus",
     "Outcome",
     "QAPage",
     "QAPageRepo",
@@ -59,6 +68,7 @@ __all__ = [
     "SubscriptionRepo",
     "Ticket",
     "TicketRepo",
+    "TicketStatus",
     "User",
     "UserRepo",
     "metadata",

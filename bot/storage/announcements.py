@@ -10,13 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import sqlalchemy as sa
 
+from embeddings import Lang
+
 from .base import Repo, chunks
+from .subscriptions import Follows
 from .tables import announcements, outbox, subscriptions, users
 
-STATUSES = ("pending", "sending", "sent", "failed", "blocked")
+
+class OutboxStatus(StrEnum):
+    """Where one message of a broadcast is (the values stored in ``outbox.status``)."""
+
+    PENDING = "pending"  # to send, from `not_before`
+    SENDING = "sending"  # leased by a worker until `lease_until`
+    SENT = "sent"
+    FAILED = "failed"  # gave up: a permanent error or too many transient ones
+    BLOCKED = "blocked"  # the subscriber blocked the bot or is gone
+
+
+STATUSES = tuple(OutboxStatus)
+WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 @dataclass(frozen=True)
@@ -50,7 +66,7 @@ class Outcome:
 
     id: int
     chat_id: int
-    status: str  # sent, failed, blocked, or pending (retry at not_before)
+    status: OutboxStatus  # sent, failed, blocked, or pending (retry at not_before)
     parts_sent: int = 0
     not_before: float = 0.0
     error: str = ""
@@ -112,11 +128,13 @@ class AnnouncementRepo(Repo):
                 if found:
                     return _announcement(found), False
             follows = sa.select(subscriptions.c.user_id).where(
-                subscriptions.c.kind == "agency", subscriptions.c.target == agency)
-            any_region = sa.select(subscriptions.c.user_id).where(subscriptions.c.kind == "region")
+                subscriptions.c.kind == Follows.AGENCY, subscriptions.c.target == agency)
+            any_region = sa.select(subscriptions.c.user_id).where(
+                subscriptions.c.kind == Follows.REGION)
             if regions:
                 in_region = sa.select(subscriptions.c.user_id).where(
-                    subscriptions.c.kind == "region", subscriptions.c.target.in_(list(regions)))
+                    subscriptions.c.kind == Follows.REGION,
+                    subscriptions.c.target.in_(list(regions)))
                 who = sa.or_(sa.and_(users.c.id.in_(follows),
                                      sa.or_(users.c.id.in_(in_region),
                                             users.c.id.not_in(any_region))),
@@ -135,7 +153,8 @@ class AnnouncementRepo(Repo):
             for part in chunks(rows):
                 await conn.execute(outbox.insert(), [
                     {"announcement_id": announcement_id, "chat_id": r.id,
-                     "lang": _text_lang(r.language, text_kk, text_ru), "status": "pending",
+                     "lang": _text_lang(r.language, text_kk, text_ru),
+                     "status": OutboxStatus.PENDING,
                      "attempts": 0, "parts_sent": 0, "not_before": now, "error": ""}
                     for r in part])
             row = (await conn.execute(sa.select(announcements)
@@ -165,7 +184,7 @@ class AnnouncementRepo(Repo):
                 .where(outbox.c.announcement_id.in_(ids))
                 .group_by(outbox.c.announcement_id, outbox.c.status))).all()
         for announcement_id, status, n in rows:
-            key = "queued" if status in ("pending", "sending") else status
+            key = "queued" if status in WAITING else status
             out[announcement_id][key] += n
         return out
 
@@ -173,13 +192,13 @@ class AnnouncementRepo(Repo):
 
     async def claim(self, limit: int, lease: float, now: float) -> list[OutboxItem]:
         """Take up to `limit` rows due now (or whose lease ran out) for sending."""
-        due = sa.or_(sa.and_(outbox.c.status == "pending", outbox.c.not_before <= now),
-                     sa.and_(outbox.c.status == "sending", outbox.c.lease_until < now))
+        due = sa.or_(sa.and_(outbox.c.status == OutboxStatus.PENDING, outbox.c.not_before <= now),
+                     sa.and_(outbox.c.status == OutboxStatus.SENDING, outbox.c.lease_until < now))
         pick = sa.select(outbox.c.id).where(due).order_by(outbox.c.id).limit(limit)
         if self.engine.dialect.name == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
         stmt = (outbox.update().where(outbox.c.id.in_(pick.scalar_subquery()))
-                .values(status="sending", lease_until=now + lease,
+                .values(status=OutboxStatus.SENDING, lease_until=now + lease,
                         attempts=outbox.c.attempts + 1)
                 .returning(outbox.c.id, outbox.c.announcement_id, outbox.c.chat_id,
                            outbox.c.lang, outbox.c.attempts, outbox.c.parts_sent,
@@ -193,7 +212,7 @@ class AnnouncementRepo(Repo):
         still ours (claimed with `lease_until`)."""
         async with self.engine.begin() as conn:
             await conn.execute(outbox.update().where(
-                outbox.c.id == outbox_id, outbox.c.status == "sending",
+                outbox.c.id == outbox_id, outbox.c.status == OutboxStatus.SENDING,
                 outbox.c.lease_until == lease_until,
                 outbox.c.parts_sent < parts_sent).values(parts_sent=parts_sent))
 
@@ -202,51 +221,51 @@ class AnnouncementRepo(Repo):
         chat's user becomes inactive and its other queued rows are closed."""
         if not outcomes:
             return
-        sent = [o for o in outcomes if o.status == "sent" and o.lease_until is not None]
+        sent = [o for o in outcomes if o.status == OutboxStatus.SENT and o.lease_until is not None]
         others = [o for o in outcomes if o not in sent]
         async with self.engine.begin() as conn:
             if sent:  # the common case, in one statement
                 await conn.execute(
                     outbox.update().where(outbox.c.id == sa.bindparam("oid"),
-                                          outbox.c.status == "sending",
+                                          outbox.c.status == OutboxStatus.SENDING,
                                           outbox.c.lease_until == sa.bindparam("lease"))
-                    .values(status="sent", parts_sent=sa.bindparam("parts"), error="",
+                    .values(status=OutboxStatus.SENT, parts_sent=sa.bindparam("parts"), error="",
                             lease_until=None, sent_at=now),
                     [{"oid": o.id, "lease": o.lease_until, "parts": o.parts_sent}
                      for o in sent])
             for o in others:
                 values: dict = {"status": o.status, "parts_sent": o.parts_sent,
                                 "error": o.error[:300], "lease_until": None}
-                if o.status == "sent":
+                if o.status == OutboxStatus.SENT:
                     values["sent_at"] = now
-                elif o.status == "pending":
+                elif o.status == OutboxStatus.PENDING:
                     values["not_before"] = o.not_before
                     if not o.count_attempt:
                         values["attempts"] = outbox.c.attempts - 1
-                mine = [outbox.c.id == o.id, outbox.c.status == "sending"]
+                mine = [outbox.c.id == o.id, outbox.c.status == OutboxStatus.SENDING]
                 if o.lease_until is not None:  # not taken again by another claim since
                     mine.append(outbox.c.lease_until == o.lease_until)
                 await conn.execute(outbox.update().where(*mine).values(**values))
-                if o.status == "blocked":
+                if o.status == OutboxStatus.BLOCKED:
                     await conn.execute(users.update().where(users.c.id == o.chat_id)
                                        .values(blocked=True, updated_at=now))
                     await conn.execute(outbox.update().where(
-                        outbox.c.chat_id == o.chat_id, outbox.c.status == "pending")
-                        .values(status="blocked", error=o.error[:300]))
+                        outbox.c.chat_id == o.chat_id, outbox.c.status == OutboxStatus.PENDING)
+                        .values(status=OutboxStatus.BLOCKED, error=o.error[:300]))
 
     async def outstanding(self) -> int:
         """Rows not yet settled (pending or sending)."""
         async with self.engine.connect() as conn:
             return int((await conn.execute(sa.select(sa.func.count()).select_from(outbox)
-                                           .where(outbox.c.status.in_(("pending", "sending")))
+                                           .where(outbox.c.status.in_(WAITING))
                                            )).scalar())
 
 
 def _text_lang(user_lang: str | None, text_kk: str, text_ru: str) -> str:
     """The user's language when the agency wrote in it, else the one it wrote in."""
-    lang = user_lang or "ru"
-    if lang == "kk" and text_kk:
-        return "kk"
+    lang = user_lang or Lang.RU
+    if lang == Lang.KK and text_kk:
+        return Lang.KK
     if text_ru:
-        return "ru"
-    return "kk"
+        return Lang.RU
+    return Lang.KK

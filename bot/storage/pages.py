@@ -12,6 +12,7 @@ orders concurrent writers on the one ``index_state`` row.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,7 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from .base import Repo
 from .tables import index_state, qa_pages
 
-LIVE, WITHDRAWN, REFUSED = "live", "withdrawn", "refused"
+
+class PageState(StrEnum):
+    """A published answer's state (the values stored in ``qa_pages.state``)."""
+
+    LIVE = "live"
+    WITHDRAWN = "withdrawn"  # the ticket was reopened
+    REFUSED = "refused"  # the index build refused the page
+
+
+LIVE, WITHDRAWN, REFUSED = PageState
 REASON_CHARS = 300
 _ONE = index_state.c.id == 1
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from embeddings import Lang
+
 from .base import Repo
 from .tables import api_tokens, staff_chats, staff_codes, staff_members, tickets
-from .tickets import OPEN
+from .tickets import OPEN_STATUSES, TicketStatus
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,9 @@ async def _release(conn) -> int:
     no staff chat, and not taken (whoever took one may have no rights now)."""
     held = sa.select(staff_chats.c.chat_id).where(staff_chats.c.agency == tickets.c.agency)
     done = await conn.execute(tickets.update().where(
-        tickets.c.status.in_(OPEN), tickets.c.staff_chat.is_not(None),
+        tickets.c.status.in_(OPEN_STATUSES), tickets.c.staff_chat.is_not(None),
         tickets.c.staff_chat.not_in(held.scalar_subquery()))
-        .values(staff_chat=None, staff_message=None, status="open", taken_by=None))
+        .values(staff_chat=None, staff_message=None, status=TicketStatus.OPEN, taken_by=None))
     return done.rowcount
 
 
@@ -52,7 +54,7 @@ class StaffRepo(Repo):
                 code_hash=code_hash, agency=agency, expires_at=expires_at))
 
     async def link(self, code_hash: str, chat_id: int, user_id: int, now: float,
-                   lang: str = "ru", admins: Iterable[int] = ()) -> str | None:
+                   lang: str = Lang.RU, admins: Iterable[int] = ()) -> str | None:
         """Spend a valid code on `chat_id`, whose messages will be in `lang`; the
         agency, or None for a bad code. The chat replaces the agency's previous
         one, and `admins` (with the linking user) replace its staff members; `now`

@@ -3,10 +3,19 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import sqlalchemy as sa
 
 from .base import Repo
 from .tables import subscriptions, users
+
+
+class Follows(StrEnum):
+    """What a subscription follows (the values stored in ``subscriptions.kind``)."""
+
+    AGENCY = "agency"  # an agency's announcements, wherever they are for
+    REGION = "region"  # every announcement for a region
 
 
 class SubscriptionRepo(Repo):

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import sqlalchemy as sa
 
 from .base import Repo
 from .tables import staff_chats, ticket_messages, tickets
 
-OPEN = ("open", "taken")
+
+class TicketStatus(StrEnum):
+    """Where a ticket is (the values stored in ``tickets.status``)."""
+
+    OPEN = "open"  # waiting for the agency
+    TAKEN = "taken"  # a staff member took it
+    ANSWERED = "answered"
+    REJECTED = "rejected"
+
+
+OPEN_STATUSES = (TicketStatus.OPEN, TicketStatus.TAKEN)
 
 
 @dataclass(frozen=True)
@@ -21,7 +32,7 @@ class Ticket:
     text: str
     topic_id: str | None
     public: bool
-    status: str
+    status: TicketStatus
     answer: str
     staff_chat: int | None
     staff_message: int | None
@@ -36,11 +47,12 @@ class Ticket:
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN
+        return self.status in OPEN_STATUSES
 
 
 def _ticket(row) -> Ticket:
-    return Ticket(**row._mapping)
+    values = row._mapping
+    return Ticket(**{**values, "status": TicketStatus(values["status"])})
 
 
 class TicketRepo(Repo):
@@ -49,7 +61,7 @@ class TicketRepo(Repo):
         async with self.engine.begin() as conn:
             new_id = (await conn.execute(tickets.insert().values(
                 user_id=user_id, agency=agency, lang=lang, text=text, topic_id=topic_id,
-                public=public, status="open", created_at=now, due_at=due_at)
+                public=public, status=TicketStatus.OPEN, created_at=now, due_at=due_at)
                 .returning(tickets.c.id))).scalar_one()
         found = await self.get(new_id)
         assert found is not None
@@ -93,11 +105,11 @@ class TicketRepo(Repo):
     async def count_open(self, user_id: int) -> int:
         async with self.engine.connect() as conn:
             return (await conn.execute(sa.select(sa.func.count()).select_from(tickets).where(
-                tickets.c.user_id == user_id, tickets.c.status.in_(OPEN)))).scalar_one()
+                tickets.c.user_id == user_id, tickets.c.status.in_(OPEN_STATUSES)))).scalar_one()
 
     async def open_tickets(self) -> list[Ticket]:
         async with self.engine.connect() as conn:
-            rows = await conn.execute(sa.select(tickets).where(tickets.c.status.in_(OPEN))
+            rows = await conn.execute(sa.select(tickets).where(tickets.c.status.in_(OPEN_STATUSES))
                                       .order_by(tickets.c.id))
             return [_ticket(r) for r in rows]
 
@@ -110,7 +122,7 @@ class TicketRepo(Repo):
         """Mark an open ticket taken by `staff_user`; False when someone was first."""
         async with self.engine.begin() as conn:
             done = await conn.execute(tickets.update().where(
-                tickets.c.id == ticket_id, tickets.c.status == "open")
+                tickets.c.id == ticket_id, tickets.c.status == TicketStatus.OPEN)
                 .values(status="taken", taken_by=staff_user))
             return done.rowcount == 1
 
@@ -127,7 +139,7 @@ class TicketRepo(Repo):
         """The agency's open tickets not shown in any staff chat yet."""
         async with self.engine.connect() as conn:
             rows = await conn.execute(sa.select(tickets).where(
-                tickets.c.agency == agency, tickets.c.status.in_(OPEN),
+                tickets.c.agency == agency, tickets.c.status.in_(OPEN_STATUSES),
                 tickets.c.staff_chat.is_(None)).order_by(tickets.c.id))
             return [_ticket(r) for r in rows]
 
