@@ -13,6 +13,7 @@ import contextlib
 import logging
 import secrets
 import signal
+from collections.abc import AsyncIterator
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -77,15 +78,23 @@ async def serve_api(web_app: web.Application, host: str, port: int) -> web.AppRu
 # -- Telegram: long polling and the webhook -----------------------------------------
 
 
-async def run_polling(settings: Settings) -> None:
-    """Long polling until SIGINT/SIGTERM; answers in progress are let finish."""
+@contextlib.asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[tuple[Saual, Bot]]:
+    """The application and its Bot for one run; both closed on the way out."""
     bot = make_bot(settings)  # no token, no start: before the index and the database load
     try:
         app = await Saual.create(settings)
-    except BaseException:
+        try:
+            yield app, bot
+        finally:
+            await app.close()
+    finally:
         await bot.session.close()
-        raise
-    try:
+
+
+async def run_polling(settings: Settings) -> None:
+    """Long polling until SIGINT/SIGTERM; answers in progress are let finish."""
+    async with serving(settings) as (app, bot):
         try:
             await bot.delete_webhook(drop_pending_updates=False)
         except TelegramAPIError as exc:
@@ -101,9 +110,6 @@ async def run_polling(settings: Settings) -> None:
             await app.stop_services()
             if runner is not None:
                 await runner.cleanup()
-    finally:
-        await bot.session.close()
-        await app.close()
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -146,13 +152,7 @@ async def run_webhook(settings: Settings) -> None:
     """Serve the webhook until SIGINT/SIGTERM."""
     if not settings.webhook_url:
         raise ConfigurationError("WEBHOOK_URL is not set")
-    bot = make_bot(settings)
-    try:
-        app = await Saual.create(settings)
-    except BaseException:
-        await bot.session.close()
-        raise
-    try:
+    async with serving(settings) as (app, bot):
         runner = web.AppRunner(web_application(app, bot, webhook_secret(settings)))
         await runner.setup()
         try:
@@ -165,8 +165,6 @@ async def run_webhook(settings: Settings) -> None:
             await app.stop_services()
         finally:
             await runner.cleanup()
-    finally:
-        await app.close()
 
 
 # -- the outbox worker -----------------------------------------------------------------
