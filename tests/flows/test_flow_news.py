@@ -98,7 +98,7 @@ async def test_compose_preview_confirm_and_delivery(staff, saual, bot, session, 
     await follower.send("/start")
     await follower.press("Қазақша")
     await follower.send("/subscriptions")
-    await follower.press("Мекемелер")
+    await follower.press("Мемлекеттік органдар")
     await follower.press("Ішкі істер министрлігі")
     regional = Citizen(saual.dispatcher, bot, session, clock, user_id=1002)
     await regional.send("/subscriptions")
@@ -128,7 +128,7 @@ async def test_compose_preview_confirm_and_delivery(staff, saual, bot, session, 
     assert "город Шымкент" in texts[-1]
     calls = await staff.press("Отправить")
     [edit] = [c for c in calls if c.method == "editMessageText"]
-    assert "поставлено в очередь для 2 получателей" in edit.text
+    assert "поставлено в очередь, получателей: 2" in edit.text
 
     [announcement] = await saual.storage.announcements.recent("mvd")
     assert announcement.regions == ("shymkent",)

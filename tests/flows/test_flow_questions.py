@@ -124,7 +124,8 @@ async def test_a_theme_no_page_covers_names_the_agency_to_turn_to(knowledge, set
         calls = await citizen.send("как голосовать за границей в посольстве")
         reply = next(c for c in calls if c.method == "sendMessage")
         assert "В боте нет страницы о теме «Голосование за рубежом». Этим занимается " \
-               "Центральная избирательная комиссия: https://www.election.gov.kz" in reply.text
+               "ведомство: Центральная избирательная комиссия. Сайт: " \
+               "https://www.election.gov.kz" in reply.text
         assert "Возможно, поможет" not in reply.text  # no near-miss pages offered
         assert [b["text"] for b in reply.buttons] == ["✉️ Задать вопрос ведомству", "📚 Меню"]
         assert {"type": "text_link", "url": "https://www.election.gov.kz"} in [

@@ -98,7 +98,7 @@ async def test_ask_answer_publish_and_find(saual, citizen, session, knowledge):
     await citizen.press("Да, опубликуйте")
     calls = await citizen.press("Отправить")
     asked = citizen.clock.now
-    assert "обращение №1" in said(calls, 777) and "30.11.2026" in said(calls, 777)
+    assert "вопрос №1" in said(calls, 777) and "30.11.2026" in said(calls, 777)
     card = staff_card(session, -100500)
     assert "язык: ru" in card["text"] and "срок 30.11.2026" in card["text"]
     assert [b["text"] for b in mvd.buttons(card)] == ["🙋 Взять", "↪️ Передать", "⛔ Отклонить"]
@@ -312,7 +312,7 @@ async def test_qa_report_cli(saual, citizen, settings, monkeypatch, ticket_clock
 async def test_a_kazakh_staff_chat_answers_a_russian_citizen(saual, citizen, session, bot,
                                                             ticket_clock):
     mvd = await linked(saual, citizen, "mvd", -100500, lang="kk")
-    assert "Азаматтардың ведомствоға қойған сұрақтары осында" in said(session.calls, -100500)
+    assert "Азаматтардың мемлекеттік органға қойған сұрақтары осында" in said(session.calls, -100500)
     await ask(citizen, QUESTION, public=False)
     card = staff_card(session, -100500)
     assert card["text"].startswith("№1 сұрақ · тілі: ru")  # the chat's language, not the asker's
@@ -335,7 +335,7 @@ async def test_a_kazakh_staff_chat_answers_a_russian_citizen(saual, citizen, ses
 async def test_a_question_waits_for_an_agency_without_a_staff_chat(saual, citizen, session):
     calls = await ask(citizen, QUESTION, public=False)
     told = said(calls, 777)
-    assert "обращение №1" in told and "ещё не подключило сотрудников" in told
+    assert "вопрос №1" in told and "ещё не подключило сотрудников" in told
     assert "eotinish.kz" in told
     assert (await saual.tickets.get(1)).staff_chat is None
     calls = await citizen.send("/myquestions")
