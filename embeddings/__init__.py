@@ -28,7 +28,7 @@ from .index import (
 )
 from .langs import LANGS, Lang, other
 from .normalize import Analyzer, Synonyms, detect_lang, fold, has_latin, loose, to_cyrillic
-from .pages import DocKind, parse_page
+from .pages import DocKind, PageStatus, parse_page
 from .records import Category, IndexedDocument
 from .results import Hit, SearchResult
 from .search import SearchConfig, SearchEngine
@@ -57,6 +57,7 @@ __all__ = [
     "IndexedDocument",
     "Lang",
     "LoadedIndex",
+    "PageStatus",
     "Problem",
     "Question",
     "SearchConfig",

@@ -30,7 +30,16 @@ from pathlib import Path, PurePosixPath
 from .agencies import ID, Agency, entries, load_agencies, read_yaml
 from .errors import CorpusError, Problem
 from .langs import LANGS
-from .pages import DocKind, Document, Section, as_answer, check_name, line_of, read_page
+from .pages import (
+    DocKind,
+    Document,
+    Section,
+    as_answer,
+    check_name,
+    check_status,
+    line_of,
+    read_page,
+)
 
 
 @dataclass(frozen=True)
@@ -251,7 +260,11 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True,
             problems.append(Problem(label, 0, "category", f"unknown category {doc.category!r}"))
         if agencies and doc.agency not in agencies:
             problems.append(Problem(label, 0, "agency", f"unknown agency {doc.agency!r}"))
+        if agencies and doc.verified_by and doc.verified_by not in agencies:
+            problems.append(Problem(label, 0, "verified_by",
+                                    f"unknown agency {doc.verified_by!r}"))
         if page_path is not None:
+            check_status(doc, label, problems)
             if page_path.parent.name != doc.category:
                 problems.append(Problem(label, 0, "category",
                                         f"page is in folder {page_path.parent.name!r}, "

@@ -39,6 +39,13 @@ class DocKind(StrEnum):
     PASSAGE = "passage"  # an external passage (evaluation sets)
 
 
+class PageStatus(StrEnum):
+    """Whether an agency has confirmed a page (front matter ``status``)."""
+
+    DRAFT = "draft"  # written from public sources; no agency has checked it yet
+    VERIFIED = "verified"  # confirmed by `verified_by` on `verified_on`
+
+
 @dataclass(frozen=True)
 class Section:
     heading: str
@@ -62,6 +69,11 @@ class Document:
     sections: tuple[Section, ...] = ()
     path: str = ""
     kind: DocKind = DocKind.PAGE
+    status: str = ""  # PageStatus; "" for what has none (published answers, passages)
+    verified_by: str = ""  # the agency (id) that confirmed the page, when verified
+    verified_on: str = ""  # when it did (YYYY-MM-DD)
+    source_note: str = ""  # why `source_url` is a general page, when it is one
+    questions: tuple[str, ...] = ()  # how citizens ask it, written from the page
 
 
 def line_of(text: str, key: str, offset: int = 1) -> int:
@@ -88,6 +100,8 @@ def parse_page(text: str, name: str, *, qa: bool = False) -> Document:
     doc = read_page(text, name, problems)
     if doc is not None and qa:
         doc = as_answer(doc, name, problems)
+    elif doc is not None:
+        check_status(doc, name, problems)
     if doc is not None:
         check_name(doc, PurePosixPath(name).name, name, problems)
     if doc is None or problems:
@@ -153,6 +167,7 @@ def read_page(text: str, where: str, problems: list[Problem]) -> Document | None
     if front.get("id") and isinstance(front["id"], str) and not ID.match(front["id"]):
         problems.append(Problem(where, line_of(front_text, "id", 2), "id",
                                 "must be lowercase letters, digits and dashes"))
+    trust = _trust(front, front_text, where, problems)
 
     body = text[match.end() :]
     body_line = text.count("\n", 0, match.end()) + 1
@@ -183,4 +198,47 @@ def read_page(text: str, where: str, problems: list[Problem]) -> Document | None
         keywords=tuple(str(k) for k in keywords),
         sections=tuple(sections),
         path=where,
+        **trust,
     )
+
+
+def _trust(front: dict, front_text: str, where: str, problems: list[Problem]) -> dict:
+    """The verification status, the source note and the example questions."""
+    def problem(key: str, reason: str) -> None:
+        problems.append(Problem(where, line_of(front_text, key, 2), key, reason))
+
+    status = front.get("status")
+    if status is not None and status not in tuple(PageStatus):
+        problem("status", f"must be {' or '.join(PageStatus)}, not {status!r}")
+        status = None
+    by, on = front.get("verified_by"), front.get("verified_on")
+    if status == PageStatus.VERIFIED:
+        if not (isinstance(by, str) and ID.match(by)):
+            problem("verified_by", "a verified page names the agency (its id) that verified it")
+        if _as_date(on) is None:
+            problem("verified_on", "a verified page says when it was verified (YYYY-MM-DD)")
+    else:
+        for key in ("verified_by", "verified_on"):
+            if front.get(key) is not None:
+                problem(key, "only a page with status: verified says who verified it and when")
+    note = front.get("source_note")
+    if note is not None and not (isinstance(note, str) and note.strip()):
+        problem("source_note", "must be text: why the source is a general page")
+    questions = front.get("questions")
+    if questions is not None and not (isinstance(questions, list) and all(
+            isinstance(q, str) and q.strip() for q in questions)):
+        problem("questions", "must be a list of questions")
+        questions = None
+    verified = status == PageStatus.VERIFIED
+    return {"status": status or "", "verified_by": by if verified and isinstance(by, str) else "",
+            "verified_on": (_as_date(on) or "") if verified else "",
+            "source_note": " ".join(note.split()) if isinstance(note, str) else "",
+            "questions": tuple(q.strip() for q in questions or ())}
+
+
+def check_status(doc: Document, where: str, problems: list[Problem]) -> None:
+    """A knowledge page (not a published answer) says whether it is verified."""
+    if not doc.status:
+        problems.append(Problem(where, 2, "status",
+                                f"missing: {' or '.join(PageStatus)} (a page is a draft "
+                                "until an agency verifies it)"))

@@ -86,13 +86,19 @@ class IndexedDocument:
     keywords: tuple[str, ...] = ()
     kind: DocKind = DocKind.PAGE
     sections: tuple[str, ...] = ()  # the headings of its sections, in order
+    # Added after schema 1's first builds: a build without them loads with these.
+    status: str = ""  # a page's PageStatus
+    verified_by: str = ""
+    verified_on: str = ""
+    source_note: str = ""
 
     @classmethod
     def of(cls, doc: Document) -> IndexedDocument:
         """The record a build stores for a corpus document."""
         return cls(doc.id, doc.lang, doc.title, doc.summary, doc.category, doc.agency,
                    doc.source_url, doc.updated, doc.keywords, doc.kind,
-                   tuple(s.heading for s in doc.sections))
+                   tuple(s.heading for s in doc.sections), doc.status, doc.verified_by,
+                   doc.verified_on, doc.source_note)
 
     def as_record(self) -> dict:
         """The JSON form stored in documents.json."""

@@ -25,6 +25,9 @@ class Hit:
     agency: str = ""
     kind: DocKind = DocKind.PAGE
     fallback: bool = False  # the page is not in the question's language
+    status: str = ""  # the page's PageStatus
+    verified_by: str = ""  # the agency that verified it (id), when verified
+    verified_on: str = ""
 
 
 @dataclass(frozen=True)

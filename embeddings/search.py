@@ -241,6 +241,9 @@ class SearchEngine:
             agency=doc.agency,
             kind=doc.kind,
             fallback=show != lang,
+            status=doc.status,
+            verified_by=doc.verified_by,
+            verified_on=doc.verified_on,
         )
 
     def _features(self, index, order, dense, corrected, lang, stats):

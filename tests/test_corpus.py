@@ -45,7 +45,7 @@ def test_every_problem_is_reported_at_once_with_path_line_and_field(knowledge):
     assert problems[("residence-registration.ru.md", "source_url")].line == 8
     assert "not a date" in problems[("residence-registration.kk.md", "updated")].reason
     empty = problems[("polling-station.ru.md", "body")]
-    assert "empty section 'Пусто'" in empty.reason and empty.line == 15
+    assert "empty section 'Пусто'" in empty.reason and empty.line == 16  # after `status:`
     assert "has no kk page" in problems[("polling-station.ru.md", "lang")].reason
     assert len(caught.value.problems) == 6
     assert "id-card.ru.md:2: [summary] missing or empty" in str(caught.value)
@@ -187,7 +187,10 @@ def test_parse_page_checks_one_page_as_the_loader_does():
     doc = parse_page(QA_FRONT + QA_BODY, "qa/mvd/7.ru.md", qa=True)
     assert (doc.id, doc.kind, doc.path) == ("7", "qa", "qa/mvd/7.ru.md")
     assert [s.heading for s in doc.sections] == ["Вопрос", "Ответ ведомства"]
-    assert parse_page(QA_FRONT + QA_BODY, "pages/documents/7.ru.md").kind == "page"
+    page = QA_FRONT.replace("\nupdated:", "\nstatus: draft\nupdated:")
+    assert parse_page(page + QA_BODY, "pages/documents/7.ru.md").kind == "page"
+    with pytest.raises(CorpusError, match=r"\[status\] missing: draft or verified"):
+        parse_page(QA_FRONT + QA_BODY, "pages/documents/7.ru.md")  # a page says its status
     with pytest.raises(CorpusError) as err:  # a third section, and another file name
         parse_page(QA_FRONT + QA_BODY + "## Ещё\nтекст\n", "qa/mvd/8.ru.md", qa=True)
     [problem] = err.value.problems
@@ -224,3 +227,43 @@ def test_extra_answers_load_and_replace_the_files_of_their_name(knowledge):
         load_knowledge(knowledge, extra={"qa/mvd/7.ru.md": broken})
     [problem] = err.value.problems  # reported under the extra page's name
     assert (problem.path, problem.field) == ("qa/mvd/7.ru.md", "category")
+
+
+def _page(front_extra: str) -> str:
+    front = QA_FRONT.replace("\nupdated:", f"\n{front_extra}updated:")
+    return front + QA_BODY
+
+
+def test_a_verified_page_names_the_agency_and_the_day():
+    doc = parse_page(_page("status: verified\nverified_by: mvd\nverified_on: 2026-12-01\n"
+                           "source_note: Отдельной страницы нет.\n"
+                           "questions: [как получить, qalay alu]\n"), "pages/documents/7.ru.md")
+    assert (doc.status, doc.verified_by, doc.verified_on) == ("verified", "mvd", "2026-12-01")
+    assert doc.source_note == "Отдельной страницы нет."
+    assert doc.questions == ("как получить", "qalay alu")
+    draft = parse_page(_page("status: draft\n"), "pages/documents/7.ru.md")
+    assert (draft.status, draft.verified_by, draft.verified_on) == ("draft", "", "")
+
+
+@pytest.mark.parametrize(("extra", "field", "reason"), [
+    ("status: verified\n", "verified_by", "names the agency"),
+    ("status: verified\nverified_by: mvd\nverified_on: вчера\n", "verified_on", "YYYY-MM-DD"),
+    ("status: draft\nverified_by: mvd\n", "verified_by", "only a page with status: verified"),
+    ("status: checked\n", "status", "must be draft or verified"),
+    ("status: draft\nquestions: как получить\n", "questions", "a list of questions"),
+    ("status: draft\nsource_note: ''\n", "source_note", "must be text"),
+])
+def test_a_page_that_misstates_its_verification_is_refused(extra, field, reason):
+    with pytest.raises(CorpusError) as err:
+        parse_page(_page(extra), "pages/documents/7.ru.md")
+    assert any(p.field == field and reason in p.reason for p in err.value.problems), \
+        err.value.problems
+
+
+def test_a_page_verified_by_an_unknown_agency_is_refused(knowledge):
+    page = knowledge / "pages" / "documents" / "id-card.ru.md"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "status: draft", "status: verified\nverified_by: nobody\nverified_on: 2026-12-01"),
+        encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"\[verified_by\] unknown agency 'nobody'"):
+        load_knowledge(knowledge)

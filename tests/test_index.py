@@ -40,11 +40,12 @@ def test_documents_and_categories_are_typed_records_in_the_schema_1_format(
     assert loaded.documents == {(d.id, d.lang): IndexedDocument.of(d) for d in corpus.documents}
     assert loaded.categories == {key: Category(key, names)
                                  for key, names in corpus.categories.items()}
-    # documents.json is what schema 1 always held: a document without its path,
-    # and its sections as their headings
+    # documents.json is what schema 1 always held: a document without its path
+    # (nor its example questions), and its sections as their headings
     stored = json.loads((report.path / "documents.json").read_text(encoding="utf-8"))
     assert stored == json.loads(json.dumps([
-        {k: v for k, v in dataclasses.asdict(d).items() if k not in ("sections", "path")}
+        {k: v for k, v in dataclasses.asdict(d).items()
+         if k not in ("sections", "path", "questions")}
         | {"sections": [section.heading for section in d.sections]}
         for d in corpus.documents
     ]))

@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -91,3 +92,30 @@ def test_semantic_core_is_large_and_every_agency_is_described(corpus):
     assert len(corpus.synonyms) >= 150
     for agency in corpus.agencies.values():
         assert agency.description["kk"] and agency.description["ru"]
+
+
+def _general(url: str, agencies: dict) -> bool:
+    """A bare domain or an agency's home page: not the page of a service."""
+    parts = urlsplit(url)
+    home = {a.website.split("?")[0].rstrip("/") for a in agencies.values()}
+    return parts.path.strip("/") == "" or url.split("?")[0].rstrip("/") in home
+
+
+def test_every_page_says_whether_an_agency_verified_it(corpus):
+    """`status: draft` until an agency confirms the page; a verified page names
+    the agency and the day (the loader refuses a page that does not say)."""
+    pages = _pages(corpus).values()
+    assert {d.status for d in pages} <= {"draft", "verified"}
+    for d in pages:
+        if d.status == "verified":
+            assert d.verified_by in corpus.agencies and d.verified_on, d.path
+        else:
+            assert not (d.verified_by or d.verified_on), d.path
+
+
+def test_a_general_source_link_says_why(corpus):
+    """A bare domain or an agency's home page is a page's source only where no
+    page of the service exists, and then `source_note` says so."""
+    unexplained = [d.path for d in _pages(corpus).values()
+                   if _general(d.source_url, corpus.agencies) and not d.source_note]
+    assert unexplained == []

@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 
 from embeddings import Lang
 
-from ..services import Answer, Entry, Hit, Page
+from ..services import Answer, Checked, Entry, Hit, Page
 
 LIMIT = 4096
 EDIT_BUDGET = 3500  # a page edited into the menu message must fit one message
@@ -52,6 +52,18 @@ def fallback_note(page_lang: str) -> str:
     return _("This page exists only in Kazakh.")
 
 
+def trust_note(checked: Checked | None) -> list[Italic]:
+    """What a card says of its page's verification: drafts say no agency has
+    checked them yet; verified pages say who checked them and when."""
+    if checked is None:
+        return []
+    if not checked.verified:
+        return [Italic(_("Not yet verified by the agency."))]
+    day = ".".join(reversed(checked.on.split("-"))) if checked.on else ""
+    return [Italic(fill(_("Checked by the agency: {agency}, {date}."), agency=checked.agency,
+                        date=day))]
+
+
 def answer_card(a: Answer) -> Text:
     hit = a.best
     assert hit is not None
@@ -63,6 +75,7 @@ def answer_card(a: Answer) -> Text:
     if hit.snippet:
         body = _list_markers(hit.snippet)
         blocks.append(Text(Bold("§ ", hit.section), "\n", body) if hit.section else Text(body))
+    blocks.extend(trust_note(a.checked))  # last: under the page, before its buttons
     return join(blocks)
 
 
@@ -93,7 +106,8 @@ def page_card(page: Page, budget: int = EDIT_BUDGET) -> tuple[Text, bool]:
     if page.summary:
         head.append(page.summary)
     blocks = list(head)
-    used = size(join(blocks))
+    note = trust_note(page.checked)
+    used = size(join([*blocks, *note]))
     truncated = False
     for s in page.sections:
         block = section(s.heading, s.text)
@@ -107,7 +121,7 @@ def page_card(page: Page, budget: int = EDIT_BUDGET) -> tuple[Text, bool]:
         rest = [s.heading for s in page.sections[len(blocks) - len(head):]]
         blocks.append(Text(Bold(_("Also on this page:")), "\n",
                            "\n".join(f"• {h}" for h in rest)))
-    return join(blocks), truncated
+    return join([*blocks, *note]), truncated
 
 
 def section(heading: str, text: str) -> Text:
@@ -122,6 +136,7 @@ def page_full(page: Page) -> list[Text]:
     if page.summary:
         blocks.append(Text(page.summary))
     blocks.extend(section(s.heading, s.text) for s in page.sections)
+    blocks.extend(Text(note) for note in trust_note(page.checked))
     return blocks
 
 

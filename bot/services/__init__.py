@@ -30,7 +30,7 @@ from .announcements import (
     valid_url,
 )
 from .answers import Answer, Answers, Hit
-from .catalog import LANGS, Catalog, Entry, Page, Section, other
+from .catalog import LANGS, Catalog, Checked, Entry, Page, Section, other
 from .delivery import Courier, Delivery, DeliveryConfig, Result
 from .flood import FloodLimiter, Verdict
 from .intents import asks_for_polling_station
@@ -70,6 +70,7 @@ __all__ = [
     "Area",
     "Catalog",
     "Change",
+    "Checked",
     "Courier",
     "Delivery",
     "DeliveryConfig",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from embeddings import Hit, SearchEngine
 
 from ..storage import TRANSIENT_DB_ERRORS, Storage
-from .catalog import Catalog, Entry
+from .catalog import Catalog, Checked, Entry
 from .masking import mask
 from .regions import Directory
 
@@ -33,6 +33,7 @@ class Answer:
     others: int = 0  # how many further results "other answers" can show
     # an out-of-scope theme that matched best: the agency to turn to instead
     elsewhere: Hit | None = None
+    checked: Checked | None = None  # whether an agency verified `best`'s page
 
 
 class Answers:
@@ -79,7 +80,11 @@ class Answers:
                     hits[0].id if hits else None,
                     f" elsewhere={result.elsewhere.id}" if result.elsewhere else "")
         if result.confident and hits:
-            return Answer(question_id, result.lang, True, hits[0], others=len(hits) - 1)
+            best = hits[0]
+            checked = self.catalog.checked(best.status, best.verified_by, best.verified_on,
+                                           best.lang)
+            return Answer(question_id, result.lang, True, best, others=len(hits) - 1,
+                          checked=checked)
         # Pages that merely share a word with a theme no page covers (a hunting
         # licence and the military ID) are not offered as suggestions.
         close = hits[: self.suggestions] if result.confidence >= self.suggest_min_confidence \

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from embeddings import LANGS, Category, DocKind, IndexedDocument, LoadedIndex, SearchEngine, other
+from embeddings import (
+    LANGS,
+    Category,
+    DocKind,
+    IndexedDocument,
+    LoadedIndex,
+    PageStatus,
+    SearchEngine,
+    other,
+)
 
-__all__ = ["LANGS", "Catalog", "Entry", "Page", "Section", "other"]
+__all__ = ["LANGS", "Catalog", "Checked", "Entry", "Page", "Section", "other"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,15 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Checked:
+    """Whether an agency has verified a knowledge page, as its cards say."""
+
+    verified: bool
+    agency: str = ""  # the verifying agency's name, in the page's language
+    on: str = ""  # YYYY-MM-DD
+
+
+@dataclass(frozen=True)
 class Page:
     id: str
     lang: str
@@ -39,6 +57,7 @@ class Page:
     agency: str
     sections: tuple[Section, ...]
     fallback: bool = False  # the page is not in the language asked for
+    checked: Checked | None = None
 
 
 class _View:
@@ -117,4 +136,16 @@ class Catalog:
             id=topic_id, lang=shown, title=doc.title, summary=doc.summary,
             url=doc.source_url, category=doc.category,
             agency=doc.agency, sections=tuple(sections), fallback=shown != lang,
+            checked=self.checked(doc.status, doc.verified_by, doc.verified_on, shown),
         )
+
+    def checked(self, status: str, verified_by: str, verified_on: str,
+                lang: str) -> Checked | None:
+        """What a page's cards say of its verification; None for what is not a
+        knowledge page (a published answer is the agency's own)."""
+        if status == PageStatus.VERIFIED:
+            agency = self.engine.index.agencies.get(verified_by)
+            return Checked(True, agency.name_in(lang) if agency else verified_by, verified_on)
+        if status == PageStatus.DRAFT:
+            return Checked(False)
+        return None

@@ -8,6 +8,7 @@ import pytest
 from botkit import Citizen
 
 from bot.app import Saual
+from bot.services import Checked
 from embeddings import build_index, load_knowledge
 from embeddings.corpus import Corpus
 
@@ -210,5 +211,37 @@ async def test_html_in_a_knowledge_page_is_just_text(knowledge, settings, encode
         calls = await citizen.press("Полный текст", citizen.last_with_buttons())
         full = "\n".join(c.text for c in calls if c.method == "sendMessage")
         assert "<i>Срок</i> < 10 дней & без </b> тегов." in full
+    finally:
+        await app.close()
+
+
+async def test_a_card_says_whether_an_agency_verified_its_page(knowledge, settings, encoder,
+                                                              clock, session):
+    """A draft says no agency has checked it yet; a verified page says which
+    agency checked it and when (the note in the interface language, the
+    agency's name in the page's)."""
+    page = knowledge / "pages" / "documents" / "id-card.ru.md"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "status: draft", "status: verified\nverified_by: mvd\nverified_on: 2026-12-01"),
+        encoding="utf-8")
+    build_index(load_knowledge(knowledge), encoder, settings.index_dir)
+    app = await Saual.create(settings, encoder=encoder, clock=clock)
+    try:
+        ru = Citizen(app.dispatcher, app.bot(session=session), session, clock)
+        card = next(c for c in await ru.send("как получить удостоверение личности")
+                    if c.method == "sendMessage")
+        assert card.text.startswith("Получение удостоверения личности\n\n")
+        assert card.text.endswith("\n\nПроверено ведомством: Министерство внутренних дел, "
+                                  "01.12.2026.")
+        kk = Citizen(app.dispatcher, app.bot(session=session), session, clock, user_id=778,
+                     language_code="kk")
+        card = next(c for c in await kk.send("жеке куәлікті қайдан аламын")
+                    if c.method == "sendMessage")
+        assert card.text.startswith("Жеке куәлік алу\n\n")
+        assert card.text.endswith("\n\nМемлекеттік орган әлі тексерген жоқ.")
+        menu = app.catalog.page("id-card", "kk")
+        assert menu is not None and menu.checked == Checked(False)
+        assert app.catalog.page("id-card", "ru").checked == Checked(
+            True, "Министерство внутренних дел", "2026-12-01")
     finally:
         await app.close()

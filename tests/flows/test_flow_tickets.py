@@ -312,7 +312,8 @@ async def test_qa_report_cli(saual, citizen, settings, monkeypatch, ticket_clock
 async def test_a_kazakh_staff_chat_answers_a_russian_citizen(saual, citizen, session, bot,
                                                             ticket_clock):
     mvd = await linked(saual, citizen, "mvd", -100500, lang="kk")
-    assert "Азаматтардың мемлекеттік органға қойған сұрақтары осында" in said(session.calls, -100500)
+    assert "Азаматтардың мемлекеттік органға қойған сұрақтары осында" in said(session.calls,
+                                                                              -100500)
     await ask(citizen, QUESTION, public=False)
     card = staff_card(session, -100500)
     assert card["text"].startswith("№1 сұрақ · тілі: ru")  # the chat's language, not the asker's
