@@ -243,7 +243,8 @@ def test_ask_an_agency_between_a_citizen_and_a_staff_chat(world):
     emulator.call("/admins", {"chatId": -100777, "userIds": [8001]})  # Дана runs the group
     staff.send(f"/link {code}")
     linked = staff.replies(1, timeout=60)[-1]
-    assert linked["text"].startswith("Этот чат привязан к ведомству: Министерство внутренних дел")
+    assert linked["text"].startswith("Теперь этот чат привязан к ведомству: "
+                                   "Министерство внутренних дел")
     assert "Сюда будут приходить вопросы граждан" in linked["text"]
 
     # the citizen asks; the bot proposes the Ministry of Internal Affairs
@@ -258,8 +259,8 @@ def test_ask_an_agency_between_a_citizen_and_a_staff_chat(world):
     confirm = citizen.replies(1)[-1]
     citizen.press(confirm, "Отправить")
     sent = citizen.replies(1)[-1]
-    assert "Ваш вопрос отправлен: обращение №" in sent["text"]
-    ticket = int(sent["text"].split("обращение №")[1].split(".")[0])
+    assert "Ваш вопрос №" in sent["text"] and "отправлен в ведомство" in sent["text"]
+    ticket = int(sent["text"].split("Ваш вопрос №")[1].split(" ")[0])
 
     # the staff chat gets the card; one of them takes it: the card says who
     card = staff.replies(1)[-1]
