@@ -78,13 +78,13 @@ async def test_agency_proposals_read_no_more_than_a_search(knowledge, tmp_path, 
     encoder = RecordingEncoder()
     engine = _engine(knowledge, tmp_path, encoder, SearchConfig(max_query_chars=80))
     seen: list[str] = []
-    stems = tickets._stems
+    stems = tickets.word_stems
 
     def recording_stems(text):
         seen.append(text)
         return stems(text)
 
-    monkeypatch.setattr(tickets, "_stems", recording_stems)
+    monkeypatch.setattr(tickets, "word_stems", recording_stems)
     service = tickets.Tickets(None, engine, Directory.load(knowledge), staff=None,
                               publication=None)  # proposing posts nothing, withdraws nothing
     await service.propose("паспорт " * 500)

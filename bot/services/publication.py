@@ -21,7 +21,7 @@ from embeddings import CorpusError, Lang, SearchEngine, parse_page
 from ..storage import QAPage, Storage, Ticket, TicketStatus
 from .qa_page import render
 from .regions import Directory
-from .tickets import EOTINISH, _stems, _stored, valid_wording
+from .tickets import EOTINISH, stored_text, valid_wording, word_stems
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class Publication:
         answered = ticket.status == TicketStatus.ANSWERED
         if not (ticket.public and answered and valid_wording(wording)):
             raise ValueError(f"ticket {ticket.id} cannot be published with this wording")
-        ticket = await self.storage.tickets.update(ticket.id, public_question=_stored(wording))
+        ticket = await self.storage.tickets.update(ticket.id, public_question=stored_text(wording))
         text = self.page(ticket)
         name = page_name(ticket.agency, ticket.id, ticket.lang)
         try:
@@ -87,7 +87,7 @@ class Publication:
             "agency": ticket.agency, "source_url": agency.website if agency else EOTINISH,
             "updated": dt.datetime.fromtimestamp(ticket.answered_at or self.clock(),
                                                  dt.UTC).date().isoformat(),
-            "keywords": sorted(_stems(ticket.public_question))[:10] or [ticket.agency],
+            "keywords": sorted(word_stems(ticket.public_question))[:10] or [ticket.agency],
         }
         return render(front, ticket.lang, ticket.public_question, ticket.answer)
 

@@ -60,11 +60,11 @@ class TicketsConfig:
     remind_before: float = DAY  # seconds before the due time of the reminder
 
 
-def _stems(text: str) -> set[str]:
+def word_stems(text: str) -> set[str]:
     return {w[:STEM] for w in _WORD.findall(text.lower()) if len(w) >= 4}
 
 
-def _stored(text: str) -> str:
+def stored_text(text: str) -> str:
     """`text` as stored: masked, without control characters (PostgreSQL refuses a
     NUL) or unpaired surrogates, stripped."""
     return mask(plain(text)).strip()
@@ -72,7 +72,7 @@ def _stored(text: str) -> str:
 
 def valid_wording(text: str) -> bool:
     """A public wording is a question's length once stored (masked, cleaned)."""
-    return valid_length(_stored(text))
+    return valid_length(stored_text(text))
 
 
 class Tickets:
@@ -103,10 +103,10 @@ class Tickets:
         """
         text = self.engine.fit_query(text)  # no more than a search reads
         result = await self.engine.asearch(text, k=5)
-        words = _stems(text)
+        words = word_stems(text)
         scores: dict[str, float] = {}
         for agency_id, agency in self.agencies.items():
-            described = _stems(" ".join(agency.description.values()))
+            described = word_stems(" ".join(agency.description.values()))
             scores[agency_id] = len(words & described) / (len(words) or 1)
         for rank, hit in enumerate(result.hits):
             if hit.agency in scores:
@@ -132,7 +132,7 @@ class Tickets:
         now = self.clock()
         await self.storage.users.get_or_create(user_id)
         ticket = await self.storage.tickets.add(
-            user_id=user_id, agency=agency, lang=lang, text=_stored(text),
+            user_id=user_id, agency=agency, lang=lang, text=stored_text(text),
             topic_id=topic_id, public=public, now=now,
             due_at=add_working_days(now, self.config.due_days))
         logger.info("ticket %d from user %d to %s (lang=%s)", ticket.id, user_id, agency, lang)
@@ -256,7 +256,7 @@ class Tickets:
             return Outcome(refusal=Refusal.NOT_HERE)
         logger.info("ticket %d rejected by %s", ticket.id, ticket.agency)
         ticket = await self.storage.tickets.update(ticket.id, status=TicketStatus.REJECTED,
-                                                   answer=_stored(reason),
+                                                   answer=stored_text(reason),
                                                    answered_at=self.clock())
         await self.posts.mark(ticket, actor, Change(ChangeKind.REJECTED, actor.name), say)
         await say.tell(ticket, await self.citizen_lang(ticket), Change(ChangeKind.REJECTED))
@@ -280,7 +280,7 @@ class Tickets:
         if len(text) < MIN_ANSWER:
             return Outcome(ticket, Refusal.TOO_SHORT)
         ticket = await self.storage.tickets.update(ticket.id, status=TicketStatus.ANSWERED,
-                                                   answer=_stored(text),
+                                                   answer=stored_text(text),
                                                    answered_at=self.clock())
         logger.info("ticket %d answered by %s", ticket.id, ticket.agency)
         said = await say.tell(ticket, await self.citizen_lang(ticket),
