@@ -2,6 +2,9 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from embeddings import CorpusError, load_knowledge, load_passages, parse_page
 
@@ -267,3 +270,28 @@ def test_a_page_verified_by_an_unknown_agency_is_refused(knowledge):
         encoding="utf-8")
     with pytest.raises(CorpusError, match=r"\[verified_by\] unknown agency 'nobody'"):
         load_knowledge(knowledge)
+
+
+_YAML_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=40),
+                         st.lists(st.one_of(st.text(max_size=20), st.integers()), max_size=4),
+                         st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2))
+
+
+@given(status=_YAML_VALUES, by=_YAML_VALUES, on=_YAML_VALUES, note=_YAML_VALUES,
+       questions=_YAML_VALUES)
+def test_any_verification_fields_parse_or_are_refused_with_a_reason(status, by, on, note,
+                                                                   questions):
+    """Whatever a file puts in status, verified_by/on, source_note and questions,
+    the page either loads with consistent fields or is refused naming a field."""
+    fields = {"status": status, "verified_by": by, "verified_on": on, "source_note": note,
+              "questions": questions}
+    given_fields = {k: v for k, v in fields.items() if v is not None}
+    extra = yaml.safe_dump(given_fields, allow_unicode=True) if given_fields else ""
+    try:
+        doc = parse_page(_page(extra), "pages/documents/7.ru.md")
+    except CorpusError as err:
+        assert err.problems and all(p.field for p in err.problems), err.problems
+        return
+    assert doc.status in ("draft", "verified")
+    assert bool(doc.verified_by) == bool(doc.verified_on) == (doc.status == "verified")
+    assert all(isinstance(q, str) and q for q in doc.questions)
