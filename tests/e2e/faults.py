@@ -94,6 +94,10 @@ class Figures:
     lost: int = 0  # (chat, message) pairs that never arrived
     duplicates: int = 0  # arrivals beyond the first of a (chat, message) pair
     kills: int = 0
+    # Messages the emulator had stored but the outbox had not recorded as sent
+    # when a worker died, summed over the kills: the only ones allowed to repeat.
+    in_flight: int = 0
+    unexplained: list = field(default_factory=list)  # repeats of messages recorded at a kill
     statuses: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     errors: str = ""  # the worker's stderr when it failed
@@ -110,6 +114,41 @@ def tally(emulator: Emulator, env: dict, figures: Figures, chats: list[int],
     figures.statuses = dict(Counter(r["status"] for r in outbox(env)))
 
 
+def settled(emulator: Emulator, quiet: float = 0.3, limit: float = 5.0) -> list[dict]:
+    """What the emulator stored, once nothing more has arrived for `quiet` s (a
+    request a killed worker had written may still be handled after its death)."""
+    seen = delivered(emulator)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = delivered(emulator)
+        if len(now) == len(seen):
+            break
+        seen = now
+    return seen
+
+
+def unrecorded(emulator: Emulator, env: dict, texts: list[str]) -> Counter:
+    """The messages stored by the emulator and not recorded in the outbox, as
+    (chat, text) -> 1: for each row, the parts beyond those recorded sent
+    (all of a `sent` row's; `parts_sent` of the others), in the order they
+    arrived. `texts[i]` is announcement i + 1's text."""
+    arrived: dict[tuple[int, int], list[str]] = {}
+    for d in settled(emulator):
+        # A part holds the start of one of its announcement's paragraphs at least.
+        announcement = next(i + 1 for i, t in enumerate(texts)
+                            if any(p[:30] in d["text"] for p in t.split("\n\n")))
+        parts = arrived.setdefault((d["chat_id"], announcement), [])
+        if d["text"] not in parts:
+            parts.append(d["text"])
+    out: Counter = Counter()
+    for row in outbox(env):
+        parts = arrived.get((row["chat_id"], row["announcement_id"]), [])
+        recorded = len(parts) if row["status"] == "sent" else row["parts_sent"]
+        out.update((row["chat_id"], text) for text in parts[recorded:])
+    return out
+
+
 def kill_broadcast(emulator: Emulator, folder: Path, *, seed: int = 7, kills: int = 5,
                    chats: int = 120) -> Figures:
     """A short and a long (two-part) announcement to `chats` subscribers;
@@ -117,8 +156,10 @@ def kill_broadcast(emulator: Emulator, folder: Path, *, seed: int = 7, kills: in
     points, started again each time, and finally run until the outbox is empty."""
     env = environment(emulator, folder)
     ids = list(range(7000, 7000 + chats))
-    queue(env, ids, ["Короткое объявление", LONG])
+    texts = ["Короткое объявление", LONG]
+    queue(env, ids, texts)
     figures = Figures(expected=3 * chats)
+    allowed: Counter = Counter()
     rng = random.Random(seed)
     points = sorted(rng.sample(range(figures.expected // 10, figures.expected * 9 // 10),
                                kills))
@@ -135,12 +176,17 @@ def kill_broadcast(emulator: Emulator, folder: Path, *, seed: int = 7, kills: in
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=10)
         figures.kills += 1
+        allowed += unrecorded(emulator, env, texts)
     last = worker(env, folder, "--until-empty")
     _out, err = last.communicate(timeout=120)
     if last.returncode:
         figures.errors = err[-3000:]
     figures.seconds = time.monotonic() - started
     tally(emulator, env, figures, ids, per_chat=3)
+    figures.in_flight = sum(allowed.values())
+    got = Counter((d["chat_id"], d["text"]) for d in delivered(emulator))
+    figures.unexplained = sorted((chat, text[:40], n - 1) for (chat, text), n in got.items()
+                                 if n - 1 > allowed[chat, text])
     return figures
 
 

@@ -71,8 +71,13 @@ def test_faults_end_delivered_once_or_accounted_for(world, emulator):
     assert {status[(105, 1)], status[(105, 2)]} == {"failed"}
     assert status[(106, 1)] == status[(106, 2)] == "blocked"
     assert all(status[(c, a)] == "sent" for c in range(107, 121) for a in (1, 2))
+    # Failed after DELIVERY_MAX_ATTEMPTS transient errors, the last one's reason
+    # kept: the emulator's 500, or, on a loaded machine, the network's (a 1 s
+    # timeout, a keep-alive connection the emulator closed as it was reused).
     failed = [r for r in rows if r["status"] == "failed"]
-    assert all(r["error"] == "Internal Server Error" and r["attempts"] == 3 for r in failed)
+    assert all(r["attempts"] == 3 for r in failed), failed
+    assert all(r["error"] == "Internal Server Error" or r["error"].startswith("network: ")
+               for r in failed), failed
 
 
 def test_a_worker_killed_mid_broadcast_loses_nothing(world, emulator):

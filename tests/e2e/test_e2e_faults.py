@@ -1,8 +1,9 @@
 """The fault suite, process level: `saual worker` killed with SIGKILL at
 seeded random points of a broadcast, and a Bot API that answers 500 for a
-while. Nothing is lost; repeats are bounded by the messages in flight at each
-kill. Each worker start costs seconds (aiogram's import), so the default run
-kills twice; the five-kill run is marked `slow` (scripts/bench.py runs it too)."""
+while. Nothing is lost; only the messages in flight at a kill (stored by the
+Bot API, not yet recorded in the outbox) may repeat. Each worker start costs
+seconds (aiogram's import), so the default run kills twice; the five-kill run
+is marked `slow` (scripts/bench.py runs it too)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ def check_kills(figures, kills: int, chats: int) -> None:
     assert figures.kills == kills
     assert figures.lost == 0, figures
     assert figures.statuses == {"sent": 2 * chats}
-    # Only what was in flight at a kill repeats: sends not yet answered, or
-    # answered but not yet recorded (recorded at once, one commit later). Measured:
-    # 1-2.2 per kill at DELIVERY_RATE=100 on a quiet machine, 3.2 once with three
-    # test runs sharing two cores; recording on a 50 ms tick (before) gave 4.6.
-    assert figures.duplicates <= 4 * kills, figures
+    # Only what was in flight at a kill repeats: messages the Bot API had taken
+    # and the outbox had not yet recorded when the worker died, read from both
+    # after each kill. A repeat of a message recorded as sent is a bug, however
+    # loaded the machine; how many are in flight depends on its speed (bench).
+    assert not figures.unexplained, figures.unexplained
+    assert figures.duplicates <= figures.in_flight, figures
 
 
 def test_workers_killed_in_a_broadcast_lose_nothing(emulator, tmp_path):
