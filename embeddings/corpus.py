@@ -50,11 +50,17 @@ class Chunk:
     lang: str
     heading: str
     text: str
-    ordinal: int  # 0 is the summary chunk of a page
+    ordinal: int  # 0 is the summary chunk of a page; QUESTIONS its example questions
 
     def embed_text(self, title: str) -> str:
         head = f"{title}. {self.heading}" if self.heading else title
         return f"{head}\n{self.text}"
+
+
+# The ordinal of the chunk that holds a page's example questions (`questions:`
+# in its front matter): it is searched like the others, so a citizen's
+# question that resembles them finds the page, and never shown as a section.
+QUESTIONS = -1
 
 
 @dataclass
@@ -80,6 +86,8 @@ class Corpus:
                 Chunk(doc.id, doc.lang, s.heading, s.text, i)
                 for i, s in enumerate(doc.sections, start=1)
             )
+            if doc.questions:
+                out.append(Chunk(doc.id, doc.lang, "", "\n".join(doc.questions), QUESTIONS))
         return out
 
     def document(self, doc_id: str, lang: str) -> Document | None:

@@ -139,3 +139,32 @@ def test_an_out_of_scope_theme_that_wins_makes_the_engine_abstain(knowledge, enc
     result = engine.search("Как получить удостоверение личности?")
     assert result.confident and result.elsewhere is None
     assert result.hits[0].id == "id-card"
+
+
+def test_a_page_is_found_by_its_example_questions_and_never_shows_them(knowledge, encoder,
+                                                                        tmp_path):
+    """`questions:` go into one chunk of their page: a citizen's question worded
+    like them (and like nothing in the page's text) finds the page, and the
+    card still shows one of the page's sections."""
+    from embeddings.corpus import QUESTIONS
+
+    question = "малыш потерял ксиву что делать"
+    root = tmp_path / "before"
+    build_index(load_knowledge(knowledge), encoder, root)
+    assert SearchEngine.open(root, encoder).search(question).hits[0].id != "id-card"
+
+    page = knowledge / "pages" / "documents" / "id-card.ru.md"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "keywords: [удостоверение, удо, жеке куәлік]\n",
+        "keywords: [удостоверение, удо, жеке куәлік]\n"
+        "questions:\n  - сын потерял ксиву что делать\n  - где менять удо\n"), encoding="utf-8")
+    corpus = load_knowledge(knowledge)
+    [chunk] = [c for c in corpus.chunks() if c.doc_id == "id-card" and c.lang == "ru"
+               and c.ordinal == QUESTIONS]
+    assert chunk.text == "сын потерял ксиву что делать\nгде менять удо"
+    root = tmp_path / "after"
+    build_index(corpus, encoder, root)
+    hit = SearchEngine.open(root, encoder).search(question).hits[0]
+    assert hit.id == "id-card"
+    assert hit.section in {"Кто получает", "Где подать заявление", "Документы"}
+    assert "ксив" not in hit.snippet
