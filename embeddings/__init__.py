@@ -30,7 +30,7 @@ from .langs import LANGS, Lang, other
 from .normalize import Analyzer, Synonyms, detect_lang, fold, has_latin, loose, to_cyrillic
 from .pages import DocKind, PageStatus, parse_page
 from .records import Category, IndexedDocument
-from .results import Hit, SearchResult
+from .results import Decision, Hit, SearchResult
 from .search import SearchConfig, SearchEngine
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "Chunk",
     "Corpus",
     "CorpusError",
+    "Decision",
     "DocKind",
     "Document",
     "EmbeddingCache",

@@ -71,6 +71,9 @@ class Corpus:
     agencies: dict[str, Agency] = field(default_factory=dict)
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     digest: str = ""
+    # Questions that borrow a topic's words but ask for something no page answers
+    # (knowledge/near_misses/): negatives for the topic model, by topic and language.
+    near_misses: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def chunks(self) -> list[Chunk]:
         out: list[Chunk] = []
@@ -200,6 +203,46 @@ def _load_redirects(path: Path, problems: list[Problem], agencies: dict[str, Age
     return out
 
 
+def _load_near_misses(folder: Path, problems: list[Problem], topics: dict
+                      ) -> tuple[dict[str, dict[str, tuple[str, ...]]], list[Path]]:
+    """Near-miss questions by topic: ``<topic id>: {kk: [...], ru: [...]}`` in
+    any number of YAML files; each key a catalogue topic, each list of text."""
+    paths = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for path in paths:
+        data = read_yaml(path, problems)
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            problems.append(Problem(str(path), 1, "", "must map topic ids to kk and ru lists"))
+            continue
+        text = path.read_text(encoding="utf-8")
+        for tid, by_lang in data.items():
+            line = line_of(text, str(tid))
+            if topics and tid not in topics:
+                problems.append(Problem(str(path), line, str(tid),
+                                        f"{tid!r} is not a topic of catalog.yaml"))
+                continue
+            if tid in out:
+                problems.append(Problem(str(path), line, str(tid), "topic listed twice"))
+                continue
+            if not (isinstance(by_lang, dict) and set(by_lang) <= set(LANGS)):
+                problems.append(Problem(str(path), line, str(tid),
+                                        "must map kk and ru to lists of questions"))
+                continue
+            ok = True
+            for lang, questions in by_lang.items():
+                if not (isinstance(questions, list) and all(isinstance(q, str) and q.strip()
+                                                            for q in questions)):
+                    problems.append(Problem(str(path), line, f"{tid}.{lang}",
+                                            "must be a list of questions (text)"))
+                    ok = False
+            if ok:
+                out[str(tid)] = {lang: tuple(q.strip() for q in qs)
+                                 for lang, qs in by_lang.items()}
+    return out, paths
+
+
 def _digest(paths: Iterable[Path], root: Path, texts: Mapping[str, str] | None = None) -> str:
     h = hashlib.sha256()
     for p in sorted(paths):
@@ -303,14 +346,15 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True,
                                         f"catalogue topic {tid!r} ({topic.get('category')}) "
                                         "has no page"))
     docs += _load_redirects(root / "out_of_scope.yaml", problems, agencies, topics)
+    near_misses, near_miss_paths = _load_near_misses(root / "near_misses", problems, topics)
     if problems:
         raise CorpusError(problems)
-    files = [*page_paths, *qa_paths]
+    files = [*page_paths, *qa_paths, *near_miss_paths]
     files += [p for p in (root / n for n in ("catalog.yaml", "agencies.yaml", "synonyms.yaml",
                                              "out_of_scope.yaml"))
               if p.exists()]
     return Corpus(docs, categories, topics, agencies, synonyms,
-                  _digest(files, root, answers))
+                  _digest(files, root, answers), near_misses)
 
 
 def read_jsonl(path: Path, problems: list[Problem]) -> Iterator[tuple[int, dict]]:

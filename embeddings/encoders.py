@@ -212,12 +212,17 @@ class EmbeddingCache:
         texts: Sequence[str],
         batch_size: int = 16,
         progress: Callable[[int], None] | None = None,
+        *,
+        queries: bool = False,
     ) -> tuple[np.ndarray, int]:
-        """Embeddings for `texts`, encoding only the ones not cached yet.
+        """Embeddings for `texts`, encoding only the ones not cached yet: as
+        passages, or as questions when `queries` (e5 encodes the two kinds
+        differently, so they are cached apart).
 
         Returns the matrix and how many texts were actually encoded.
         """
-        key = f"{encoder.name}@{encoder.version}"
+        key = f"{encoder.name}@{encoder.version}" + ("/query" if queries else "")
+        encode = encoder.encode_queries if queries else encoder.encode_passages
         digests = [self.digest(t) for t in texts]
         found: dict[str, np.ndarray] = {}
         for start in range(0, len(digests), 500):
@@ -235,7 +240,7 @@ class EmbeddingCache:
             progress(sum(1 for d in digests if d in found))
         for start in range(0, len(missing), batch_size):
             part = missing[start : start + batch_size]
-            vectors = encoder.encode_passages([by_digest[d] for d in part])
+            vectors = encode([by_digest[d] for d in part])
             with self._db:
                 self._db.executemany(
                     "INSERT OR REPLACE INTO embedding VALUES (?, ?, ?)",

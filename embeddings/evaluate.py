@@ -3,7 +3,10 @@
 A question is ``{"q", "lang", "expected": [ids], "kind"?}``; an empty
 `expected` marks an out-of-scope question, where the right answer is to
 abstain. hit@k counts a question when an expected id is among the first k
-distinct topics returned.
+distinct topics returned, whatever the engine decides to do with them; the
+decisions are counted apart: answers to out-of-scope questions, in-scope
+questions neither answered nor clarified (abstentions), and clarifying
+questions (with how often the right page was among the options).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 
 from .corpus import read_jsonl
 from .errors import CorpusError, Problem
+from .results import Decision
 from .search import SearchEngine
 
 
@@ -73,9 +77,11 @@ def evaluate(engine: SearchEngine, questions: Iterable[Question], k: int = 10) -
         latencies.append((time.perf_counter() - started) * 1000)
         ids = [h.id for h in result.hits]
         rank = next((i for i, h in enumerate(ids) if h in question.expected), None)
+        clarify = result.decision == Decision.CLARIFY
         rows.append({
             "expected": question.expected, "rank": rank, "lang": question.lang,
-            "kind": question.kind, "confident": result.confident,
+            "kind": question.kind, "confident": result.confident, "clarify": clarify,
+            "offered": clarify and rank is not None and rank < result.options,
             "lang_match": bool(result.hits) and result.hits[0].lang == question.lang,
         })
     metrics = _summary(rows)
@@ -88,7 +94,13 @@ def evaluate(engine: SearchEngine, questions: Iterable[Question], k: int = 10) -
     scoped = [r for r in rows if r["expected"]]
     oos = [r for r in rows if not r["expected"]]
     metrics["oos_false_answer_rate"] = _rate([r["confident"] for r in oos])
-    metrics["in_scope_abstain_rate"] = _rate([not r["confident"] for r in scoped])
+    metrics["oos_clarify_rate"] = _rate([r["clarify"] for r in oos])
+    # Neither answered nor asked which page is meant.
+    metrics["in_scope_abstain_rate"] = _rate([not r["confident"] and not r["clarify"]
+                                              for r in scoped])
+    metrics["clarify_rate"] = _rate([r["clarify"] for r in scoped])
+    # Of the in-scope questions the engine asked about, how many were offered the right page.
+    metrics["clarify_right"] = _rate([r["offered"] for r in scoped if r["clarify"]])
     metrics["lang_match@1"] = _rate([r["lang_match"] for r in scoped])
     lat = np.array(latencies) if latencies else np.zeros(1)
     metrics["latency_ms"] = {"p50": round(float(np.percentile(lat, 50)), 2),

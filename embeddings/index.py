@@ -35,11 +35,13 @@ import bm25s
 import faiss
 import numpy as np
 
+from . import topicmodel
 from .agencies import Agency
 from .corpus import Chunk, Corpus, Document
 from .encoders import EmbeddingCache, Encoder
 from .errors import EmbeddingsError, IndexCorrupt, IndexMismatch, IndexNotFound
 from .normalize import Analyzer, Synonyms
+from .query import TYPO_CUTOFF, QueryProcessor
 from .records import (
     Category,
     IndexedDocument,
@@ -49,6 +51,7 @@ from .records import (
     parse_chunk,
     parse_documents,
 )
+from .topicmodel import TopicModel
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +83,15 @@ def build_index(
     publish: bool = True,
     progress: Callable[[int, int], None] | None = None,
     cache_path: Path | str | None = None,
+    topic_model: bool = True,
 ) -> BuildReport:
     """Embed and index a validated corpus into a new build folder.
 
     Embeddings come from the cache at `cache_path` (default: inside `root`)
-    when the same text was embedded by the same encoder before.
+    when the same text was embedded by the same encoder before. With
+    `topic_model` (and pages that carry example questions), the build also
+    holds the topic model trained on the corpus (:mod:`embeddings.topicmodel`);
+    a build without one is searched by retrieval alone.
     """
     started = time.perf_counter()
     root = Path(root)
@@ -106,8 +113,9 @@ def build_index(
     try:
         texts = [c.embed_text(docs[(c.doc_id, c.lang)].title) for c in chunks]
         vectors, embedded = cache.encode(encoder, texts, progress=tick)
-    finally:
+    except BaseException:
         cache.close()
+        raise
     if vectors.shape[1] != encoder.dim:
         raise IndexMismatch(
             f"encoder {encoder.name} returned {vectors.shape[1]} dimensions, "
@@ -164,16 +172,64 @@ def build_index(
                 "kinds": dict(Counter(d.kind for d in corpus.documents)),
             },
         }
+        vocabulary = sorted(w for w, n in vocab.items() if len(w) > 2 and not w.isdigit())
+        if topic_model:
+            model = _topic_model(corpus, encoder, analyzer, vocabulary, cache, root)
+            if model is not None:
+                model.save(tmp)
+                manifest["topic_model"] = model.info
         _write_json(tmp / "manifest.json", manifest)
         final = root / build_id
         os.replace(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        cache.close()
     if publish:
         publish_build(root, build_id)
     return BuildReport(build_id, final, len(corpus.documents), len(chunks), embedded,
                        time.perf_counter() - started)
+
+
+def _topic_model(corpus: Corpus, encoder: Encoder, analyzer: Analyzer, vocabulary: list[str],
+                 cache: EmbeddingCache, root: Path) -> TopicModel | None:
+    """The topic model for this corpus: trained on what it provides, or the
+    published build's model when that was trained on exactly the same
+    examples read the same way (a published Q&A answer changes no example,
+    so publishing one does not retrain). None when no page has example questions."""
+    samples = topicmodel.examples(corpus, corpus.near_misses)
+    if not any(s.label != topicmodel.NONE for s in samples) or not any(
+            d.questions for d in corpus.documents):
+        return None
+    reader = QueryProcessor(vocabulary, TYPO_CUTOFF)
+
+    def prepare(sample: topicmodel.Example) -> topicmodel.Prepared:
+        _, _, corrected, dense_text = reader.process(sample.text)
+        return topicmodel.Prepared(
+            dense_text, topicmodel.analyzer_terms(analyzer, corrected, sample.lang))
+
+    prepared = [prepare(s) for s in samples]
+    digest = topicmodel.training_digest(samples, prepared, f"{encoder.name}@{encoder.version}")
+    previous = _published_model(root)
+    if previous is not None and previous.info.get("digest") == digest:
+        logger.info("topic model: the published build's (same training examples)")
+        return previous
+    started = time.perf_counter()
+    model = topicmodel.train(samples, prepared,
+                             lambda texts: cache.encode(encoder, texts, queries=True)[0])
+    model.info["digest"] = digest
+    model.info["seconds"] = round(time.perf_counter() - started, 1)
+    logger.info("topic model trained in %.1fs on %d examples", model.info["seconds"],
+                model.info["examples"])
+    return model
+
+
+def _published_model(root: Path) -> TopicModel | None:
+    try:
+        return TopicModel.load(root / current_build(root))
+    except (IndexNotFound, OSError, ValueError, KeyError):
+        return None
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -223,6 +279,7 @@ class LoadedIndex:
     agencies: dict[str, Agency]  # by id, in agencies.yaml order
     chunk_doc: np.ndarray  # chunk index -> topic index
     topic_ids: list[str]
+    topic_model: TopicModel | None = None  # None: a build made without one
 
 
 def load_index(root: Path | str, encoder: Encoder, build_id: str | None = None) -> LoadedIndex:
@@ -295,9 +352,14 @@ def _load(path: Path, build_id: str, encoder: Encoder) -> LoadedIndex:
     topic_ids = list(dict.fromkeys(c.doc_id for c in chunks))
     position = {t: i for i, t in enumerate(topic_ids)}
     chunk_doc = np.array([position[c.doc_id] for c in chunks], dtype=np.int64)
+    with _reading(path, topicmodel.FILE):
+        model = TopicModel.load(path)
+    if model is not None and model.dense_coef.shape[1] != dense.d:
+        raise IndexMismatch(f"{path}: topic model for {model.dense_coef.shape[1]} dimensions, "
+                            f"index has {dense.d}")
     return LoadedIndex(build_id, manifest, dense, lexical, chunks, documents, analyzer,
                        extras["vocabulary"], parse_categories(extras["categories"], path),
-                       parse_agencies(extras["agencies"], path), chunk_doc, topic_ids)
+                       parse_agencies(extras["agencies"], path), chunk_doc, topic_ids, model)
 
 
 def ensure_index(corpus: Corpus, encoder: Encoder, root: Path | str,

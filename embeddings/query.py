@@ -32,6 +32,10 @@ _ALTERNATION = {("к", "г"), ("п", "б")}
 _VOICED = {"к": "г", "қ": "ғ", "п": "б"}
 
 
+# rapidfuzz ratio a vocabulary word must reach to replace a word the index has never seen
+TYPO_CUTOFF = 84.0
+
+
 def _kk_count(word: str) -> int:
     return sum(ch in KK_LETTERS for ch in word)
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from .index import LoadedIndex
 from .pages import DocKind
+from .topicmodel import NONE, TopicModel
 
 
 def zscore(scores: np.ndarray) -> np.ndarray:
@@ -81,6 +82,8 @@ class TopicStats:
         self.redirect = redirect
         self.df = Counter(s for topic in stems for s in topic)
         self.n = int((~redirect).sum())
+        model = index.topic_model
+        self.model = TopicProbabilities(model, index.topic_ids) if model is not None else None
 
     def idf(self, stem: str) -> float:
         return math.log((self.n + 1) / (self.df.get(stem, 0) + 0.5))
@@ -94,3 +97,20 @@ class TopicStats:
         found = sum(self.idf(s) for s in stems if s in self.stems[topic])
         unseen = sum(self.idf(s) for s in stems if s not in self.df)
         return found / total, unseen / total
+
+
+class TopicProbabilities:
+    """The topic model's probabilities laid out by the build's topic order."""
+
+    def __init__(self, model: TopicModel, topic_ids: list[str]):
+        column = {c: i for i, c in enumerate(model.classes)}
+        self.model = model
+        self.columns = np.array([column.get(t, -1) for t in topic_ids], dtype=np.int64)
+        self.none = column.get(NONE)
+
+    def probabilities(self, vector: np.ndarray, terms: list[str]) -> tuple[np.ndarray, float]:
+        """(P(topic) per topic of the build, 0 for topics the model does not
+        know such as out-of-scope themes; P(no page answers))."""
+        p = self.model.probabilities(vector, terms)
+        topic = np.where(self.columns >= 0, p[np.maximum(self.columns, 0)], 0.0)
+        return topic, float(p[self.none]) if self.none is not None else 0.0

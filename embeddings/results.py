@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from .pages import DocKind
 
@@ -30,6 +31,14 @@ class Hit:
     verified_on: str = ""
 
 
+class Decision(StrEnum):
+    """What the engine does with a question."""
+
+    ANSWER = "answer"  # the first hit answers it
+    CLARIFY = "clarify"  # the first `options` hits are close: ask which one is meant
+    ABSTAIN = "abstain"  # no page answers it
+
+
 @dataclass(frozen=True)
 class SearchResult:
     """The topics found for one question, and whether the engine answers."""
@@ -48,11 +57,17 @@ class SearchResult:
     # question better than any page: the engine then does not answer (confident
     # is False) and this says which agency handles the theme instead.
     elsewhere: Hit | None = None
+    decision: Decision = Decision.ABSTAIN
+    options: int = 0  # with CLARIFY: how many of the first hits to offer
+    # A government theme was recognised (some page or out-of-scope theme is
+    # likelier than none): only then is "ask an agency" worth offering.
+    on_topic: bool = False
 
     def as_json(self) -> dict:
         out = {
             "lang": self.lang,
             "confident": self.confident,
+            "decision": str(self.decision),
             "results": [
                 {"id": h.id, "title": h.title, "lang": h.lang, "url": h.url,
                  "score": round(h.score, 4), "snippet": h.snippet}

@@ -41,9 +41,10 @@ import numpy as np
 from .encoders import Encoder, fit_query
 from .errors import EmbeddingsError, IndexCorrupt, IndexNotFound
 from .index import LoadedIndex, current_build, load_index
-from .query import QueryProcessor
+from .normalize import detect_lang, fold
+from .query import TYPO_CUTOFF, QueryProcessor
 from .ranking import TopicStats, fuse, topic_scores
-from .results import Hit, SearchResult, make_snippet
+from .results import Decision, Hit, SearchResult, make_snippet
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,28 @@ class SearchConfig:
     confidence_unknown_weight: float = -0.898
     confidence_bias: float = -0.266
     min_confidence: float = 0.60  # below it the engine abstains
-    typo_cutoff: float = 84.0  # rapidfuzz ratio to accept a correction
+    # Without a topic model (a build made without one), a question with a
+    # confidence at least this is on a government theme (worth "ask an agency").
+    on_topic_confidence: float = 0.1
+    # With the build's topic model (embeddings/topicmodel.py): topics rank by
+    # their fused score + model_weight * log P(topic | question) (1.0: hit@1 on
+    # calibration.jsonl 0.936 -> 0.968; 0.5 and 2 within 0.005 there), and the
+    # confidence is logistic(dense_w * 10 * (cosine - 0.85) + coverage_w *
+    # coverage + unknown_w * unknown + topic_w * log P(top topic) + bias), fitted
+    # by scripts/calibrate.py on calibration.jsonl for "the first hit is right".
+    # At or above min_confidence the engine answers; from clarify_confidence it
+    # asks which of the first topics (up to clarify_options, those within
+    # clarify_gap of the first) is meant; below, it abstains.
+    model_weight: float = 1.0
+    model_dense_weight: float = 0.715
+    model_coverage_weight: float = 1.017
+    model_unknown_weight: float = -0.156
+    model_topic_weight: float = 0.784
+    model_bias: float = 2.084
+    clarify_confidence: float = 0.45
+    clarify_options: int = 3
+    clarify_gap: float = 2.0
+    typo_cutoff: float = TYPO_CUTOFF  # rapidfuzz ratio to accept a correction
     snippet_chars: int = 700
     reload_every: float = 5.0  # seconds between checks of the CURRENT pointer
     # A question is cut to this many characters (then to the encoder's window)
@@ -82,6 +104,21 @@ class SearchConfig:
     # message took seconds of the encoder every search waits for.
     max_query_chars: int = 1000
 
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One question scored against every chunk and topic of a build."""
+
+    lang: str
+    corrected: list[str]  # its words, transliterated and corrected
+    normalized: str
+    dense_text: str  # what the encoder read
+    vector: np.ndarray  # its query embedding
+    terms: list[str]  # its lexical terms
+    dense: np.ndarray  # cosine per chunk
+    fused: np.ndarray  # fused score per chunk
+    topic: np.ndarray  # score per topic
 
 
 class SearchEngine:
@@ -168,14 +205,63 @@ class SearchEngine:
         # No reload here: a citizen's search never waits for a build to load. The
         # owner's background loop calls reload() (bot.factory: index-reload).
         text = self.fit_query(text)
-        index, qp, stats = self._state
+        state = self._state
+        index, _, stats = state
+        scored = self._score(state, text, lang)
+        if scored is None:
+            return SearchResult(text, lang or detect_lang(fold(text)), False, 0.0, [], "")
+        lang = scored.lang
+        cfg = self.config
+        ranking, topic_p, none_p = scored.topic, None, None
+        if stats.model is not None:
+            topic_p, none_p = stats.model.probabilities(scored.vector, scored.terms)
+            ranking = ranking + cfg.model_weight * np.log(topic_p + 1e-6)
+        ranked = np.argsort(-ranking)
+        elsewhere = (self._hit(index, int(ranked[0]), scored.fused, lang)
+                     if len(ranked) and stats.redirect[ranked[0]] else None)
+        order = ranked[~stats.redirect[ranked]][:k]
+
+        hits = [self._hit(index, int(t), scored.fused, lang) for t in order]
+        best_cosine, coverage, unknown = self._features(index, order, scored.dense,
+                                                        scored.corrected, lang, stats)
+        if topic_p is None or not len(order):
+            confidence = self.confidence(best_cosine, coverage, unknown)
+            decision = (Decision.ANSWER if confidence >= cfg.min_confidence
+                        and elsewhere is None else Decision.ABSTAIN)
+            on_topic = elsewhere is not None or confidence >= cfg.on_topic_confidence
+            options = 0
+        else:
+            top = float(topic_p[order[0]])
+            confidence = self.model_confidence(best_cosine, coverage, unknown, top)
+            decision = Decision.ABSTAIN
+            if elsewhere is None and confidence >= cfg.min_confidence:
+                decision = Decision.ANSWER
+            elif elsewhere is None and confidence >= cfg.clarify_confidence and len(order) > 1:
+                decision = Decision.CLARIFY
+            # A government theme was recognised: some page, or an out-of-scope
+            # theme, is likelier than "none of them".
+            on_topic = elsewhere is not None or bool(none_p < 0.5)
+            close = ranking[order[: cfg.clarify_options]] >= ranking[order[0]] - cfg.clarify_gap
+            options = max(2, int(close.sum())) if decision == Decision.CLARIFY else 0
+        return SearchResult(text, lang, decision == Decision.ANSWER, confidence, hits,
+                            scored.normalized, best_cosine, coverage, unknown, elsewhere,
+                            decision, options, on_topic)
+
+    def score(self, text: str, lang: str | None = None) -> Scored | None:
+        """Steps 1-3 for a question already cut by :meth:`fit_query`: every
+        chunk's and topic's score (None when the question has no words)."""
+        return self._score(self._state, text, lang)
+
+    def _score(self, state: tuple[LoadedIndex, QueryProcessor, TopicStats], text: str,
+               lang: str | None) -> Scored | None:
+        index, qp, _ = state
         qlang, typed, corrected, dense_text = qp.process(text)
         lang = lang or qlang
         if not corrected:
-            return SearchResult(text, lang, False, 0.0, [], "")
+            return None
         normalized = " ".join(corrected)
-
-        dense = self._dense_scores(index, dense_text)
+        vector = self.encoder.encode_queries([dense_text])[0]
+        dense = self._dense_scores(index, vector)
         analyzer = index.analyzer
         # Terms of the question as corrected, plus those of words the
         # correction changed as typed. Repeated terms are kept: BM25 then
@@ -189,20 +275,10 @@ class SearchEngine:
         lexical = np.asarray(lexical, dtype=np.float32)
 
         fused = fuse(lexical, dense, self.config.lexical_weight, self.config.fusion)
-        topic_score = topic_scores(index.chunk_doc, fused, len(index.topic_ids),
-                                   self.config.second_chunk_weight)
-        ranked = np.argsort(-topic_score)
-        elsewhere = (self._hit(index, int(ranked[0]), fused, lang)
-                     if len(ranked) and stats.redirect[ranked[0]] else None)
-        order = ranked[~stats.redirect[ranked]][:k]
-
-        hits = [self._hit(index, int(t), fused, lang) for t in order]
-        best_cosine, coverage, unknown = self._features(index, order, dense, corrected, lang,
-                                                        stats)
-        confidence = self.confidence(best_cosine, coverage, unknown)
-        confident = confidence >= self.config.min_confidence and elsewhere is None
-        return SearchResult(text, lang, confident, confidence, hits, normalized, best_cosine,
-                            coverage, unknown, elsewhere)
+        topic = topic_scores(index.chunk_doc, fused, len(index.topic_ids),
+                             self.config.second_chunk_weight)
+        return Scored(lang, corrected, normalized, dense_text, vector, terms, dense, fused,
+                      topic)
 
     async def asearch(self, text: str, k: int = 5, lang: str | None = None) -> SearchResult:
         """The same search, run in a worker thread so the event loop stays free."""
@@ -212,9 +288,8 @@ class SearchEngine:
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    def _dense_scores(self, index: LoadedIndex, text: str) -> np.ndarray:
-        qv = self.encoder.encode_queries([text])
-        sims, ids = index.dense.search(qv, index.dense.ntotal)
+    def _dense_scores(self, index: LoadedIndex, vector: np.ndarray) -> np.ndarray:
+        sims, ids = index.dense.search(vector[None, :], index.dense.ntotal)
         out = np.empty(index.dense.ntotal, dtype=np.float32)
         out[ids[0]] = sims[0]
         return out
@@ -258,6 +333,14 @@ class SearchEngine:
                  if len(s) > 2]
         coverage, unknown = stats.coverage(stems, top)
         return best_cosine, coverage, unknown
+
+    def model_confidence(self, best_cosine: float, coverage: float, unknown: float,
+                         top_probability: float) -> float:
+        cfg = self.config
+        z = (cfg.model_dense_weight * 10 * (best_cosine - 0.85)
+             + cfg.model_coverage_weight * coverage + cfg.model_unknown_weight * unknown
+             + cfg.model_topic_weight * math.log(top_probability + 1e-6) + cfg.model_bias)
+        return float(1 / (1 + math.exp(-z)))
 
     def confidence(self, best_cosine: float, coverage: float, unknown: float) -> float:
         cfg = self.config

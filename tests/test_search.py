@@ -57,7 +57,7 @@ def test_other_language_is_a_flagged_fallback(knowledge, encoder, tmp_path):
 
 def test_json_shape(engine):
     data = engine.search("прописка").as_json()
-    assert set(data) == {"lang", "confident", "results"}
+    assert set(data) == {"lang", "confident", "decision", "results"}
     assert set(data["results"][0]) == {"id", "title", "lang", "url", "score", "snippet"}
 
 

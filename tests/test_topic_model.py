@@ -1,0 +1,189 @@
+"""The topic model: augmentation, the fit, the build that trains and reuses it,
+the search that uses it, and the fallback without it."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from embeddings import (
+    CorpusError,
+    Decision,
+    IndexCorrupt,
+    SearchEngine,
+    build_index,
+    current_build,
+    load_index,
+    load_knowledge,
+    loose,
+)
+from embeddings import topicmodel as tm
+from embeddings.normalize import translit_word
+
+QUESTIONS = {
+    ("id-card", "ru"): ["где получить удостоверение личности", "удо в 16 лет где делать",
+                        "сколько стоит замена удостоверения"],
+    ("id-card", "kk"): ["жеке куәлікті қайдан аламын", "16 жаста жеке куәлік алу",
+                        "жеке куәлікті ауыстыру қанша тұрады"],
+    ("residence-registration", "ru"): ["как прописаться в квартире", "прописка онлайн",
+                                       "временная регистрация по месту жительства"],
+    ("residence-registration", "kk"): ["тұрғылықты жерге тіркелу", "пәтерге тіркелу онлайн",
+                                       "уақытша тіркеу қалай жасалады"],
+    ("polling-station", "ru"): ["где мой избирательный участок", "куда идти голосовать",
+                                "номер участка для голосования"],
+    ("polling-station", "kk"): ["сайлау учаскесі қайда", "қай жерде дауыс беремін",
+                                "менің сайлау учаскем"],
+}
+
+NEAR_MISSES = """\
+id-card:
+  ru:
+    - как получить водительское удостоверение в России
+    - удостоверение тракториста в частной автошколе цена
+  kk:
+    - банк картасын қалай ашамын
+"""
+
+
+def with_questions(knowledge: Path) -> Path:
+    """The fixture knowledge with example questions and near misses."""
+    for (tid, lang), questions in QUESTIONS.items():
+        page = next(knowledge.glob(f"pages/*/{tid}.{lang}.md"))
+        head, sep, body = page.read_text(encoding="utf-8")[4:].partition("\n---\n")
+        listed = "".join(f"  - {q}\n" for q in questions)
+        page.write_text(f"---\n{head}\nquestions:\n{listed.rstrip()}{sep}{body}",
+                        encoding="utf-8")
+    (knowledge / "near_misses").mkdir()
+    (knowledge / "near_misses" / "documents.yaml").write_text(NEAR_MISSES, encoding="utf-8")
+    return knowledge
+
+
+def test_latin_and_plain_keyboard_readings_come_back_through_the_engine():
+    rng = random.Random(1)
+    for word in ("қалай", "алуға", "тіркеу", "куәлік", "мемлекеттік", "жәрдемақы"):
+        latin = tm.to_latin(word, "kk")
+        assert latin.isascii()
+        # The engine's transliteration reads it back, up to the letters a
+        # Latin keyboard cannot tell apart (which the typo key forgives).
+        assert loose(translit_word(latin, "kk")) == loose(word)
+    assert tm.to_latin("Сколько стоит загранпаспорт", "ru") == "skolko stoit zagranpasport"
+    readings = tm.variants("жеке куәлікті қалай аламын", "kk", rng)
+    assert readings[0] == "жеке куәлікті қалай аламын"
+    assert "zheke kualikti qalai alamyn" in readings
+    assert "жеке куалікти калай аламын".replace("і", "и") in readings  # no Kazakh letters
+    assert len(readings) == len(set(readings))
+
+
+def test_one_typo_changes_one_longer_word():
+    rng = random.Random(3)
+    for _ in range(50):
+        typed = tm.with_typo("как получить удостоверение личности", rng)
+        changed = [(a, b) for a, b in zip("как получить удостоверение личности".split(),
+                                          typed.split(), strict=True) if a != b]
+        assert len(changed) <= 1
+        assert all(len(a) >= 5 and abs(len(a) - len(b)) <= 1 for a, b in changed)
+    assert tm.with_typo("да нет", rng) == "да нет"
+
+
+def test_the_fit_is_scikit_learns_logistic_regression():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    dense = rng.normal(size=(120, 6)).astype(np.float32)
+    lexical = sparse.random(120, 15, density=0.2, random_state=1, dtype=np.float32,
+                            format="csr")
+    y = (dense[:, 0] + lexical.toarray()[:, 0] > 0).astype(int) + (dense[:, 1] > 1)
+    wd, wl, b, _ = tm.fit_softmax(dense, lexical, y, 3, l2=1.0 / (2.0 * 120), max_iter=500)
+    ours = dense @ wd.T + lexical @ wl.T + b
+    reference = LogisticRegression(C=2.0, max_iter=2000, tol=1e-8).fit(
+        sparse.hstack([sparse.csr_matrix(dense), lexical]).tocsr(), y)
+    theirs = reference.decision_function(sparse.hstack([sparse.csr_matrix(dense), lexical]))
+
+    def softmax(z):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    assert np.abs(softmax(ours) - softmax(theirs)).max() < 0.02
+
+
+def test_the_build_trains_the_model_and_search_uses_it(knowledge, encoder, tmp_path):
+    corpus = load_knowledge(with_questions(knowledge))
+    assert corpus.near_misses["id-card"]["kk"] == ("банк картасын қалай ашамын",)
+    root = tmp_path / "index"
+    report = build_index(corpus, encoder, root)
+    manifest = json.loads((report.path / "manifest.json").read_text())
+    info = manifest["topic_model"]
+    assert info["classes"] == 4  # three topics and "none"
+    assert info["none_examples"] > 0 and info["examples"] > 18
+    loaded = load_index(root, encoder)
+    assert loaded.topic_model is not None
+    assert sorted(loaded.topic_model.classes) == ["", "id-card", "polling-station",
+                                                  "residence-registration"]
+    engine = SearchEngine(loaded, encoder)
+    result = engine.search("где получить удостоверение личности")
+    assert result.hits[0].id == "id-card"
+    assert result.decision == Decision.ANSWER and result.confident and result.on_topic
+    p = loaded.topic_model.probabilities(
+        encoder.encode_queries(["прописка онлайн"])[0],
+        loaded.analyzer.terms("прописка онлайн", "ru"))
+    assert abs(p.sum() - 1) < 1e-5
+    assert loaded.topic_model.classes[int(np.argmax(p))] == "residence-registration"
+
+
+def test_a_rebuild_with_the_same_examples_reuses_the_model(knowledge, encoder, tmp_path):
+    corpus = load_knowledge(with_questions(knowledge))
+    root = tmp_path / "index"
+    first = build_index(corpus, encoder, root)
+    second = build_index(corpus, encoder, root)
+    a = json.loads((first.path / "manifest.json").read_text())["topic_model"]
+    b = json.loads((second.path / "manifest.json").read_text())["topic_model"]
+    assert a == b  # the same digest and the same training record: not trained again
+    page = next(knowledge.glob("pages/*/id-card.ru.md"))
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "  - удо в 16 лет где делать", "  - удо в 16 лет где делать\n  - потерял удо"),
+        encoding="utf-8")
+    third = build_index(load_knowledge(knowledge), encoder, root)
+    c = json.loads((third.path / "manifest.json").read_text())["topic_model"]
+    assert c["digest"] != a["digest"]
+
+
+def test_without_example_questions_the_engine_searches_as_before(knowledge, encoder, tmp_path):
+    build_index(load_knowledge(knowledge), encoder, tmp_path / "index")
+    loaded = load_index(tmp_path / "index", encoder)
+    assert loaded.topic_model is None
+    assert "topic_model" not in loaded.manifest
+    engine = SearchEngine(loaded, encoder)
+    found = engine.search("удостоверение личности")
+    assert found.decision == Decision.ANSWER and found.confident
+    lost = engine.search("рецепт плова с бараниной")
+    assert lost.decision == Decision.ABSTAIN and not lost.confident
+    # and a build told not to train has none either
+    build_index(load_knowledge(with_questions(knowledge)), encoder, tmp_path / "plain",
+                topic_model=False)
+    assert load_index(tmp_path / "plain", encoder).topic_model is None
+
+
+def test_a_damaged_model_file_names_itself(knowledge, encoder, tmp_path):
+    root = tmp_path / "index"
+    build_index(load_knowledge(with_questions(knowledge)), encoder, root)
+    (root / current_build(root) / tm.FILE).write_bytes(b"not an npz archive")
+    with pytest.raises(IndexCorrupt, match=r"topic_model\.npz"):
+        load_index(root, encoder)
+
+
+def test_near_misses_must_name_catalogue_topics(knowledge):
+    (knowledge / "near_misses").mkdir()
+    (knowledge / "near_misses" / "documents.yaml").write_text(
+        "id-card:\n  ru: [как получить права в Германии]\n"
+        "no-such-topic:\n  kk: [бірдеңе]\n"
+        "residence-registration:\n  ru: прописка в Москве\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        load_knowledge(knowledge)
+    text = str(err.value)
+    assert "documents.yaml" in text and "no-such-topic" in text
+    assert "residence-registration.ru" in text and "list of questions" in text
