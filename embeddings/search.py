@@ -44,6 +44,7 @@ from .index import LoadedIndex, current_build, load_index
 from .query import QueryProcessor
 from .ranking import TopicStats, fuse, topic_scores
 from .results import Hit, SearchResult, make_snippet
+from .sections import Intent, heading_intents, question_intents
 
 logger = logging.getLogger(__name__)
 
@@ -174,6 +175,7 @@ class SearchEngine:
         if not corrected:
             return SearchResult(text, lang, False, 0.0, [], "")
         normalized = " ".join(corrected)
+        intents = question_intents(corrected)
 
         dense = self._dense_scores(index, dense_text)
         analyzer = index.analyzer
@@ -192,11 +194,11 @@ class SearchEngine:
         topic_score = topic_scores(index.chunk_doc, fused, len(index.topic_ids),
                                    self.config.second_chunk_weight)
         ranked = np.argsort(-topic_score)
-        elsewhere = (self._hit(index, int(ranked[0]), fused, lang)
+        elsewhere = (self._hit(index, int(ranked[0]), fused, lang, intents)
                      if len(ranked) and stats.redirect[ranked[0]] else None)
         order = ranked[~stats.redirect[ranked]][:k]
 
-        hits = [self._hit(index, int(t), fused, lang) for t in order]
+        hits = [self._hit(index, int(t), fused, lang, intents) for t in order]
         best_cosine, coverage, unknown = self._features(index, order, dense, corrected, lang,
                                                         stats)
         confidence = self.confidence(best_cosine, coverage, unknown)
@@ -219,7 +221,11 @@ class SearchEngine:
         out[ids[0]] = sims[0]
         return out
 
-    def _hit(self, index: LoadedIndex, topic: int, fused: np.ndarray, lang: str) -> Hit:
+    def _hit(self, index: LoadedIndex, topic: int, fused: np.ndarray, lang: str,
+             intents: frozenset[Intent]) -> Hit:
+        """The topic's page in `lang` (else the other one), with the section that
+        answers the question's intents as the snippet: the best fused score among
+        the sections whose heading matches one, else among all its sections."""
         topic_id = index.topic_ids[topic]
         members = np.flatnonzero(index.chunk_doc == topic)
         langs = {index.chunks[i].lang for i in members}
@@ -227,6 +233,8 @@ class SearchEngine:
         own = [i for i in members if index.chunks[i].lang == show]
         best = max(own, key=lambda i: fused[i])
         sections = [i for i in own if index.chunks[i].ordinal > 0] or own
+        sections = [i for i in sections
+                    if intents & heading_intents(index.chunks[i].heading)] or sections
         best_section = max(sections, key=lambda i: fused[i])
         doc = index.documents[(topic_id, show)]
         chunk = index.chunks[best_section]
