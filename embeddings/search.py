@@ -233,10 +233,13 @@ class SearchEngine:
         own = [i for i in members if index.chunks[i].lang == show]
         best = max(own, key=lambda i: fused[i])
         sections = [i for i in own if index.chunks[i].ordinal > 0] or own
-        sections = [i for i in sections
-                    if intents & heading_intents(index.chunks[i].heading)] or sections
-        best_section = max(sections, key=lambda i: fused[i])
         doc = index.documents[(topic_id, show)]
+        # An intent the page's title carries (LOST on «Восстановление утерянных
+        # документов») is what the whole page is about, not one of its sections.
+        wanted = intents - heading_intents(doc.title)
+        sections = [i for i in sections
+                    if wanted & heading_intents(index.chunks[i].heading)] or sections
+        best_section = max(sections, key=lambda i: fused[i])
         chunk = index.chunks[best_section]
         return Hit(
             id=topic_id,

@@ -46,6 +46,9 @@ _RU_APPLY = (r"(подат|подав|подач|оформ|получ|сдел�
 _KK_APPLY = (r"(рәсімде|ал[уадым]|алам|алса|бер[уеі]|беру|тапсыр|тірке|жазыл|төле|өт[уе]"
              r"|қос|ауыстыр|ұзарт|аш[уа]|жүгін|тұр[уа])")
 
+# «тегін» is «free», and also «surname» in the accusative («тегін ауыстыру»).
+_FREE = r"\bтегін\b(?!\s+(\w+\s+)?(ауыстыр|өзгерт|атын|әкес))"
+
 _QUESTION: dict[Intent, tuple[str, ...]] = {
     Intent.COST: (
         r"(сколько|скока|почем)\s+(\w+\s+){0,2}сто[ия]т", r"сто[ия]т\s+(\w+\s+)?сколько",
@@ -53,7 +56,7 @@ _QUESTION: dict[Intent, tuple[str, ...]] = {
         r"бесплатн", r"\bплатн(о|ый|ая|ое|ые)\b", r"\bоплат", r"\bтариф",
         r"сколько\s+(\w+\s+)?(надо|нужно)?\s*(платить|заплатить|денег)",
         r"қанша\s+(\w+\s+){0,2}тұрады", r"\bқұн(ы|ын|ы\w+)\b", r"\bбаға(сы|сын)\b",
-        r"\bақы(сы|сын)?\b", r"\bақылы", r"\bтегін", r"\bбаж\w*",
+        r"\bақы(сы|сын)?\b", r"\bақылы", _FREE, r"\bбаж\w*",
         r"қанша\s+(\w+\s+)?төле[уй]",
     ),
     Intent.AMOUNT: (
@@ -71,7 +74,8 @@ _QUESTION: dict[Intent, tuple[str, ...]] = {
         r"\bқашан", r"\bұзақ", r"\bнеше\s+күн", r"\bуақыт(ы|ын|та)?\b", r"\bкүту",
     ),
     Intent.DOCUMENTS: (
-        r"\bдокумент(ы|ов|ами|ах|тер\w*)\b", r"\bбумаг", r"\bперечен", r"\bсписок\s+докум",
+        r"\bдокументы\b", r"\bдокументтер\w*", r"\bбумаги\b", r"\bперечен",
+        r"(каких|список|пакет)\s+(\w+\s+)?документ",
         r"что\s+(нужно|надо|необходимо|требуется)\b(?!\s+с?дел)", r"какой\s+документ",
         r"что\s+(взять|брать|принести|приложить|подготовить|собрать|с\s+собой)",
         r"какие\s+(\w+\s+)?(нужны|нужно|надо|требуются|понадобятся)",
@@ -79,10 +83,11 @@ _QUESTION: dict[Intent, tuple[str, ...]] = {
         r"қандай\s+(\w+\s+)?(керек|қажет)",
     ),
     Intent.WHERE: (
-        r"\bгде\b", r"\bкуда\b", r"онлайн", r"\bчерез\s+(интернет|сайт|портал|егов"
-                                                        r"|приложен|цон)",
-        r"\bв\s+цон", r"\bцон\w*\b", r"\bегов", r"\begov", r"удален", r"дистанцион",
-        r"\bқайда\b", r"\bқайдан\b", r"\bқай\s+жер", r"\bхқко\w*",
+        # A channel named in passing («уведомления в eGov Mobile») is not the ask.
+        r"\bгде\b", r"\bкуда\b", r"онлайн", r"удален", r"дистанцион",
+        r"\bчерез\s+(интернет|сайт|портал|егов|egov|приложен|цон)",
+        r"\bқайда\b", r"\bқайдан\b", r"\bқай\s+жер",
+        r"(егов|egov|хқко|цон|портал|сайт|интернет|қосымша)\w*\s+арқылы\b",
     ),
     Intent.ELIGIBILITY: (
         r"\bкто\s+(\w+\s+)?(может|могут|имеет|вправе|получает|должен|обязан|подходит|"
@@ -95,12 +100,12 @@ _QUESTION: dict[Intent, tuple[str, ...]] = {
     ),
     Intent.HOW: (
         r"\bкак\s+(\w+\s+)?" + _RU_APPLY, r"\bпорядок", r"\bпроцедур", r"\bпошагов",
-        r"\bинструкц", r"\bэтап", r"что\s+(мне\s+)?(нужно|надо)?\s*(с)?делат",
-        r"\bқалай\s+(\w+\s+)?" + _KK_APPLY, r"\bтәртіб", r"не\s+істе", r"\bқадам",
+        r"\bинструкц", r"\bэтап",
+        r"\bқалай\s+(\w+\s+)?" + _KK_APPLY, r"\bтәртіб", r"\bқадам",
     ),
     Intent.CONTACTS: (
         r"\bтелефон", r"звонит", r"позвонит", r"горяч\w*\s+лини", r"колл\s*центр",
-        r"\bконтакт", r"\b1414\b", r"\bсправочн", r"задать\s+вопрос",
+        r"\bконтакт", r"\bсправочн", r"задать\s+вопрос",
         r"куда\s+(\w+\s+)?(обратит|обращат|писат|звонит)",
         r"қоңырау", r"хабарлас", r"байланыс\s+орталы", r"сұрақ", r"қайда\s+(\w+\s+)?жүгін",
     ),
@@ -120,7 +125,7 @@ _HEADING: dict[Intent, tuple[str, ...]] = {
     Intent.COST: (
         r"\bстоимост", r"\bстоит\b", r"\bцен[аы]\b", r"\bпошлин", r"бесплатн", r"\bплатн",
         r"\bоплат", r"сколько\s+платит", r"\bтариф", r"\bскидк",
-        r"\bқұн(ы|ын)?\b", r"\bтұрады\b", r"\bақы(сы|сын)?\b", r"\bақылы", r"\bтегін",
+        r"\bқұн(ы|ын)?\b", r"\bтұрады\b", r"\bақы(сы|сын)?\b", r"\bақылы", _FREE,
         r"\bбаж", r"\bтөле(у|уге)\b", r"\bтөлем\b", r"қанша\s+төле",
     ),
     Intent.AMOUNT: (
@@ -136,8 +141,8 @@ _HEADING: dict[Intent, tuple[str, ...]] = {
         r"\bқұжат", r"не\s+(дайында|алу|әкел)", r"\bөзіңізбен",
     ),
     Intent.WHERE: (
-        r"\bгде\b", r"\bкуда\b", r"\bадрес", r"онлайн", r"\bцон\w*", r"\bчерез\b",
-        r"\bқайда\b", r"\bқайдан\b", r"\bқай\s+жер", r"\bмекенжай", r"\bхқко\w*", r"\bарқылы",
+        r"\bгде\b", r"\bкуда\b", r"онлайн", r"\bцон\w*", r"\bчерез\b",
+        r"\bқайда\b", r"\bқайдан\b", r"\bқай\s+жер", r"\bхқко\w*", r"\bарқылы",
     ),
     Intent.ELIGIBILITY: (
         r"\bкто\b", r"\bкому\b", r"\bкого\b", r"\bправо\b", r"\bтребовани", r"\bусловия",
@@ -168,9 +173,12 @@ _HEADING: dict[Intent, tuple[str, ...]] = {
 _HELP_ONLY = re.compile(r"\b(обратит(ся|ес)|обращат|жүгін|хабарлас|спросит|сұра[уқ]|звонит"
                         r"|қоңырау)")
 
-# Headings on applying or getting: such a section tells where (eGov, a ЦОН...).
-_APPLYING = re.compile(r"\b(подат|подач|оформ|получ|зарегистр|рәсімде|тапсыр|беру|алу|тірке)")
+# Where to apply for or get a thing is told in the section on how to apply
+# («Как подать заявление»: через eGov или в ЦОН); where to look something up is not.
+_APPLYING = re.compile(r"\b(подат|подав|подач|оформ|получ|зарегистр|записа|сдат|сдав|рәсімде"
+                       r"|ал(у|ам|ып|са)|бер(у|ем|еді|іл)|тапсыр|тірке|жазыл)")
 
+_WHEN_NEEDED = re.compile(r"\b(когда|қашан)\s+(\w+\s+)?(нуж|қажет|керек)")
 _DEFINITION = re.compile(r"^(что\s+(такое|это)|бұл\s+(не|қандай))\b|\b(деген|дегеніміз)\s+не\b")
 
 
@@ -196,6 +204,7 @@ def _key_pattern(pattern: str) -> str:
 
 
 _QUESTION_RE = _compile(_QUESTION)
+_APPLYING_LOOSE = re.compile(loose(_APPLYING.pattern))
 _HEADING_RE = _compile(_HEADING)
 
 
@@ -210,7 +219,11 @@ def _match(key: str, table: dict[Intent, tuple[re.Pattern, re.Pattern]],
 
 def question_intents(question_words: Iterable[str]) -> frozenset[Intent]:
     """What a question asks about, from its words as the engine has them."""
-    return frozenset(_match(_key(" ".join(question_words)), _QUESTION_RE, forgiving=True))
+    key = _key(" ".join(question_words))
+    found = _match(key, _QUESTION_RE, forgiving=True)
+    if Intent.WHERE in found and (_APPLYING.search(key) or _APPLYING_LOOSE.search(loose(key))):
+        found.add(Intent.HOW)
+    return frozenset(found)
 
 
 @lru_cache(maxsize=8192)
@@ -222,6 +235,6 @@ def heading_intents(heading: str) -> frozenset[Intent]:
     found = _match(key, _HEADING_RE, forgiving=False)
     if Intent.WHERE in found and _HELP_ONLY.search(key) and Intent.HOW not in found:
         found.discard(Intent.WHERE)
-    if Intent.HOW in found and re.search(_APPLYING, key):
-        found.add(Intent.WHERE)
+    if _WHEN_NEEDED.search(key):
+        found.discard(Intent.TIME)  # «Когда нужна справка» is the occasion, not the time
     return frozenset(found)
