@@ -12,8 +12,9 @@ For one question:
    fixed weight (score fusion measured better than reciprocal-rank fusion:
    docs/benchmarks.md);
 4. a topic scores as its best chunk; the page in the question's language is
-   shown when it exists (else the other one, flagged), with its best section
-   as the snippet;
+   shown when it exists (else the other one, flagged), with the section that
+   answers the question's intent as the snippet (cost, time, documents...:
+   :mod:`embeddings.sections`), else its best section;
 5. abstain when the best match is not close enough in absolute terms: a
    logistic model over the best cosine and the IDF-weighted share of the
    question's words that the best topic contains, so weather or recipes get
