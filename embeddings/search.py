@@ -12,8 +12,9 @@ For one question:
    fixed weight (score fusion measured better than reciprocal-rank fusion:
    docs/benchmarks.md);
 4. a topic scores as its best chunk; the page in the question's language is
-   shown when it exists (else the other one, flagged), with its best section
-   as the snippet;
+   shown when it exists (else the other one, flagged), with the section that
+   answers the question's intent as the snippet (cost, time, documents...:
+   :mod:`embeddings.sections`), else its best section;
 5. abstain when the best match is not close enough in absolute terms: a
    logistic model over the best cosine and the IDF-weighted share of the
    question's words that the best topic contains, so weather or recipes get
@@ -45,6 +46,7 @@ from .normalize import detect_lang, fold
 from .query import TYPO_CUTOFF, QueryProcessor
 from .ranking import TopicStats, fuse, topic_scores
 from .results import Decision, Hit, SearchResult, make_snippet
+from .sections import Intent, heading_intents, question_intents
 
 logger = logging.getLogger(__name__)
 
@@ -211,17 +213,18 @@ class SearchEngine:
         if scored is None:
             return SearchResult(text, lang or detect_lang(fold(text)), False, 0.0, [], "")
         lang = scored.lang
+        intents = question_intents(scored.corrected)
         cfg = self.config
         ranking, topic_p, none_p = scored.topic, None, None
         if stats.model is not None:
             topic_p, none_p = stats.model.probabilities(scored.vector, scored.terms)
             ranking = ranking + cfg.model_weight * np.log(topic_p + 1e-6)
         ranked = np.argsort(-ranking)
-        elsewhere = (self._hit(index, int(ranked[0]), scored.fused, lang)
+        elsewhere = (self._hit(index, int(ranked[0]), scored.fused, lang, intents)
                      if len(ranked) and stats.redirect[ranked[0]] else None)
         order = ranked[~stats.redirect[ranked]][:k]
 
-        hits = [self._hit(index, int(t), scored.fused, lang) for t in order]
+        hits = [self._hit(index, int(t), scored.fused, lang, intents) for t in order]
         best_cosine, coverage, unknown = self._features(index, order, scored.dense,
                                                         scored.corrected, lang, stats)
         if topic_p is None or not len(order):
@@ -294,7 +297,11 @@ class SearchEngine:
         out[ids[0]] = sims[0]
         return out
 
-    def _hit(self, index: LoadedIndex, topic: int, fused: np.ndarray, lang: str) -> Hit:
+    def _hit(self, index: LoadedIndex, topic: int, fused: np.ndarray, lang: str,
+             intents: frozenset[Intent]) -> Hit:
+        """The topic's page in `lang` (else the other one), with the section that
+        answers the question's intents as the snippet: the best fused score among
+        the sections whose heading matches one, else among all its sections."""
         topic_id = index.topic_ids[topic]
         members = np.flatnonzero(index.chunk_doc == topic)
         langs = {index.chunks[i].lang for i in members}
@@ -302,8 +309,13 @@ class SearchEngine:
         own = [i for i in members if index.chunks[i].lang == show]
         best = max(own, key=lambda i: fused[i])
         sections = [i for i in own if index.chunks[i].ordinal > 0] or own
-        best_section = max(sections, key=lambda i: fused[i])
         doc = index.documents[(topic_id, show)]
+        # An intent the page's title carries (LOST on «Восстановление утерянных
+        # документов») is what the whole page is about, not one of its sections.
+        wanted = intents - heading_intents(doc.title)
+        sections = [i for i in sections
+                    if wanted & heading_intents(index.chunks[i].heading)] or sections
+        best_section = max(sections, key=lambda i: fused[i])
         chunk = index.chunks[best_section]
         return Hit(
             id=topic_id,

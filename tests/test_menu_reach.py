@@ -19,7 +19,7 @@ def catalog(tmp_path_factory):
     encoder = HashEncoder()
     root = tmp_path_factory.mktemp("menu") / "index"
     corpus = load_knowledge(KNOWLEDGE)
-    build_index(corpus, encoder, root)
+    build_index(corpus, encoder, root, topic_model=False)  # the menu reads no model
     return Catalog(SearchEngine.open(root, encoder)), corpus
 
 
