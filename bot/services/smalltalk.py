@@ -14,7 +14,7 @@ without ә, қ, і... gives the same key) and with repeated letters collapsed
   carry no question: greetings, pronouns, particles, "бот"... ("тупой бот",
   "ты дурак что ли"). A rude word next to a real question ("тупой бот, где
   мой участок") is a question (None): the question deserves its answer, and
-  :func:`without_insults` takes the rude words out before the search, so they
+  :func:`question_text` takes the rude words out before the search, so they
   are neither searched, nor logged, nor ever quoted back to the user.
 - THANKS, GOODBYE, GREETING: a short message (at most :data:`MAX_WORDS`
   words) made only of small-talk words: at least one thanks, goodbye or
@@ -58,7 +58,7 @@ _GREETING = """
     хело хелоу алло алле ало добрый доброе доброго доброй добрейший дела делишки поживаете
     сәлем сәлеметсіз* сәлеметсің* салам саламатсыз* ассалау* ассалам* асалам* салаума*
     уағалейкум* уалейкум* армысыз* армысың* қайырлы* қалайсыз* қалайсың* жағдайыңыз* жағдайың
-    қалың hi hello hey hallo hola
+    қалың salemetsi* salemetsy* salamatsy* hi hello hey hallo hola
 """
 _THANKS = """
     спасиб* спс пасиб* сенкс сенк мерси благодар* рахмет* рахмат* рақмет* ракмет* алғыс*
@@ -68,26 +68,30 @@ _GOODBYE = """
     пока покеда покедова прощайте прощай досвидания свидания встречи увидимся всего сау
     қош көріскенше* удачи bye goodbye
 """
+# The bot's names: a message may start by calling it ("бот, ...").
+_ADDRESS = "бот ботик бота ботжан ботты саул сауал saual"
+# Times of day, as in "добрый день", "қайырлы таң".
+_DAYTIME = """
+    день дня дню денёк утро утра утречко вечер вечера вечерочек ночи суток таң күн күніңіз
+    кеш кешіңіз түс түстеріңіз
+"""
 # Words that may stand next to a greeting or thanks but mean something alone.
 _COMPANION = """
-    день дня дню денёк утро утра утречко вечер вечера вечерочек ночи суток помощь помощи
-    ответ ответы ответа информацию информация инфу инфо подсказку мир народ таң күн күніңіз
-    кеш кешіңіз түс түстеріңіз көмек* жауап* жауаб* дос* бауыр* жағдай
+    помощь помощи ответ ответы ответа информацию информация инфу инфо подсказку мир народ
+    заранее көмек* жауап* жауаб* дос* бауыр* жағдай
 """
 # Words that ask nothing: alone they are noise, next to a greeting they are fillers.
 _WEAK = """
     ок окей окэй ok okay kk да нет неа ага угу ясно понятно понятненько понял поняла хорошо
-    ладно норм нормально класс круто супер отлично ого вау wow хм ну ой ай ах ох эх эй
-    иә ия жоқ жарайды түсінікті түсіндім жақсы керемет тамаша бот ботик бота ботжан саул
-    сауал saual пожалуйста пожалуста плиз пжл пж please pls вопрос вопросик есть у меня мне
-    до хорошего можно спросить подскажите помогите скажите хотел хотела хотелось бы узнать
-    сұрақ* бар
-    көмектесіңіз* айтыңызшы білгім келеді и а но же ещё еще раз вам вас тебе тебя всем
-    всех вы ты как ваши ваш твои твой большое огромное огромнейшее пребольшое за это всё
-    все очень сизге сізге сізге саған сағанда сіз сен сіздер бәріңізге баршаңызға баршаға
-    көп үлкен зор көмегіңіз* үшін ушин айтамын бол болыңыз* болсын ма ме ба бе па пе
-    уважаемый уважаемые дорогой дорогие друг друзья бро админ мырза ханым апа аға
-    ағай әпке достым also very much so much
+    ладно норм нормально класс круто супер отлично ого вау wow хм ну ой ай ах ох эх эй иә ия жоқ
+    жарайды түсінікті түсіндім жақсы керемет тамаша пожалуйста пожалуста плиз пжл пж please pls
+    вопрос вопросик есть у меня мне до хорошего можно спросить подскажите помогите скажите хотел
+    хотела хотелось бы узнать сұрақ* бар көмектесіңіз* айтыңызшы білгім келеді и а но же ещё еще
+    раз вам вас тебе тебя всем всех вы ты как ваши ваш твои твой большое огромное огромнейшее
+    пребольшое за это всё все очень сизге сізге сізге саған сағанда сіз сен сіздер бәріңізге
+    баршаңызға баршаға көп үлкен зор көмегіңіз* үшін ушин айтамын бол болыңыз* болсын ма ме ба
+    бе па пе уважаемый уважаемые дорогой дорогие друг друзья бро админ мырза ханым апа аға ағай
+    әпке достым also very much so much
 """
 # Extra words an insult may come with that still ask nothing ("ты что, тупой?").
 _RUDE_COMPANION = """
@@ -139,6 +143,8 @@ _VOCABS = {
     "goodbye": _vocab(_GOODBYE),
     "greeting": _vocab(_GREETING),
     "weak": _vocab(_WEAK),
+    "address": _vocab(_ADDRESS),
+    "daytime": _vocab(_DAYTIME),
     "companion": _vocab(_COMPANION),
     "rude": _vocab(_RUDE_COMPANION),
 }
@@ -154,6 +160,8 @@ _MASK = re.compile(r"[*#]")
 _EMOTICON = re.compile(r"(?<!\w)(?:[:;=]['\-^]?[()\[\]|/\\*DPpОоO3]+|[xXхХ]D+|[()]{2,}|<3)(?!\w)")
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю")
 _SMALL_TALK = ("greeting", "thanks", "goodbye")
+_SMALL_TALK_SET = frozenset(_SMALL_TALK)
+_POLITE = _SMALL_TALK_SET | {"daytime", "address"}  # cut off a question's edges
 _LAUGH = (frozenset("ха"), frozenset("хе"), frozenset("хи"), frozenset("хы"))
 
 
@@ -221,7 +229,8 @@ def _noise_word(word: str, forms: set[str]) -> bool:
 def _role(word: str) -> str:
     """What one folded word is: a kind's word, a filler, noise, or "content"."""
     forms = _forms(word)
-    for kind in ("insult", "thanks", "goodbye", "greeting", "weak", "companion"):
+    for kind in ("insult", "thanks", "goodbye", "greeting", "weak", "address", "daytime",
+                 "companion"):
         if _known(forms, kind):
             return kind
     if _noise_word(word, forms):
@@ -255,7 +264,8 @@ def classify(text: str) -> Kind | None:
     """The kind of small talk `text` is, or None for a question (see the module docstring)."""
     emoticons = bool(_EMOTICON.search(text))
     text = _EMOTICON.sub(" ", text)
-    roles = [r for _, rs in _tokens(text) for r in rs]
+    # a word holding a rude part goes whole ("тупой-бот"): what is left is the question
+    roles = [r for _, rs in _tokens(text) for r in (["insult"] if "insult" in rs else rs)]
     if not roles:
         return Kind.EMOJI if emoticons or any(_is_emoji(ch) for ch in text) else Kind.NOISE
     if "insult" in roles:
@@ -266,24 +276,38 @@ def classify(text: str) -> Kind | None:
                        (Kind.GREETING, "greeting")):
         if role in roles:
             return kind
-    if "companion" in roles:
+    if {"daytime", "companion"} & set(roles):
         return None  # "день", "помощь": alone, words that may be a question
     return Kind.NOISE
 
 
-def without_insults(text: str) -> str:
-    """`text` without its rude words (masked ones too), to search and to quote back."""
-    spans = [m.span() for m, roles in _tokens(text) if "insult" in roles]
+def _cut(text: str, spans: list[tuple[int, int]]) -> str:
     if not spans:
         return text
     parts, start = [], 0
-    for a, b in spans:
+    for a, b in sorted(spans):
         parts.append(text[start:a])
         start = b
     parts.append(text[start:])
     cleaned = " ".join("".join(parts).split())
-    # what the cut left at the edges: ", где мой участок" -> "где мой участок"
-    return re.sub(r"^[\s,;:.!\-–—]+|[\s,;:\-–—]+$", "", cleaned)
+    # what a cut left at the edges: "! Прописка онлайн?" -> "Прописка онлайн?"
+    return re.sub(r"^[\s,;:.!?\-–—]+|[\s,;:\-–—]+$", "", cleaned)
+
+
+def question_text(text: str) -> str:
+    """What to search for a question (`classify` gave None), to log and to quote
+    back: `text` without its rude words, nor a greeting or thanks before or after
+    the question, nor the bot's name before it ("Здравствуйте, бот! Прописка
+    онлайн?" -> "Прописка онлайн?"): they only blur the search."""
+    tokens = _tokens(text)
+    spans = [m.span() for m, rs in tokens if "insult" in rs]
+    words = [(m, rs) for m, rs in tokens if "insult" not in rs]
+    for edge, cores in ((words, _SMALL_TALK_SET | {"address"}), (words[::-1], _SMALL_TALK_SET)):
+        polite = _POLITE if "address" in cores else _POLITE - {"address"}
+        run = list(itertools.takewhile(lambda t, p=polite: set(t[1]) <= p, edge))
+        if run and run != edge and any(cores & set(rs) for _, rs in run):
+            spans += [m.span() for m, _ in run]
+    return _cut(text, spans)
 
 
 def one_word(text: str) -> bool:
