@@ -53,27 +53,29 @@ class Kind(StrEnum):
 # Each entry: whole words, or stems when they end with "*". Written as people
 # write them; compared loosened and with repeated letters collapsed.
 _GREETING = """
-    привет* приветствую здравствуй* здраствуй* здрасте здрасьте здрасти здраститя драсте
-    драсьте здорово здарова здаров здорова хай хаюшки салют ку куку хелло хеллоу хэлло хэллоу
-    хело хелоу алло алле ало добрый доброе доброго доброй добрейший дела делишки поживаете
-    сәлем сәлеметсіз* сәлеметсің* салам саламатсыз* ассалау* ассалам* асалам* салаума*
-    уағалейкум* уалейкум* армысыз* армысың* қайырлы* қалайсыз* қалайсың* жағдайыңыз* жағдайың
-    қалың salemetsi* salemetsy* salamatsy* hi hello hey hallo hola
+    привет* приветствую здравствуй* здраствуй* здрасте здрасьте здрасти здраститя драсте драсьте
+    здорово здарова здаров здорова хай хаюшки салют ку куку хелло хеллоу хэлло хэллоу хело хелоу
+    алло алле ало добрый доброе доброго доброй добрейший дела делишки поживаете сәлем
+    сәлеметсіз* сәлеметсің* салам саламатсыз* ассалау* ассалам* асалам* салаума* уағалейкум*
+    уалейкум* армысыз* армысың* қайырлы* қалайсыз* қалайсың* жағдайыңыз* жағдайың қалың
+    salemetsi* salemetsy* salamatsy* hi hello hey hallo hola
 """
 _THANKS = """
-    спасиб* спс пасиб* сенкс сенк мерси благодар* рахмет* рахмат* рақмет* ракмет* алғыс*
-    thank* thx tnx ty merci
+    спасиб* спс пасиб* сенкс сенк мерси благодар* рахмет* рахмат* рақмет* ракмет* алғыс* thank*
+    thx tnx ty merci
 """
 _GOODBYE = """
-    пока покеда покедова прощайте прощай досвидания свидания встречи увидимся всего сау
-    қош көріскенше* удачи bye goodbye
+    пока покеда покедова прощайте прощай досвидания свидания встречи увидимся всего сау қош
+    көріскенше* удачи bye goodbye
 """
 # The bot's names: a message may start by calling it ("бот, ...").
 _ADDRESS = "бот ботик бота ботжан ботты саул сауал saual"
+# The Kazakh question particle: "сәлеметсіз бе".
+_PARTICLE = "ма ме ба бе па пе"
 # Times of day, as in "добрый день", "қайырлы таң".
 _DAYTIME = """
-    день дня дню денёк утро утра утречко вечер вечера вечерочек ночи суток таң күн күніңіз
-    кеш кешіңіз түс түстеріңіз
+    den utro vecher день дня дню денёк утро утра утречко вечер вечера вечерочек ночи суток таң
+    күн күніңіз кеш кешіңіз түс түстеріңіз
 """
 # Words that may stand next to a greeting or thanks but mean something alone.
 _COMPANION = """
@@ -86,20 +88,22 @@ _WEAK = """
     ладно норм нормально класс круто супер отлично ого вау wow хм ну ой ай ах ох эх эй иә ия жоқ
     жарайды түсінікті түсіндім жақсы керемет тамаша пожалуйста пожалуста плиз пжл пж please pls
     вопрос вопросик есть у меня мне до хорошего можно спросить подскажите помогите скажите хотел
-    хотела хотелось бы узнать сұрақ* бар көмектесіңіз* айтыңызшы білгім келеді и а но же ещё еще
-    раз вам вас тебе тебя всем всех вы ты как ваши ваш твои твой большое огромное огромнейшее
-    пребольшое за это всё все очень сизге сізге сізге саған сағанда сіз сен сіздер бәріңізге
-    баршаңызға баршаға көп үлкен зор көмегіңіз* үшін ушин айтамын бол болыңыз* болсын ма ме ба
-    бе па пе уважаемый уважаемые дорогой дорогие друг друзья бро админ мырза ханым апа аға ағай
-    әпке достым also very much so much
+    хотела хотелось бы узнать сұрақ* сұрағ* бар көмектесіңіз* айтыңызшы білгім келеді и а но же
+    ещё еще раз вам вас тебе тебя всем всех вы ты как ваши ваш твои твой большое огромное
+    огромнейшее пребольшое за это всё все очень сизге сізге сізге саған сағанда сіз сен сіздер
+    бәріңізге баршаңызға баршаға көп үлкен зор көмегіңіз* үшін ушин айтамын бол болыңыз* болсын
+    қалай калай bolshoe you уважаемый уважаемые дорогой дорогие друг друзья бро админ мырза
+    ханым апа аға ағай әпке достым also very much so much
 """
+# Words that go with an insult next to them: "ты х*р, как получить паспорт?".
+_INSULT_NEIGHBOURS = "ты вы сен сіз сиз сендер сіздер такой такая совсем просто же ну вообще ваще"
 # Extra words an insult may come with that still ask nothing ("ты что, тупой?").
 _RUDE_COMPANION = """
-    такой такая таким такие какой какая какие совсем вообще ваще реально просто что чё че
-    ли это этот эта эти сам сама иди пошёл пошел пошла пошли пшел вон отсюда нафиг нафига
-    блин или почему зачем не ничего знаешь можешь умеешь понимаешь работаешь отвечаешь
-    кет жоғал неге сондай қандай мынау мына бұл осы сен сенің сендер сиз сіз ол он она
-    они тут здесь опять снова you are so
+    такой такая таким такие какой какая какие совсем вообще ваще реально просто что чё че ли это
+    этот эта эти сам сама иди пошёл пошел пошла пошли пшел вон отсюда нафиг нафига блин или
+    почему зачем не ничего знаешь можешь умеешь понимаешь работаешь отвечаешь кет жоғал неге
+    сондай қандай мынау мына бұл осы сен сенің сендер сиз сіз ол он она они тут здесь опять
+    снова you are so
 """
 _INSULT = """
     хуй* хуя* хуе* хуи* хую* нахуй* нахуи* нахуя* похуй* охуе* охуи* хер херн* херов* нахер*
@@ -107,15 +111,14 @@ _INSULT = """
     заеб* уеб* доеб* выеб* наеб* отъеб* съеб* разъеб* поеб* приеб* въеб* долбоеб* долбаеб*
     далбаеб* бля* блят* сука суки суку сукой сукин* сучк* сучар* сучий сучье мудак* мудач*
     мудил* мудозв* пидор* пидар* пидр* педик* педераст* гандон* гондон* дебил* дибил* идиот*
-    дурак* дурачок дурачьё дура дуры дуру дурой дурень придурок* придурк* кретин* тупой
-    тупая тупое тупые тупого тупому тупым тупыми тупица* тупорыл* тупень тупоголов* урод*
-    ублюд* говн* дерьм* чмо чмошн* лох лоха лохи лохом лошар* тварь твари скотин* сволоч*
-    падла падлюк* мразь мрази шлюх* залуп* дроч* жопа жопу жопе жопой срань засранец*
-    заткнись отвали отвалите гнида гниды выродок* выродк* бездарь бездарн* конченый
-    конченный конченая козёл козел козлина
+    дурак* дурачок дурачьё дура дуры дуру дурой дурень придурок* придурк* кретин* тупой тупая
+    тупое тупые тупого тупому тупым тупыми тупица* тупорыл* тупень тупоголов* урод* ублюд* говн*
+    дерьм* чмо чмошн* лох лоха лохи лохом лошар* тварь твари скотин* сволоч* падла падлюк* мразь
+    мрази шлюх* залуп* дроч* жопа жопу жопе жопой срань засранец* заткнись отвали отвалите гнида
+    гниды выродок* выродк* бездарь бездарн* конченый конченный конченая козёл козел козлина
     ақымақ* ақмақ* малғұн* оңбаған* есек есектер* шошқа* доңыз* жынды* ессіз* мисыз миғұла*
-    қотақ* сігейін* сіктім* сіктір* сігем* сасық* иттің итсің мақұлық* хайуан* албасты*
-    fuck* fck* shit* bitch* asshole* idiot* stupid* moron* dumb wtf
+    қотақ* сігейін* сіктім* сіктір* сігем* сасық* иттің итсің мақұлық* хайуан* албасты* fuck*
+    fck* shit* bitch* asshole* idiot* stupid* moron* dumb wtf
 """
 
 
@@ -144,9 +147,11 @@ _VOCABS = {
     "greeting": _vocab(_GREETING),
     "weak": _vocab(_WEAK),
     "address": _vocab(_ADDRESS),
+    "particle": _vocab(_PARTICLE),
     "daytime": _vocab(_DAYTIME),
     "companion": _vocab(_COMPANION),
     "rude": _vocab(_RUDE_COMPANION),
+    "neighbour": _vocab(_INSULT_NEIGHBOURS),
 }
 
 # Latin letters that look like Cyrillic ones, in a word that mixes both ("сyка").
@@ -161,7 +166,7 @@ _EMOTICON = re.compile(r"(?<!\w)(?:[:;=]['\-^]?[()\[\]|/\\*DPpОоO3]+|[xXхХ]D
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю")
 _SMALL_TALK = ("greeting", "thanks", "goodbye")
 _SMALL_TALK_SET = frozenset(_SMALL_TALK)
-_POLITE = _SMALL_TALK_SET | {"daytime", "address"}  # cut off a question's edges
+_POLITE = _SMALL_TALK_SET | {"daytime", "address", "particle"}  # cut off a question's edges
 _LAUGH = (frozenset("ха"), frozenset("хе"), frozenset("хи"), frozenset("хы"))
 
 
@@ -229,8 +234,8 @@ def _noise_word(word: str, forms: set[str]) -> bool:
 def _role(word: str) -> str:
     """What one folded word is: a kind's word, a filler, noise, or "content"."""
     forms = _forms(word)
-    for kind in ("insult", "thanks", "goodbye", "greeting", "weak", "address", "daytime",
-                 "companion"):
+    for kind in ("insult", "thanks", "goodbye", "greeting", "weak", "address", "particle",
+                 "daytime", "companion"):
         if _known(forms, kind):
             return kind
     if _noise_word(word, forms):
@@ -248,7 +253,7 @@ def _tokens(text: str) -> list[tuple[re.Match[str], list[str]]]:
         if _masked(token):
             out.append((match, ["insult"]))  # self-censored: rude in every case seen
         else:
-            roles = [_role(w) for w in fold(token).split()]
+            roles = [_role(w) for w in fold(token.replace("-", " ")).split()]
             if token.isupper() and len(token) <= 4 and roles[0] in _SMALL_TALK:
                 roles = ["content"]  # an abbreviation: "АЛО" is not "алло"
             out.append((match, roles))
@@ -282,26 +287,44 @@ def classify(text: str) -> Kind | None:
 
 
 def _cut(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` without the words at `spans`, and the punctuation stuck to them."""
     if not spans:
         return text
     parts, start = [], 0
     for a, b in sorted(spans):
         parts.append(text[start:a])
-        start = b
+        start = max(start, re.compile(r"[^\w\s]*").match(text, b).end())  # "Спасибо!"
     parts.append(text[start:])
     cleaned = " ".join("".join(parts).split())
-    # what a cut left at the edges: "! Прописка онлайн?" -> "Прописка онлайн?"
+    # what a cut left at the edges: ", где мой участок" -> "где мой участок"
     return re.sub(r"^[\s,;:.!?\-–—]+|[\s,;:\-–—]+$", "", cleaned)
+
+
+def _near_insults(tokens: list[tuple[re.Match[str], list[str]]]) -> set[int]:
+    """Indexes of the rude words and of the pronouns and names next to them
+    ("ты", "бот" in "ты х*р", "тупой бот")."""
+    rude = {i for i, (_, rs) in enumerate(tokens) if "insult" in rs}
+    grown = True
+    while grown:
+        grown = False
+        for i, (m, rs) in enumerate(tokens):
+            if i not in rude and ({i - 1, i + 1} & rude) and (
+                    rs == ["address"] or _known(_forms(fold(m.group())), "neighbour")):
+                rude.add(i)
+                grown = True
+    return rude
 
 
 def question_text(text: str) -> str:
     """What to search for a question (`classify` gave None), to log and to quote
-    back: `text` without its rude words, nor a greeting or thanks before or after
-    the question, nor the bot's name before it ("Здравствуйте, бот! Прописка
-    онлайн?" -> "Прописка онлайн?"): they only blur the search."""
+    back: `text` without its rude words (and "ты", "бот" next to them), nor a
+    greeting or thanks before or after the question, nor the bot's name before
+    it ("Здравствуйте, бот! Прописка онлайн?" -> "Прописка онлайн?"): they
+    only blur the search."""
     tokens = _tokens(text)
-    spans = [m.span() for m, rs in tokens if "insult" in rs]
-    words = [(m, rs) for m, rs in tokens if "insult" not in rs]
+    rude = _near_insults(tokens)
+    spans = [m.span() for i, (m, _) in enumerate(tokens) if i in rude]
+    words = [t for i, t in enumerate(tokens) if i not in rude]
     for edge, cores in ((words, _SMALL_TALK_SET | {"address"}), (words[::-1], _SMALL_TALK_SET)):
         polite = _POLITE if "address" in cores else _POLITE - {"address"}
         run = list(itertools.takewhile(lambda t, p=polite: set(t[1]) <= p, edge))
