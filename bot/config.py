@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     search_lexical_weight: float = Field(default=SearchConfig.lexical_weight, ge=0, le=1)
     search_fusion: str = Field(default=SearchConfig.fusion, pattern="^(zscore|rrf)$")
     search_min_confidence: float = Field(default=SearchConfig.min_confidence, ge=0, le=1)
+    search_clarify_confidence: float = Field(default=SearchConfig.clarify_confidence, ge=0,
+                                             le=1)
     search_max_query_chars: int = Field(default=SearchConfig.max_query_chars, ge=50, le=20000)
 
     # Polling-station lookup (defaults: precincts.StationsConfig).
@@ -122,6 +124,10 @@ class Settings(BaseSettings):
             lexical_weight=self.search_lexical_weight,
             fusion=self.search_fusion,
             min_confidence=self.search_min_confidence,
+            clarify_confidence=self.search_clarify_confidence,
+            # Without a topic model, the confidence that makes close topics worth
+            # offering also makes the question one on a government theme.
+            on_topic_confidence=self.suggest_min_confidence,
             max_query_chars=self.search_max_query_chars,
         )
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import sparse
+from topickit import with_questions
 
 from embeddings import (
     CorpusError,
@@ -24,43 +24,6 @@ from embeddings import (
 )
 from embeddings import topicmodel as tm
 from embeddings.normalize import translit_word
-
-QUESTIONS = {
-    ("id-card", "ru"): ["где получить удостоверение личности", "удо в 16 лет где делать",
-                        "сколько стоит замена удостоверения"],
-    ("id-card", "kk"): ["жеке куәлікті қайдан аламын", "16 жаста жеке куәлік алу",
-                        "жеке куәлікті ауыстыру қанша тұрады"],
-    ("residence-registration", "ru"): ["как прописаться в квартире", "прописка онлайн",
-                                       "временная регистрация по месту жительства"],
-    ("residence-registration", "kk"): ["тұрғылықты жерге тіркелу", "пәтерге тіркелу онлайн",
-                                       "уақытша тіркеу қалай жасалады"],
-    ("polling-station", "ru"): ["где мой избирательный участок", "куда идти голосовать",
-                                "номер участка для голосования"],
-    ("polling-station", "kk"): ["сайлау учаскесі қайда", "қай жерде дауыс беремін",
-                                "менің сайлау учаскем"],
-}
-
-NEAR_MISSES = """\
-id-card:
-  ru:
-    - как получить водительское удостоверение в России
-    - удостоверение тракториста в частной автошколе цена
-  kk:
-    - банк картасын қалай ашамын
-"""
-
-
-def with_questions(knowledge: Path) -> Path:
-    """The fixture knowledge with example questions and near misses."""
-    for (tid, lang), questions in QUESTIONS.items():
-        page = next(knowledge.glob(f"pages/*/{tid}.{lang}.md"))
-        head, sep, body = page.read_text(encoding="utf-8")[4:].partition("\n---\n")
-        listed = "".join(f"  - {q}\n" for q in questions)
-        page.write_text(f"---\n{head}\nquestions:\n{listed.rstrip()}{sep}{body}",
-                        encoding="utf-8")
-    (knowledge / "near_misses").mkdir()
-    (knowledge / "near_misses" / "documents.yaml").write_text(NEAR_MISSES, encoding="utf-8")
-    return knowledge
 
 
 def test_latin_and_plain_keyboard_readings_come_back_through_the_engine():

@@ -60,6 +60,11 @@ async def question(message: Message, bot: Bot, answers: Answers, user: User,
     if answer.confident:
         await send(bot, message.chat.id, cards.answer_card(answer), keyboards.answer(answer))
         return
+    if answer.clarify:
+        options = [Entry(h.id, h.title) for h in answer.clarify]
+        await send(bot, message.chat.id, cards.clarify(options),
+                   keyboards.topic_list(options, ask=answer.question_id))
+        return
     close = [Entry(h.id, h.title) for h in answer.suggestions]
     if not close and answer.elsewhere is None and smalltalk.one_word(text):
         # one word and nothing close: how to ask helps more than "no answer"
@@ -68,8 +73,10 @@ async def question(message: Message, bot: Bot, answers: Answers, user: User,
                    keyboards.topic_list([]))
         return
     agency = answers.agency_name(answer.elsewhere.agency, locale) if answer.elsewhere else ""
-    await send(bot, message.chat.id, cards.no_answer(text, close, answer.elsewhere, agency),
-               keyboards.topic_list(close, ask=answer.question_id))
+    ask = answer.ask_agency or answer.elsewhere is not None
+    await send(bot, message.chat.id,
+               cards.no_answer(text, close, answer.elsewhere, agency, ask=ask),
+               keyboards.topic_list(close, ask=answer.question_id if ask else None))
 
 
 def build() -> Router:

@@ -79,10 +79,17 @@ def answer_card(a: Answer) -> Text:
     return join(blocks)
 
 
+def clarify(options: list[Entry]) -> Text:
+    """The clarifying question: the topics to choose from are its buttons."""
+    return join([_("I found several close topics. Which one do you mean?"),
+                 *[Text("• ", o.title) for o in options]])
+
+
 def no_answer(question: str, suggestions: list[Entry], elsewhere: Hit | None = None,
-              agency: str = "") -> Text:
+              agency: str = "", ask: bool = True) -> Text:
     """The honest "no answer"; with `elsewhere` (an out-of-scope theme that
-    matched), which agency handles the theme and its website."""
+    matched), which agency handles the theme and its website; with `ask`, the
+    offer to put the question to an agency."""
     blocks: list[object] = [fill(_("Sorry, I have no answer to «{question}»."),
                                  question=quote(question))]
     if elsewhere is not None:
@@ -93,8 +100,9 @@ def no_answer(question: str, suggestions: list[Entry], elsewhere: Hit | None = N
         blocks.append(_("Perhaps one of these topics will help:"))
     else:
         blocks.append(_("Try asking in other words, or look through the menu."))
-    blocks.append(_("Or put the question to the agency responsible: its answer will come "
-                    "here, in the bot."))
+    if ask:
+        blocks.append(_("Or put the question to the agency responsible: its answer will come "
+                        "here, in the bot."))
     return join(blocks)
 
 

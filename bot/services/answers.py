@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from embeddings import Hit, SearchEngine
+from embeddings import Decision, Hit, SearchEngine
 
 from ..storage import TRANSIENT_DB_ERRORS, Storage
 from .catalog import Catalog, Checked, Entry
@@ -21,7 +21,8 @@ VOTES = (1, -1)
 class Answer:
     """The outcome of one question.
 
-    `best` is the page to show when the engine is confident; otherwise
+    `best` is the page to show when the engine is confident; `clarify` the
+    close topics to choose from when it asks which one is meant; otherwise
     `suggestions` holds the close topics worth offering (possibly none).
     """
 
@@ -34,6 +35,10 @@ class Answer:
     # an out-of-scope theme that matched best: the agency to turn to instead
     elsewhere: Hit | None = None
     checked: Checked | None = None  # whether an agency verified `best`'s page
+    clarify: list[Hit] = field(default_factory=list)  # "did you mean ... or ...?"
+    # A government theme was recognised: "ask the agency" is worth offering
+    # (not for a weather question or a recipe).
+    ask_agency: bool = True
 
 
 class Answers:
@@ -75,8 +80,8 @@ class Answers:
             logger.warning("question from user %d not logged: database unavailable (%s)",
                            user_id, type(exc).__name__)
             question_id = 0
-        logger.info("question %d from user %d: lang=%s confident=%s confidence=%.3f top=%s%s",
-                    question_id, user_id, result.lang, result.confident, result.confidence,
+        logger.info("question %d from user %d: lang=%s %s confidence=%.3f top=%s%s",
+                    question_id, user_id, result.lang, result.decision, result.confidence,
                     hits[0].id if hits else None,
                     f" elsewhere={result.elsewhere.id}" if result.elsewhere else "")
         if result.confident and hits:
@@ -85,12 +90,15 @@ class Answers:
                                            best.lang)
             return Answer(question_id, result.lang, True, best, others=len(hits) - 1,
                           checked=checked)
+        if result.decision == Decision.CLARIFY and len(hits) > 1:
+            return Answer(question_id, result.lang, False, clarify=hits[: result.options])
         # Pages that merely share a word with a theme no page covers (a hunting
-        # licence and the military ID) are not offered as suggestions.
+        # licence and the military ID) are not offered as suggestions, nor any
+        # page for a question on no government theme at all.
         close = hits[: self.suggestions] if result.confidence >= self.suggest_min_confidence \
-            and result.elsewhere is None else []
+            and result.elsewhere is None and result.on_topic else []
         return Answer(question_id, result.lang, False, suggestions=close,
-                      elsewhere=result.elsewhere)
+                      elsewhere=result.elsewhere, ask_agency=result.on_topic)
 
     def agency_name(self, agency: str, lang: str) -> str:
         """An agency's name in `lang` (its id when the directory does not know it)."""

@@ -6,6 +6,7 @@ the worker has built the index with it (:func:`worker_step`)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 
@@ -392,7 +393,16 @@ async def test_a_citizen_who_blocked_the_bot(saual, citizen, session):
     assert (await saual.tickets.get(1)).status == "answered"
 
 
-async def test_the_no_answer_reply_offers_the_agency(saual, citizen):
+async def test_the_no_answer_reply_offers_the_agency(saual, citizen, monkeypatch):
+    # No page answers; the engine recognises a government theme (the test
+    # encoder cannot tell one, so the result says so: tests/flows/test_flow_clarify.py
+    # checks that no agency is offered without one).
+    search = saual.engine.asearch
+
+    async def on_topic(*args, **kwargs):
+        return dataclasses.replace(await search(*args, **kwargs), on_topic=True)
+
+    monkeypatch.setattr(saual.engine, "asearch", on_topic)
     calls = await citizen.send("Сколько стоит охотничий билет на сайгака в заповеднике?")
     assert "Или задайте вопрос ответственному ведомству" in calls[-1].text
     calls = await citizen.press("Задать вопрос ведомству")
