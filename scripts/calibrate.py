@@ -3,12 +3,15 @@
     python scripts/calibrate.py [--questions FILE[:odd|:even] ...]
 
 Runs every question through the engine over the published index, collects the
-three inputs of the confidence model (the best chunk's cosine, the
-IDF-weighted coverage of the question's stems by the best topic, and the share
-of stems no page contains), fits a
-logistic regression (in-scope = 1, out-of-scope = 0) and prints the
-coefficients and, per threshold, the out-of-scope false-answer rate and the
-in-scope abstain rate, for `SearchConfig` in embeddings/search.py.
+inputs of the confidence model (the best chunk's cosine, the IDF-weighted
+coverage of the question's stems by the best topic, the share of stems no page
+contains and, when the build has a topic model, the log-probability it gives
+the first topic), fits a logistic regression and prints the coefficients and,
+per threshold, the out-of-scope false-answer rate, the in-scope abstain rate
+and (with a topic model) the clarifying-question rate, for `SearchConfig` in
+embeddings/search.py. Without a topic model the target is "in scope"; with
+one, "the first topic is right" (so a wrong first topic is not answered but
+asked about).
 
 Fit on tests/fixtures/calibration.jsonl, a set written for this purpose; do
 not fit on a set you then report as held out.
@@ -17,6 +20,7 @@ not fit on a set you then report as held out.
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import numpy as np
@@ -42,28 +46,50 @@ def main() -> int:
         if half:
             loaded = loaded[1::2] if half == "odd" else loaded[0::2]
         questions += loaded
-    features, labels = [], []
+    model = engine.index.topic_model is not None
+    stats = engine._state[2]
+    features, labels, scoped, elsewhere = [], [], [], []
     for q in questions:
         r = engine.search(q.q)
-        features.append([10 * (r.best_cosine - 0.85), r.coverage, r.unknown])
-        labels.append(1.0 if q.expected else 0.0)
+        row = [10 * (r.best_cosine - 0.85), r.coverage, r.unknown]
+        if model:
+            scored = engine.score(engine.fit_query(q.q))
+            top = 0.0
+            if scored is not None and r.hits:
+                topic_p, _ = stats.model.probabilities(scored.vector, scored.terms)
+                top = float(topic_p[engine.index.topic_ids.index(r.hits[0].id)])
+            row.append(math.log(top + 1e-6))
+        features.append(row)
+        right = bool(q.expected) and bool(r.hits) and r.hits[0].id in q.expected
+        labels.append(1.0 if (right if model else q.expected) else 0.0)
+        scoped.append(bool(q.expected))
+        elsewhere.append(r.elsewhere is not None)
     x = np.c_[np.array(features), np.ones(len(features))]
     y = np.array(labels)
     w = np.zeros(x.shape[1])
-    for _ in range(50_000):  # plain gradient descent: two features, a few hundred rows
+    for _ in range(50_000):  # plain gradient descent: a few features, a few hundred rows
         p = 1 / (1 + np.exp(-x @ w))
         w -= 0.3 * (x.T @ (p - y) / len(y) + args.l2 * np.r_[w[:-1], 0.0])
-    print(f"confidence_dense_weight: float = {w[0]:.3f}")
-    print(f"confidence_coverage_weight: float = {w[1]:.3f}")
-    print(f"confidence_unknown_weight: float = {w[2]:.3f}")
-    print(f"confidence_bias: float = {w[3]:.3f}")
+    names = (["model_dense_weight", "model_coverage_weight", "model_unknown_weight",
+              "model_topic_weight", "model_bias"] if model else
+             ["confidence_dense_weight", "confidence_coverage_weight",
+              "confidence_unknown_weight", "confidence_bias"])
+    for name, value in zip(names, w, strict=True):
+        print(f"{name}: float = {value:.3f}")
     p = 1 / (1 + np.exp(-x @ w))
+    scope = np.array(scoped)
+    free = ~np.array(elsewhere)
     for t in np.arange(0.3, 0.75, 0.05):
-        confident = p >= t
-        false_answers = confident[y == 0].mean()
-        abstains = (~confident[y == 1]).mean()
-        print(f"min_confidence {t:.2f}: out-of-scope false answers {false_answers:.3f}, "
-              f"in-scope abstains {abstains:.3f}")
+        confident = (p >= t) & free
+        line = (f"min_confidence {t:.2f}: out-of-scope false answers "
+                f"{confident[~scope].mean():.3f}, in-scope abstains "
+                f"{(~confident[scope]).mean():.3f}")
+        if model:
+            for c in (0.35, 0.45):
+                clarify = ~confident & (p >= c) & free
+                line += (f"; clarify from {c:.2f}: in-scope {clarify[scope].mean():.3f}, "
+                         f"abstains {(~confident & ~clarify)[scope].mean():.3f}")
+        print(line)
     return 0
 
 
