@@ -14,6 +14,7 @@ import typer
 
 from embeddings import (
     CorpusError,
+    Decision,
     DocKind,
     EmbeddingsError,
     IndexNotFound,
@@ -99,7 +100,9 @@ def ask(
     if as_json:
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
         return
-    status = "confident" if result.confident else "not confident: would abstain"
+    status = {Decision.ANSWER: "confident: answers with the first page",
+              Decision.CLARIFY: f"asks which of the first {result.options} pages is meant",
+              Decision.ABSTAIN: "not confident: would abstain"}[result.decision]
     typer.echo(f"[{result.lang}] {status} ({result.confidence:.2f})")
     for i, hit in enumerate(result.hits, start=1):
         flag = " (other language)" if hit.fallback else ""
