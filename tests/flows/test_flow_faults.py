@@ -179,7 +179,10 @@ async def test_while_the_database_is_down_questions_are_answered_and_delivery_re
     try:
         await until(lambda: [c for c in session.named("sendMessage")
                              if c.params["chat_id"] == 503], timeout=20)
-        assert saual.health()[0] == 200
+        # Every loop recovers, each at its next attempt after its backoff: the
+        # feeds or reminders loop may still be sleeping when delivery resumes
+        # (seen once under a full suite on two cores).
+        await until(lambda: saual.health()[0] == 200, timeout=20)
     finally:
         await saual.stop_services()
 
