@@ -83,7 +83,8 @@ class TopicStats:
         self.df = Counter(s for topic in stems for s in topic)
         self.n = int((~redirect).sum())
         model = index.topic_model
-        self.model = TopicProbabilities(model, index.topic_ids) if model is not None else None
+        self.model = (TopicProbabilities(model, index.topic_ids, redirect)
+                      if model is not None else None)
 
     def idf(self, stem: str) -> float:
         return math.log((self.n + 1) / (self.df.get(stem, 0) + 0.5))
@@ -102,15 +103,25 @@ class TopicStats:
 class TopicProbabilities:
     """The topic model's probabilities laid out by the build's topic order."""
 
-    def __init__(self, model: TopicModel, topic_ids: list[str]):
+    def __init__(self, model: TopicModel, topic_ids: list[str], redirect: np.ndarray):
         column = {c: i for i, c in enumerate(model.classes)}
         self.model = model
         self.columns = np.array([column.get(t, -1) for t in topic_ids], dtype=np.int64)
+        self.known = self.columns >= 0
+        self.redirect = redirect
         self.none = column.get(NONE)
 
     def probabilities(self, vector: np.ndarray, terms: list[str]) -> tuple[np.ndarray, float]:
-        """(P(topic) per topic of the build, 0 for topics the model does not
-        know such as out-of-scope themes; P(no page answers))."""
+        """(P per topic of the build, P(no page answers)).
+
+        An out-of-scope theme was trained as "no page answers", so it gets that
+        probability: a question on it still finds it and is pointed to its
+        agency. A topic the model was not trained on (a Q&A answer published
+        after the build's model) gets the best page's probability, so the model
+        neither favours nor hides it: retrieval decides.
+        """
         p = self.model.probabilities(vector, terms)
-        topic = np.where(self.columns >= 0, p[np.maximum(self.columns, 0)], 0.0)
-        return topic, float(p[self.none]) if self.none is not None else 0.0
+        none = float(p[self.none]) if self.none is not None else 0.0
+        topic = np.where(self.known, p[np.maximum(self.columns, 0)], 0.0)
+        best = float(topic.max()) if self.known.any() else 1.0
+        return np.where(self.known, topic, np.where(self.redirect, none, best)), none

@@ -150,3 +150,37 @@ def test_near_misses_must_name_catalogue_topics(knowledge):
     text = str(err.value)
     assert "documents.yaml" in text and "no-such-topic" in text
     assert "residence-registration.ru" in text and "list of questions" in text
+
+
+def test_with_the_model_an_out_of_scope_theme_still_names_its_agency(knowledge, encoder,
+                                                                     tmp_path):
+    (knowledge / "out_of_scope.yaml").write_text(
+        "themes:\n  - id: hunting\n    agency: mvd\n"
+        "    title: {kk: Аң аулау және аңшы куәлігі, ru: Охота и охотничий билет}\n"
+        "    keywords:\n      kk: [аң аулау, аңшы куәлігі, аң аулауға рұқсат]\n"
+        "      ru: [охота, охотничий билет, разрешение на охоту]\n", encoding="utf-8")
+    root = tmp_path / "index"
+    build_index(load_knowledge(with_questions(knowledge)), encoder, root)
+    engine = SearchEngine.open(root, encoder)
+    assert engine.index.topic_model is not None
+    result = engine.search("охотничий билет разрешение на охоту")
+    assert result.elsewhere is not None and result.elsewhere.id == "hunting"
+    assert result.decision == Decision.ABSTAIN and result.on_topic
+
+
+def test_a_topic_the_model_does_not_know_is_ranked_by_retrieval(knowledge, encoder, tmp_path):
+    """A published answer added after the model was trained is neither hidden
+    nor favoured by it."""
+    root = tmp_path / "index"
+    build_index(load_knowledge(with_questions(knowledge)), encoder, root)
+    engine = SearchEngine.open(root, encoder)
+    stats = engine._state[2]
+    scored = engine.score("где мой избирательный участок")
+    before, _ = stats.model.probabilities(scored.vector, scored.terms)
+    i = engine.index.topic_ids.index("polling-station")
+    assert before[i] == before.max()  # the model's own pick
+    stats.model.known[i] = False  # as if this topic had come after the model
+    after, _ = stats.model.probabilities(scored.vector, scored.terms)
+    others = np.delete(before, i)
+    assert after[i] == pytest.approx(others.max())
+    assert np.allclose(np.delete(after, i), others)
