@@ -1,6 +1,7 @@
 import asyncio
 
 import pytest
+from topickit import HUNTING_THEME
 
 from embeddings import SearchConfig, SearchEngine, build_index, load_knowledge
 from embeddings.results import make_snippet
@@ -122,11 +123,7 @@ def test_inflections_the_index_has_never_seen_are_not_corrected(engine):
 
 
 def test_an_out_of_scope_theme_that_wins_makes_the_engine_abstain(knowledge, encoder, tmp_path):
-    (knowledge / "out_of_scope.yaml").write_text(
-        "themes:\n  - id: hunting\n    agency: mvd\n"
-        "    title: {kk: Аң аулау және аңшы куәлігі, ru: Охота и охотничий билет}\n"
-        "    keywords:\n      kk: [аң аулау, аңшы куәлігі, аң аулауға рұқсат]\n"
-        "      ru: [охота, охотничий билет, разрешение на охоту]\n", encoding="utf-8")
+    (knowledge / "out_of_scope.yaml").write_text(HUNTING_THEME, encoding="utf-8")
     root = tmp_path / "index"
     build_index(load_knowledge(knowledge), encoder, root)
     engine = SearchEngine.open(root, encoder, SearchConfig(min_confidence=1e-9))

@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 from scipy import sparse
-from topickit import with_questions
+from topickit import HUNTING_THEME, with_questions
 
 from embeddings import (
     CorpusError,
@@ -154,11 +154,7 @@ def test_near_misses_must_name_catalogue_topics(knowledge):
 
 def test_with_the_model_an_out_of_scope_theme_still_names_its_agency(knowledge, encoder,
                                                                      tmp_path):
-    (knowledge / "out_of_scope.yaml").write_text(
-        "themes:\n  - id: hunting\n    agency: mvd\n"
-        "    title: {kk: Аң аулау және аңшы куәлігі, ru: Охота и охотничий билет}\n"
-        "    keywords:\n      kk: [аң аулау, аңшы куәлігі, аң аулауға рұқсат]\n"
-        "      ru: [охота, охотничий билет, разрешение на охоту]\n", encoding="utf-8")
+    (knowledge / "out_of_scope.yaml").write_text(HUNTING_THEME, encoding="utf-8")
     root = tmp_path / "index"
     build_index(load_knowledge(with_questions(knowledge)), encoder, root)
     engine = SearchEngine.open(root, encoder)

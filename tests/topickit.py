@@ -41,3 +41,10 @@ def with_questions(knowledge: Path) -> Path:
     (knowledge / "near_misses").mkdir()
     (knowledge / "near_misses" / "documents.yaml").write_text(NEAR_MISSES, encoding="utf-8")
     return knowledge
+
+# An out-of-scope theme (knowledge/out_of_scope.yaml) for the fixture knowledge.
+HUNTING_THEME = (
+    "themes:\n  - id: hunting\n    agency: mvd\n"
+    "    title: {kk: Аң аулау және аңшы куәлігі, ru: Охота и охотничий билет}\n"
+    "    keywords:\n      kk: [аң аулау, аңшы куәлігі, аң аулауға рұқсат]\n"
+    "      ru: [охота, охотничий билет, разрешение на охоту]\n")
