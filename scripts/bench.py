@@ -300,7 +300,8 @@ def main() -> int:
         f"model, {plain} MiB without it; `saual index` training the topic model (a new "
         f"build folder, embeddings from the cache) {training} MiB, most of it L-BFGS's "
         "history of the model's 4 million weights. The benchmark process itself, which "
-        "trains two models and loads several indexes, peaked at "
+        "loads several indexes (and trains their models unless a published build's can be "
+        "reused), peaked at "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB.\n")
     out("Latency is wall time of `SearchEngine.search` for one question at a time "
         "(encoding, FAISS, BM25, fusion, confidence), measured inside the run above; "
