@@ -140,6 +140,7 @@ def build_index(
         lexical = bm25s.BM25(**BM25_PARAMS)
         lexical.index(tokens, show_progress=False)
         lexical.save(str(tmp / "lexical"), show_progress=False)
+        vocabulary = sorted(w for w, n in vocab.items() if len(w) > 2 and not w.isdigit())
 
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
             for c in chunks:
@@ -152,8 +153,7 @@ def build_index(
                 "synonyms": corpus.synonyms,
                 "categories": corpus.categories,
                 "agencies": {a.id: a.as_record() for a in corpus.agencies.values()},
-                "vocabulary": sorted(w for w, n in vocab.items() if len(w) > 2 and not
-                                     w.isdigit()),
+                "vocabulary": vocabulary,
             },
         )
         manifest = {
@@ -172,7 +172,6 @@ def build_index(
                 "kinds": dict(Counter(d.kind for d in corpus.documents)),
             },
         }
-        vocabulary = sorted(w for w, n in vocab.items() if len(w) > 2 and not w.isdigit())
         if topic_model:
             model = _topic_model(corpus, encoder, analyzer, vocabulary, cache, root)
             if model is not None:
@@ -196,8 +195,9 @@ def _topic_model(corpus: Corpus, encoder: Encoder, analyzer: Analyzer, vocabular
                  cache: EmbeddingCache, root: Path) -> TopicModel | None:
     """The topic model for this corpus: trained on what it provides, or the
     published build's model when that was trained on exactly the same
-    examples read the same way (a published Q&A answer changes no example,
-    so publishing one does not retrain). None when no page has example questions."""
+    examples read the same way (a published Q&A answer adds no example; it
+    retrains only when its words change how the typo correction reads one).
+    None when no page has example questions."""
     samples = topicmodel.examples(corpus, corpus.near_misses)
     if not any(s.label != topicmodel.NONE for s in samples) or not any(
             d.questions for d in corpus.documents):
