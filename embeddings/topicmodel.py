@@ -76,11 +76,15 @@ _RU_LATIN = {
 }
 
 
-def to_latin(text: str, lang: str) -> str:
+_LATIN = {**_RU_LATIN, **_KK_LATIN}
+
+
+def to_latin(text: str) -> str:
     """`text` as typed on a Latin keyboard (lower case): the informal spelling
-    of Kazakh (қ -> q, ә -> a, ш -> sh...) or of Russian."""
-    table = {**_RU_LATIN, **_KK_LATIN} if lang == Lang.KK else _RU_LATIN
-    return "".join(table.get(ch, ch) for ch in text.casefold())
+    of Kazakh and Russian letters (қ -> q, ә -> a, ш -> sh...). One table
+    serves both languages, so a Kazakh word in a Russian question is typed
+    in Latin too."""
+    return "".join(_LATIN.get(ch, ch) for ch in text.casefold())
 
 
 def with_typo(text: str, rng: random.Random) -> str:
@@ -105,7 +109,7 @@ def with_typo(text: str, rng: random.Random) -> str:
 
 def variants(text: str, lang: str, rng: random.Random) -> list[str]:
     """The question and the ways citizens mistype it (distinct, the original first)."""
-    out = [text, to_latin(text, lang), with_typo(text, rng)]
+    out = [text, to_latin(text), with_typo(text, rng)]
     if lang == Lang.KK:
         out.append(" ".join(loose(w) for w in text.casefold().split()))
     return list(dict.fromkeys(out))
@@ -209,7 +213,6 @@ class TopicModel:
     lexical_coef: np.ndarray  # classes x lexicon size
     intercept: np.ndarray  # classes
     lexicon: Lexicon
-    lexical_scale: float
     info: dict  # what it was trained on, for the manifest
 
     def probabilities(self, vector: np.ndarray, terms: Sequence[str]) -> np.ndarray:
@@ -217,7 +220,7 @@ class TopicModel:
         z = self.dense_coef @ vector + self.intercept
         cols, vals = self.lexicon.vector(terms)
         if len(cols):
-            z = z + self.lexical_coef[:, cols] @ (vals * self.lexical_scale)
+            z = z + self.lexical_coef[:, cols] @ vals
         z = z - z.max()
         p = np.exp(z)
         return p / p.sum()
@@ -232,7 +235,7 @@ class TopicModel:
         )
         meta = {"version": MODEL_VERSION, "classes": self.classes,
                 "terms": sorted(self.lexicon.terms, key=self.lexicon.terms.__getitem__),
-                "lexical_scale": self.lexical_scale, "info": self.info}
+                "info": self.info}
         (folder / "topic_model.json").write_text(json.dumps(meta, ensure_ascii=False),
                                                  encoding="utf-8")
 
@@ -257,7 +260,7 @@ class TopicModel:
             raise ValueError(f"topic model arrays disagree: {dense.shape}, {lexical.shape}, "
                              f"{intercept.shape}, {len(classes)} classes, {len(terms)} terms")
         return cls(classes, dense, lexical, intercept, Lexicon(terms, idf),
-                   float(meta["lexical_scale"]), dict(meta.get("info", {})))
+                   dict(meta.get("info", {})))
 
 
 def train(
@@ -292,7 +295,7 @@ def train(
     info = {"examples": len(samples), "classes": len(classes),
             "none_examples": sum(1 for s in samples if s.label == NONE),
             "terms": len(lexicon.terms), "c": c, "iterations": iterations}
-    return TopicModel(classes, dense_coef, lexical_coef, intercept, lexicon, 1.0, info)
+    return TopicModel(classes, dense_coef, lexical_coef, intercept, lexicon, info)
 
 
 def fit_softmax(dense: np.ndarray, lexical, y: np.ndarray, n_classes: int, *, l2: float,
