@@ -45,7 +45,8 @@ async def test_every_migration_goes_up_down_and_up_again(storage):
                                       "precincts", "street_aliases", "subscriptions",
                                       "staff_chats", "staff_members", "staff_codes", "api_tokens",
                                       "announcements", "outbox", "feeds", "feed_items",
-                                      "tickets", "ticket_messages", "qa_pages", "index_state"}
+                                      "tickets", "ticket_messages", "qa_pages", "index_state",
+                                      "page_reviews", "staff_digests"}
     await storage.downgrade("base")
     assert await _tables(storage) == set()
 

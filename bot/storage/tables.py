@@ -351,3 +351,44 @@ index_state = sa.Table(
     sa.CheckConstraint("id = 1", name="one_row"),
     comment="the index build the published answers wait for, and who builds it",
 )
+
+# -- the content loop: agencies' reviews of their pages, weekly digests (0010) ------
+
+page_reviews = sa.Table(
+    "page_reviews", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("topic_id", sa.String(100), nullable=False, index=True),
+    sa.Column("agency", sa.String(50), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False,
+              comment="confirm (the page is right, both languages) or correction"),
+    sa.Column("lang", sa.String(2), nullable=False, server_default="",
+              comment="the page a correction is for; '' for a confirmation"),
+    sa.Column("section", sa.Integer, nullable=True,
+              comment="a correction's section: its index among the page's ## sections"),
+    sa.Column("heading", sa.String(300), nullable=False, server_default="",
+              comment="that section's heading when the correction was proposed"),
+    sa.Column("text", sa.Text, nullable=False, server_default="",
+              comment="a correction's new section text, as the staff member sent it"),
+    sa.Column("page_digest", sa.String(64), nullable=False,
+              comment="the content of both pages the staff saw: a confirmation holds "
+                      "for that content only"),
+    sa.Column("user_id", sa.BigInteger, nullable=False, comment="the staff member"),
+    sa.Column("chat_id", sa.BigInteger, nullable=False, comment="the staff chat"),
+    sa.Column("state", sa.String(10), nullable=False, server_default="pending",
+              comment="pending; applied (written to the page files); rejected"),
+    sa.Column("created_at", sa.Float, nullable=False, comment="unix time"),
+    sa.Column("decided_at", sa.Float, nullable=True, comment="unix time: applied or rejected"),
+    sa.CheckConstraint("kind IN ('confirm', 'correction')", name="kind"),
+    sa.CheckConstraint("state IN ('pending', 'applied', 'rejected')", name="state"),
+    sqlite_autoincrement=True,
+    comment="staff confirmations and proposed corrections of knowledge pages",
+)
+
+staff_digests = sa.Table(
+    "staff_digests", metadata,
+    sa.Column("agency", sa.String(50), primary_key=True),
+    sa.Column("week", sa.String(8), primary_key=True, comment="ISO week, e.g. 2026-W49"),
+    sa.Column("sent_at", sa.Float, nullable=False, comment="unix time"),
+    comment="the weekly digest sent to each agency's staff chat: one a week, whichever "
+            "instance claims it",
+)
