@@ -51,6 +51,7 @@ from .services import (
     Directory,
     FloodLimiter,
     Publication,
+    Reviews,
     StaffChats,
     Stations,
     Subscriptions,
@@ -183,6 +184,8 @@ class Saual:
                                results=settings.answer_results,
                                suggest_min_confidence=settings.suggest_min_confidence)
         self.publication = Publication(storage, engine, self.directory, clock=clock.time)
+        self.reviews = Reviews(storage, self.catalog, review_days=settings.review_days,
+                               clock=clock.time)
         self.publisher = publisher(storage, settings, engine.encoder, clock.time)
         self.tickets = Tickets(storage, engine, self.directory, settings.tickets_config(),
                                clock=clock.time, staff=self.staff, publication=self.publication)
@@ -205,6 +208,7 @@ class Saual:
             await engine.asearch("eGov", k=1)
             app = cls(settings, engine, storage, clock=clock, fsm=fsm)
             await app.stations.load()
+            await app.reviews.refresh()
         except BaseException:
             engine.close()
             await storage.close()
@@ -218,7 +222,8 @@ class Saual:
                         users=self.users, stations=self.stations, i18n=self.i18n,
                         subs=self.subscriptions, staff=self.staff,
                         announcements=self.announcements, tickets=self.tickets,
-                        publication=self.publication, notifier=self.notifier)
+                        publication=self.publication, notifier=self.notifier,
+                        reviews=self.reviews)
         dp.update.outer_middleware(self.inflight)
         dp.update.outer_middleware(UserMiddleware(self.users))
         dp.update.outer_middleware(LocaleMiddleware(self.i18n))
@@ -246,10 +251,13 @@ class Saual:
         if "stations-refresh" not in self.supervisor:
             self.supervisor.every("stations-refresh", every, self.stations.refresh,
                                   first_after=every)
+        if "reviews-refresh" not in self.supervisor:  # staff confirmations by other instances
+            self.supervisor.every("reviews-refresh", every, self.reviews.refresh,
+                                  first_after=every)
 
     async def _on_shutdown(self) -> None:
         await self.inflight.drain(self.settings.shutdown_timeout)
-        await self.supervisor.stop("index-reload", "stations-refresh")
+        await self.supervisor.stop("index-reload", "stations-refresh", "reviews-refresh")
 
     async def register_commands(self, bot: Bot) -> None:
         """setMyCommands in Kazakh and Russian, and Russian as the default."""
@@ -286,13 +294,22 @@ class Saual:
                               lambda: poll_feeds(self.feeds))
         self.supervisor.every("qa-reminders", self.settings.qa_remind_interval,
                               lambda: self.remind(bot))
+        self.supervisor.every("staff-digest", self.settings.digest_interval,
+                              lambda: self.send_digests(bot))
 
     async def remind(self, bot: Bot) -> int:
         """Send the due staff-chat reminders once, each in its chat's language."""
         return await self.tickets.remind(self.notifier.via(bot))
 
+    async def send_digests(self, bot: Bot) -> int:
+        """Send this week's digest to every linked staff chat that has not had it."""
+        chats = await self.storage.staff.all_chats()
+        return await self.reviews.send_digests(chats, await self.tickets.report(),
+                                               self.notifier.via(bot).digest)
+
     async def stop_services(self) -> None:
-        await self.supervisor.stop("delivery", "publication", "feeds", "qa-reminders")
+        await self.supervisor.stop("delivery", "publication", "feeds", "qa-reminders",
+                                   "staff-digest")
 
     def health(self) -> tuple[int, dict]:
         """/healthz: 503 naming the background loops that are dead or failing

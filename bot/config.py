@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     delivery_backoff: float = Field(default=DeliveryConfig.backoff, gt=0)
     delivery_timeout: float = Field(default=10.0, ge=1)  # seconds per sendMessage
     staff_code_ttl: float = Field(default=86400.0, gt=0)  # seconds a /link code stays valid
+    # The content loop: a verified page is due for its agency's review again
+    # after REVIEW_DAYS; the staff chats' weekly digest is checked for every
+    # DIGEST_INTERVAL seconds (sent once a week, Mondays from 09:00 UTC+5).
+    review_days: int = Field(default=180, ge=1)
+    digest_interval: float = Field(default=900.0, gt=0)
     feed_poll_interval: float = Field(default=600.0, gt=0)  # seconds between feed polls
     # Agencies' feeds are hostile input (defaults: bot.services.feedfetch.FeedsConfig).
     feed_max_bytes: int = Field(default=FeedsConfig.max_bytes, ge=1024)  # body bytes per fetch

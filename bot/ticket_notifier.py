@@ -22,10 +22,10 @@ from aiogram.utils.formatting import Bold, Text
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from .handlers import keyboards
+from .handlers import keyboards, review_cards
 from .handlers.replies import send
 from .handlers.ticket_cards import card, date, informal, passed
-from .services import GONE, NOT_SAID, Change, Directory, Reminder, Said, Ticket
+from .services import GONE, NOT_SAID, Change, Directory, Reminder, Said, Ticket, Weekly
 from .services.ticket_posts import ChangeKind
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,16 @@ class TelegramNotifier:
             return "⛔ " + _("Rejected by {who}: {reason}").format(who=change.who,
                                                                    reason=ticket.answer)
         return "✅ " + _("Answered by {who}.").format(who=change.who)
+
+    async def digest(self, chat_id: int, lang: str, weekly: Weekly) -> bool:
+        """The weekly digest in the staff chat; False when the chat is gone."""
+        with self.i18n.context(), self.i18n.use_locale(lang):
+            content = review_cards.weekly(self.directory.name(weekly.agency, lang), weekly)
+        try:
+            await send(self.bot, chat_id, content)
+        except TelegramForbiddenError:
+            return False
+        return True
 
     async def mark(self, ticket: Ticket, lang: str, change: Change) -> Said:
         if ticket.staff_chat is None or ticket.staff_message is None:

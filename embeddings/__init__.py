@@ -28,7 +28,15 @@ from .index import (
 )
 from .langs import LANGS, Lang, other
 from .normalize import Analyzer, Synonyms, detect_lang, fold, has_latin, loose, to_cyrillic
-from .pages import DocKind, PageStatus, parse_page
+from .pages import (
+    DocKind,
+    PageContent,
+    PageStatus,
+    content_digest,
+    parse_page,
+    replace_section,
+    set_front_matter,
+)
 from .records import Category, IndexedDocument
 from .results import Decision, Hit, SearchResult
 from .search import SearchConfig, SearchEngine
@@ -58,6 +66,7 @@ __all__ = [
     "IndexedDocument",
     "Lang",
     "LoadedIndex",
+    "PageContent",
     "PageStatus",
     "Problem",
     "Question",
@@ -66,6 +75,7 @@ __all__ = [
     "SearchResult",
     "Synonyms",
     "build_index",
+    "content_digest",
     "current_build",
     "detect_lang",
     "ensure_index",
@@ -82,6 +92,8 @@ __all__ = [
     "other",
     "parse_page",
     "publish_build",
+    "replace_section",
+    "set_front_matter",
     "to_cyrillic",
     "valid_url",
 ]

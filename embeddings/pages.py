@@ -11,7 +11,10 @@ two ``##`` sections, the question and the agency's answer.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import PurePosixPath
@@ -242,3 +245,79 @@ def check_status(doc: Document, where: str, problems: list[Problem]) -> None:
         problems.append(Problem(where, 2, "status",
                                 f"missing: {' or '.join(PageStatus)} (a page is a draft "
                                 "until an agency verifies it)"))
+
+
+# -- edits a maintainer applies (staff reviews): the rest of the file stays as it is --
+
+@dataclass(frozen=True)
+class PageContent:
+    """What a page says in one language: what a reviewer reads and confirms."""
+
+    lang: str
+    title: str
+    summary: str
+    source_url: str
+    sections: tuple[tuple[str, str], ...]  # (heading, text)
+
+    @classmethod
+    def of(cls, doc: Document) -> PageContent:
+        return cls(doc.lang, doc.title, doc.summary, doc.source_url,
+                   tuple((s.heading, s.text) for s in doc.sections))
+
+
+def content_digest(pages: Iterable[PageContent]) -> str:
+    """One digest of a topic's pages (any order of languages): a confirmation
+    holds for the content it was given on, and a correction for the text it
+    was proposed against. Front matter that is no content (status, dates,
+    keywords) is left out, so writing a confirmation into a file keeps it."""
+    h = hashlib.sha256()
+    for page in sorted(pages, key=lambda p: p.lang):
+        h.update(json.dumps([page.lang, page.title, page.summary, page.source_url,
+                             [list(s) for s in page.sections]],
+                            ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()
+
+
+def set_front_matter(text: str, values: dict[str, str | None], where: str = "") -> str:
+    """`text` with top-level front matter keys set to one-line values (a key
+    already there is rewritten in place, a new one goes before the closing
+    '---'; None removes the key); every other line stays byte for byte."""
+    match = _FRONT.match(text)
+    if not match:
+        raise CorpusError([Problem(where, 1, "", "no YAML front matter between '---' lines")])
+    front = match.group(1)
+    for key, value in values.items():
+        pattern = re.compile(rf"^{re.escape(key)}[ \t]*:.*\n", re.M)
+        if value is None:
+            front = pattern.sub("", front, count=1)
+            continue
+        if "\n" in value or "\r" in value:
+            raise ValueError(f"front matter value for {key!r} must be one line")
+        line = f"{key}: {yaml.safe_dump(value, allow_unicode=True, width=10**6)}"
+        line = line.removesuffix("...\n").rstrip("\n") + "\n"
+        if pattern.search(front):
+            front = pattern.sub(lambda _m, line=line: line, front, count=1)
+        else:
+            front += line
+    start = match.start(1)
+    return text[:start] + front + text[match.end(1):]
+
+
+def replace_section(text: str, index: int, body: str, where: str = "") -> str:
+    """`text` with the `index`-th ``##`` section's text (not its heading) replaced
+    by `body`; the other sections stay byte for byte. `body` must not start a
+    section of its own."""
+    match = _FRONT.match(text)
+    if not match:
+        raise CorpusError([Problem(where, 1, "", "no YAML front matter between '---' lines")])
+    body = body.strip()
+    if not body:
+        raise ValueError("a section cannot be empty")
+    if _SECTION.search(body):
+        raise ValueError("the new text has a '## ' heading line: one section at a time")
+    heads = list(_SECTION.finditer(text, match.end()))
+    if not 0 <= index < len(heads):
+        raise ValueError(f"the page has {len(heads)} sections, not a section {index + 1}")
+    end = heads[index + 1].start() if index + 1 < len(heads) else len(text)
+    tail = "\n\n" if index + 1 < len(heads) else "\n"
+    return text[:heads[index].end()] + "\n" + body + tail + text[end:]

@@ -14,6 +14,7 @@ from . import (
     feedback,
     media,
     menu,
+    review,
     staff,
     start,
     stations,
@@ -32,8 +33,10 @@ def routers() -> list[Router]:
     router that handles buttons. The staff router (linked agency chats, where
     text may be an announcement being composed) comes before any text handler;
     the ask-an-agency router (staff replies in linked chats, the citizen's
-    question being written) comes right after it.
+    question being written) comes right after it. The review router (staff
+    checking their pages) comes before the staff router, whose /cancel would
+    otherwise end a correction as if it were an announcement.
     """
-    return [start.build(), staff.build(), tickets.build(), subscriptions.build(), menu.build(),
-            feedback.build(),
+    return [start.build(), review.build(), staff.build(), tickets.build(),
+            subscriptions.build(), menu.build(), feedback.build(),
             stations.build(), errors.build(), media.build(), ask.build()]

@@ -110,3 +110,16 @@ class ReplyCB(CallbackData, prefix="r"):
 
     act: str
     id: RowId
+
+
+class ReviewCB(CallbackData, prefix="w"):
+    """Staff reviewing a page: open it (`open`), confirm both languages (`ok`),
+    correct a language (`fix` + `l`), one of its sections (`sec` + `n`). `d` is
+    the start of the content digest the staff read (the button of a page that
+    has changed since is stale)."""
+
+    act: str
+    t: str  # topic id
+    l: str = ""  # noqa: E741  (kk | ru)
+    n: int = Field(default=0, ge=0, le=99)
+    d: str = ""

@@ -13,7 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from embeddings import DocKind, Lang
 
-from ..services import Answer, Entry, Following, Named, Page
+from ..services import Answer, Due, Entry, Following, Named, Page
 from .callbacks import (
     AskCB,
     ComposeCB,
@@ -23,6 +23,7 @@ from .callbacks import (
     MoreCB,
     PrecinctCB,
     ReplyCB,
+    ReviewCB,
     StationsCB,
     SubCB,
     TicketCB,
@@ -290,4 +291,36 @@ def ticket_answer(ticket_id: int, vote: int | None = None) -> InlineKeyboardMark
               callback_data=ReplyCB(act="down", id=ticket_id))
     kb.button(text=_("This does not answer me"), callback_data=ReplyCB(act="re", id=ticket_id))
     kb.adjust(2, 1)
+    return kb.as_markup()
+
+
+# -- staff reviewing their agency's pages -----------------------------------------
+
+def review_list(due: list[Due]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for d in due:
+        mark = "🆕" if d.reason == "unverified" else "⏰"
+        kb.button(text=_label(f"{mark} {d.title}"), callback_data=ReviewCB(act="open", t=d.id))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def review_page(topic_id: str, seen: str, langs: list[str]) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(text=_("✅ Confirm: both languages are right"),
+                                  callback_data=ReviewCB(act="ok", t=topic_id, d=seen).pack())]]
+    for lang in langs:
+        label = _("✏️ Correct the Kazakh page") if lang == Lang.KK \
+            else _("✏️ Correct the Russian page")
+        rows.append([InlineKeyboardButton(
+            text=label, callback_data=ReviewCB(act="fix", t=topic_id, l=lang, d=seen).pack())])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def review_sections(topic_id: str, lang: str, seen: str,
+                    headings: list[str]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for n, heading in enumerate(headings):
+        kb.button(text=_label(f"§ {heading}"),
+                  callback_data=ReviewCB(act="sec", t=topic_id, l=lang, n=n, d=seen))
+    kb.adjust(1)
     return kb.as_markup()

@@ -38,6 +38,7 @@ from .masking import mask
 from .periodic import LoopState, Supervisor
 from .publication import Publication
 from .regions import Directory, DirectoryError, Named
+from .reviews import Due, ReviewError, Reviews, Weekly, apply_review, reject_review
 from .staff import StaffChats
 from .stations import Stations
 from .subscriptions import Following, Subscriptions
@@ -77,6 +78,7 @@ __all__ = [
     "Directory",
     "DirectoryError",
     "Draft",
+    "Due",
     "Entry",
     "FloodLimiter",
     "Following",
@@ -95,6 +97,8 @@ __all__ = [
     "Refusal",
     "Reminder",
     "Result",
+    "ReviewError",
+    "Reviews",
     "Said",
     "Section",
     "StaffChats",
@@ -115,6 +119,8 @@ __all__ = [
     "User",
     "Users",
     "Verdict",
+    "Weekly",
+    "apply_review",
     "asks_for_polling_station",
     "body_digest",
     "choose_locale",
@@ -122,6 +128,7 @@ __all__ = [
     "mask",
     "other",
     "read_station_files",
+    "reject_review",
     "valid_length",
     "valid_url",
 ]

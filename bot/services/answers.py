@@ -86,7 +86,7 @@ class Answers:
                     f" elsewhere={result.elsewhere.id}" if result.elsewhere else "")
         if result.confident and hits:
             best = hits[0]
-            checked = self.catalog.checked(best.status, best.verified_by, best.verified_on,
+            checked = self.catalog.checked(best.id, best.status, best.verified_by, best.verified_on,
                                            best.lang)
             return Answer(question_id, result.lang, True, best, others=len(hits) - 1,
                           checked=checked)

@@ -15,8 +15,10 @@ from embeddings import (
     DocKind,
     IndexedDocument,
     LoadedIndex,
+    PageContent,
     PageStatus,
     SearchEngine,
+    content_digest,
     other,
 )
 
@@ -79,12 +81,14 @@ class _View:
             if chunk.ordinal > 0 and (chunk.doc_id, chunk.lang) in self.pages:
                 self.sections.setdefault((chunk.doc_id, chunk.lang), []).append(
                     Section(chunk.heading, chunk.text))
+        self.digests: dict[str, str] = {}
 
 
 class Catalog:
     def __init__(self, engine: SearchEngine):
         self.engine = engine
         self._view: _View | None = None
+        self._confirmed: dict[str, tuple[str, str, str]] = {}
 
     def _current(self) -> _View:
         index = self.engine.index
@@ -136,16 +140,56 @@ class Catalog:
             id=topic_id, lang=shown, title=doc.title, summary=doc.summary,
             url=doc.source_url, category=doc.category,
             agency=doc.agency, sections=tuple(sections), fallback=shown != lang,
-            checked=self.checked(doc.status, doc.verified_by, doc.verified_on, shown),
+            checked=self.checked(topic_id, doc.status, doc.verified_by, doc.verified_on,
+                                 shown),
         )
 
-    def checked(self, status: str, verified_by: str, verified_on: str,
+    def checked(self, topic_id: str, status: str, verified_by: str, verified_on: str,
                 lang: str) -> Checked | None:
         """What a page's cards say of its verification; None for what is not a
-        knowledge page (a published answer is the agency's own)."""
+        knowledge page (a published answer is the agency's own). A staff
+        confirmation (:meth:`confirm`) counts while the page says what was
+        confirmed, and wins over an older date in the file."""
+        if status not in (PageStatus.VERIFIED, PageStatus.DRAFT):
+            return None
+        confirmed = self._confirmed.get(topic_id)
+        if confirmed and confirmed[2] == self.digest(topic_id) \
+                and (status == PageStatus.DRAFT or confirmed[1] >= verified_on):
+            verified_by, verified_on = confirmed[0], confirmed[1]
+            status = PageStatus.VERIFIED
         if status == PageStatus.VERIFIED:
             agency = self.engine.index.agencies.get(verified_by)
             return Checked(True, agency.name_in(lang) if agency else verified_by, verified_on)
-        if status == PageStatus.DRAFT:
-            return Checked(False)
-        return None
+        return Checked(False)
+
+    # -- the content loop: what staff confirm --------------------------------------
+    def confirm(self, confirmed: dict[str, tuple[str, str, str]]) -> None:
+        """Staff confirmations by topic: (agency id, date, digest of the content
+        confirmed), as stored (:class:`bot.services.reviews.Reviews`)."""
+        self._confirmed = dict(confirmed)
+
+    def contents(self, topic_id: str) -> list[PageContent]:
+        """The topic's pages as a reviewer reads them, in each language it has."""
+        view = self._current()
+        out = []
+        for lang in LANGS:
+            doc = view.pages.get((topic_id, lang))
+            if doc is not None:
+                out.append(PageContent(lang, doc.title, doc.summary, doc.source_url, tuple(
+                    (s.heading, s.text) for s in view.sections.get((topic_id, lang), []))))
+        return out
+
+    def digest(self, topic_id: str) -> str:
+        """The digest of the topic's content in the build in service (cached per build)."""
+        view = self._current()
+        if topic_id not in view.digests:
+            view.digests[topic_id] = content_digest(self.contents(topic_id))
+        return view.digests[topic_id]
+
+    def agency_topics(self, agency: str) -> list[str]:
+        """The knowledge pages' topics of `agency`, in catalogue order."""
+        seen: dict[str, None] = {}
+        for (topic, _lang), doc in self._current().pages.items():
+            if doc.agency == agency:
+                seen.setdefault(topic)
+        return list(seen)

@@ -34,6 +34,7 @@ from .announcements import (
 from .base import TRANSIENT_DB_ERRORS
 from .feeds import Feed, FeedRepo
 from .pages import IndexState, QAPage, QAPageRepo
+from .reviews import Review, ReviewKind, ReviewRepo, ReviewState
 from .staff import StaffChat, StaffMember, StaffRepo
 from .stations import StationImport, StationRepo
 from .subscriptions import Follows, SubscriptionRepo
@@ -59,6 +60,10 @@ __all__ = [
     "QAPageRepo",
     "QuestionRecord",
     "QuestionRepo",
+    "Review",
+    "ReviewKind",
+    "ReviewRepo",
+    "ReviewState",
     "StaffChat",
     "StaffMember",
     "StaffRepo",
@@ -110,6 +115,7 @@ class Storage:
         self.feeds = FeedRepo(engine, clock)
         self.tickets = TicketRepo(engine, clock)
         self.qa_pages = QAPageRepo(engine, clock)
+        self.reviews = ReviewRepo(engine, clock)
 
     @classmethod
     def from_url(cls, url: str, *, clock: Clock = SYSTEM) -> Storage:

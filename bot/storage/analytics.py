@@ -92,3 +92,14 @@ class FeedbackRepo(Repo):
                 .order_by(feedback.c.id))).all()
         return [FeedbackRecord(r.question_id, r.user_id, int(r.value), r.updated_at)
                 for r in rows]
+
+    async def negative_by_topic(self, since: float) -> dict[str, int]:
+        """👎 votes given since `since` on the answers that showed a page, per topic."""
+        stmt = (sa.select(questions.c.topic_id, sa.func.count())
+                .select_from(feedback.join(questions, feedback.c.question_id == questions.c.id))
+                .where(feedback.c.value < 0, feedback.c.updated_at >= since,
+                       questions.c.confident.is_(True), questions.c.topic_id.is_not(None))
+                .group_by(questions.c.topic_id))
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return {r[0]: int(r[1]) for r in rows}

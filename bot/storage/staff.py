@@ -127,6 +127,13 @@ class StaffRepo(Repo):
                 staff_chats.c.agency == agency))).all()
         return [StaffChat(r.chat_id, r.agency, r.lang) for r in rows]
 
+    async def all_chats(self) -> list[StaffChat]:
+        """Every linked staff chat, by agency."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(staff_chats)
+                                       .order_by(staff_chats.c.agency))).all()
+        return [StaffChat(r.chat_id, r.agency, r.lang) for r in rows]
+
     async def add_member(self, agency: str, user_id: int, added_by: int | None = None) -> bool:
         """Give `user_id` staff rights for `agency`; False when they had them."""
         async with self.engine.begin() as conn:

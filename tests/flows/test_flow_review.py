@@ -1,0 +1,224 @@
+"""The content loop through the production Dispatcher: staff check their
+agency's pages with /review (confirm both languages, or correct one section),
+a maintainer writes corrections in with `saual review apply` and publishes
+them with `saual index`; anyone without staff rights is refused; each staff
+chat gets one weekly digest."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from botkit import Citizen
+from typer.testing import CliRunner
+
+from bot.cli import app as cli
+from embeddings import load_knowledge, parse_page
+
+MVD, CEC = -100500, -100700
+CHECKED = "Проверено ведомством: Министерство внутренних дел, 23.11.2026."
+NOT_STAFF = "Это могут делать только сотрудники ведомства"
+
+
+def member(citizen: Citizen, user_id: int, chat: int, *, admin: bool = True) -> Citizen:
+    return Citizen(citizen.dp, citizen.bot, citizen.session, citizen.clock, user_id=user_id,
+                   group=chat, admin=admin)
+
+
+@pytest.fixture
+def maintainer(settings, monkeypatch, clock, encoder):
+    """Run `saual ...` on the bot's database, knowledge and index, as a maintainer does."""
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(settings.knowledge_dir))
+    monkeypatch.setenv("INDEX_DIR", str(settings.index_dir))
+    monkeypatch.setattr("bot.cli.retrieval.make_encoder", lambda spec: encoder)
+
+    async def run(*args: str):
+        return await asyncio.to_thread(CliRunner().invoke, cli, list(args), obj=clock)
+
+    return run
+
+
+@pytest.fixture
+async def mvd_staff(saual, citizen) -> Citizen:
+    staff = member(citizen, 900, MVD)
+    await staff.send(f"/link {await saual.staff.invite('mvd')}")
+    return staff
+
+
+def text_of(calls) -> str:
+    return "\n".join(c.text for c in calls if c.method in ("sendMessage", "editMessageText"))
+
+
+async def test_staff_confirm_a_page_and_its_card_says_who_checked_it(saual, citizen, mvd_staff):
+    before = await citizen.send("где получить удостоверение личности")
+    assert "Ещё не проверено ведомством." in text_of(before)
+
+    listed = await mvd_staff.send("/review")
+    assert "страниц на проверку — 2" in text_of(listed)
+    labels = [b["text"] for b in mvd_staff.buttons()]
+    assert any("Получение удостоверения личности" in t for t in labels)
+    assert not any("избирательного" in t for t in labels)  # the CEC's page is not theirs
+
+    opened = await mvd_staff.press("Получение удостоверения личности")
+    shown = text_of(opened)
+    assert "Жеке куәлік алу" in shown and "Получение удостоверения личности" in shown
+    assert "Страница на казахском:" in shown and "Страница на русском:" in shown
+
+    done = await mvd_staff.press("Подтверждаю")
+    assert "Подтверждено: «Получение удостоверения личности»" in text_of(done)
+    [row] = await saual.storage.reviews.pending()
+    assert (row.topic_id, row.kind, row.agency, row.user_id) == ("id-card", "confirm", "mvd", 900)
+
+    after = await citizen.send("где получить удостоверение личности")
+    assert CHECKED in text_of(after)  # with the day it was confirmed (Kazakhstan time)
+    # The other instance (another Saual on the same database) sees it after a refresh.
+    saual.catalog.confirm({})
+    await saual.reviews.refresh()
+    assert saual.catalog.page("id-card", "kk").checked.verified
+    # ... and the list no longer has it.
+    relisted = await mvd_staff.send("/review")
+    assert "страниц на проверку — 1" in text_of(relisted)
+    assert [b["text"] for b in mvd_staff.buttons()] == ["🆕 Регистрация по месту жительства"]
+
+
+async def test_a_confirmation_holds_only_for_the_content_confirmed(saual, citizen, mvd_staff):
+    await mvd_staff.send("/review")
+    await mvd_staff.press("Получение удостоверения личности")
+    await mvd_staff.press("Подтверждаю")
+    assert saual.catalog.page("id-card", "ru").checked.verified
+    # A new build where the page says something else: the confirmation no longer holds.
+    page = saual.settings.knowledge_dir / "pages/documents/id-card.ru.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("10 лет", "5 лет"),
+                    encoding="utf-8")
+    from embeddings import build_index
+    build_index(load_knowledge(saual.settings.knowledge_dir), saual.engine.encoder,
+                saual.settings.index_dir)
+    await saual.reload_index()
+    assert not saual.catalog.page("id-card", "ru").checked.verified
+
+
+async def test_a_button_of_a_page_that_changed_meanwhile_is_refused(saual, mvd_staff):
+    await mvd_staff.send("/review")
+    await mvd_staff.press("Получение удостоверения личности")
+    prompt = mvd_staff.last_with_buttons()
+    page = saual.settings.knowledge_dir / "pages/documents/id-card.kk.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("16 жас", "18 жас"),
+                    encoding="utf-8")
+    from embeddings import build_index
+    build_index(load_knowledge(saual.settings.knowledge_dir), saual.engine.encoder,
+                saual.settings.index_dir)
+    await saual.reload_index()
+    refused = await mvd_staff.press("Подтверждаю", prompt)
+    assert "Страница изменилась" in text_of(refused)
+    assert await saual.storage.reviews.pending() == []
+
+
+async def test_only_staff_confirm(saual, citizen, mvd_staff, session):
+    await mvd_staff.send("/review")
+    await mvd_staff.press("Получение удостоверения личности")
+    prompt = mvd_staff.last_with_buttons()
+    outsider = member(citizen, 901, MVD, admin=False)  # in the group, without staff rights
+    calls = await outsider.press("Подтверждаю", prompt)
+    answers = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert answers and NOT_STAFF in answers[-1].params.get("text", "")
+    assert await saual.storage.reviews.pending() == []
+    said = await outsider.send("/review")
+    assert NOT_STAFF in text_of(said)
+    # Staff of another agency cannot confirm the MVD's page from their own chat.
+    cec = member(citizen, 902, CEC)
+    await cec.send(f"/link {await saual.staff.invite('cec')}")
+    forged = await cec.press_data(prompt["reply_markup"]["inline_keyboard"][0][0]
+                                  ["callback_data"], {**prompt, "chat": {"id": CEC}})
+    assert "другому ведомству" in text_of(forged)
+    assert await saual.storage.reviews.pending() == []
+
+
+async def test_a_correction_reaches_the_page_through_the_maintainers(
+        saual, citizen, mvd_staff, maintainer):
+    await mvd_staff.send("/review")
+    await mvd_staff.press("Получение удостоверения личности")
+    await mvd_staff.press("Исправить страницу на русском")
+    prompt = await mvd_staff.press("Документы")
+    assert "Отправьте новый текст раздела «Документы»" in text_of(prompt)
+    bad = await mvd_staff.send("## Новый раздел\nтекст")
+    assert "строка заголовка" in text_of(bad)
+    new_text = "Старое удостоверение или свидетельство о рождении. Госпошлина не взимается."
+    saved = await mvd_staff.send(new_text)
+    assert "Исправление №1 раздела «Документы» сохранено" in text_of(saved)
+
+    listed = await maintainer("review", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "#1" in listed.output and "id-card.ru" in listed.output
+    assert "Госпошлина не взимается" in listed.output
+    as_json = json.loads((await maintainer("review", "list", "--json")).output)
+    assert as_json["reviews"][0]["text"] == new_text
+
+    applied = await maintainer("review", "apply", "1")
+    assert applied.exit_code == 0, applied.output
+    path = saual.settings.knowledge_dir / "pages/documents/id-card.ru.md"
+    doc = parse_page(path.read_text(encoding="utf-8"), "pages/documents/id-card.ru.md")
+    assert doc.sections[2].text == new_text
+    assert [s.heading for s in doc.sections] == ["Кто получает", "Где подать заявление",
+                                                 "Документы"]
+    assert doc.updated == "2026-11-23" and doc.status == "draft"
+    assert "#1" not in (await maintainer("review", "list")).output
+    again = await maintainer("review", "apply", "1")
+    assert again.exit_code == 1 and "applied already" in again.output
+
+    built = await maintainer("index")
+    assert built.exit_code == 0, built.output
+    await saual.reload_index()
+    page = saual.catalog.page("id-card", "ru")
+    assert page.sections[2].text == new_text
+
+
+async def test_confirmations_are_written_into_both_pages(saual, mvd_staff, maintainer):
+    await mvd_staff.send("/review")
+    await mvd_staff.press("Получение удостоверения личности")
+    await mvd_staff.press("Подтверждаю")
+    applied = await maintainer("review", "apply", "1")
+    assert applied.exit_code == 0, applied.output
+    docs = load_knowledge(saual.settings.knowledge_dir)
+    for lang in ("kk", "ru"):
+        doc = docs.document("id-card", lang)
+        assert (doc.status, doc.verified_by, doc.verified_on) == ("verified", "mvd",
+                                                                  "2026-11-23")
+    # Still verified after the maintainer publishes it, now from the files.
+    assert (await maintainer("index")).exit_code == 0
+    await saual.reload_index()
+    assert saual.catalog.page("id-card", "kk").checked.verified
+
+
+async def test_a_rejected_correction_writes_nothing(saual, mvd_staff, maintainer):
+    await mvd_staff.send("/review")
+    await mvd_staff.press("Получение удостоверения личности")
+    await mvd_staff.press("Исправить страницу на казахском")
+    await mvd_staff.press("§")
+    await mvd_staff.send("Жаңа мәтін.")
+    path = saual.settings.knowledge_dir / "pages/documents/id-card.kk.md"
+    before = path.read_text(encoding="utf-8")
+    rejected = await maintainer("review", "reject", "1")
+    assert rejected.exit_code == 0, rejected.output
+    assert (await maintainer("review", "apply", "1")).exit_code == 1
+    assert path.read_text(encoding="utf-8") == before
+
+
+async def test_each_staff_chat_gets_one_weekly_digest(saual, bot, citizen, mvd_staff, clock,
+                                                      session):
+    # A 👎 on an MVD page, and a question waiting for the agency.
+    await citizen.send("где получить удостоверение личности")
+    await citizen.press("👎")
+    clock.now += 3600  # Monday 14:00 in Kazakhstan: the digest is due
+    before = len(session.calls)
+    assert await saual.send_digests(bot) == 1
+    digest = [c for c in session.calls[before:] if c.params.get("chat_id") == MVD]
+    text = "\n".join(c.text for c in digest)
+    assert "Еженедельная сводка" in text
+    assert "Страниц на проверку: 2" in text
+    assert "Получение удостоверения личности: 1" in text  # the 👎
+    # The same week: nothing more, from this instance or another.
+    assert await saual.send_digests(bot) == 0
+    clock.now += 7 * 24 * 3600
+    assert await saual.send_digests(bot) == 1

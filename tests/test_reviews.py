@@ -1,0 +1,212 @@
+"""Staff reviews of pages below the Dispatcher: the page edits a maintainer
+applies, the stored reviews and weekly-digest claims, and what `apply`
+refuses."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.services import ReviewError, apply_review, reject_review
+from bot.services.reviews import clean_correction, iso_week, kz_date
+from bot.storage import ReviewKind
+from embeddings import (
+    CorpusError,
+    PageContent,
+    content_digest,
+    load_knowledge,
+    parse_page,
+    replace_section,
+    set_front_matter,
+)
+
+NAME = "pages/documents/id-card.ru.md"
+
+
+def page_text(knowledge, lang: str = "ru") -> str:
+    return (knowledge / f"pages/documents/id-card.{lang}.md").read_text(encoding="utf-8")
+
+
+def digest_of(knowledge) -> str:
+    docs = load_knowledge(knowledge)
+    return content_digest(PageContent.of(docs.document("id-card", lang)) for lang in ("kk", "ru"))
+
+
+# -- the edits -----------------------------------------------------------------------
+
+def test_replace_section_changes_that_section_only(knowledge):
+    text = page_text(knowledge)
+    new = replace_section(text, 1, "Только в ЦОН.\n\n- по записи")
+    before, after = parse_page(text, NAME), parse_page(new, NAME)
+    assert [s.heading for s in after.sections] == [s.heading for s in before.sections]
+    assert after.sections[1].text == "Только в ЦОН.\n\n- по записи"
+    assert after.sections[0] == before.sections[0]
+    assert after.sections[2].text == before.sections[2].text
+    last = replace_section(text, 2, "Паспорт.")
+    assert parse_page(last, NAME).sections[2].text == "Паспорт." and last.endswith("Паспорт.\n")
+    assert new.split("## Где подать заявление")[0] == text.split("## Где подать заявление")[0]
+
+
+@pytest.mark.parametrize(("index", "body", "why"), [
+    (3, "текст", "not a section 4"),
+    (-1, "текст", "not a section 0"),
+    (0, "  \n ", "cannot be empty"),
+    (0, "текст\n## Ещё раздел\nтекст", "heading"),
+])
+def test_replace_section_refuses_what_would_break_the_page(knowledge, index, body, why):
+    with pytest.raises(ValueError, match=why):
+        replace_section(page_text(knowledge), index, body)
+
+
+def test_set_front_matter_rewrites_adds_and_removes_keys_in_place(knowledge):
+    text = page_text(knowledge)
+    stamped = set_front_matter(text, {"status": "verified", "verified_by": "mvd",
+                                      "verified_on": "2026-12-03"})
+    doc = parse_page(stamped, NAME)
+    assert (doc.status, doc.verified_by, doc.verified_on) == ("verified", "mvd", "2026-12-03")
+    assert stamped.split("---", 2)[2] == text.split("---", 2)[2]  # the body byte for byte
+    back = set_front_matter(stamped, {"status": "draft", "verified_by": None,
+                                      "verified_on": None})
+    assert back == text
+    with pytest.raises(ValueError, match="one line"):
+        set_front_matter(text, {"status": "draft\nverified_by: x"})
+    with pytest.raises(CorpusError, match="no YAML front matter"):
+        set_front_matter("## Без шапки\nтекст\n", {"status": "draft"}, "x.md")
+
+
+@given(st.text(min_size=1, max_size=60))
+def test_a_front_matter_value_stays_one_value(value):
+    """Whatever text a value is (quotes, colons, '#', YAML words), it is written
+    as YAML reads it back: nothing else in the front matter changes."""
+    text = "---\nid: a\ntitle: T\n---\n## H\nx\n"
+    if "\n" in value or "\r" in value:
+        with pytest.raises(ValueError):
+            set_front_matter(text, {"title": value})
+        return
+    import yaml
+
+    front = yaml.safe_load(set_front_matter(text, {"title": value}).split("---")[1])
+    assert front == {"id": "a", "title": value}
+
+
+def test_the_digest_is_of_the_content_not_the_status(knowledge):
+    docs = load_knowledge(knowledge)
+    pages = [PageContent.of(docs.document("id-card", lang)) for lang in ("kk", "ru")]
+    assert content_digest(pages) == content_digest(reversed(pages))
+    changed = PageContent(pages[1].lang, pages[1].title, pages[1].summary + "!",
+                          pages[1].source_url, pages[1].sections)
+    assert content_digest([pages[0], changed]) != content_digest(pages)
+
+
+# -- what staff send -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("", "empty"), ("\u200b \x00\n", "empty"), ("a" * 3501, "long"),
+    ("Текст\n# Заголовок", "heading"), ("Текст\n---\nid: x", "heading"),
+])
+def test_a_correction_that_cannot_be_a_section_is_refused(text, code):
+    with pytest.raises(ReviewError, match=code):
+        clean_correction(text)
+
+
+def test_a_correction_keeps_its_lines_without_control_characters():
+    assert clean_correction(" Первая строка \r\n\n- пункт\x07\u202e \n") == \
+        "Первая строка\n\n- пункт"
+
+
+def test_dates_and_weeks_are_kazakhstans():
+    evening_utc = 1_796_241_600.0  # 2026-12-02 20:00 UTC = 2026-12-03 01:00 in Kazakhstan
+    assert kz_date(evening_utc) == "2026-12-03"
+    assert iso_week(evening_utc) == "2026-W49"
+
+
+# -- the stored reviews --------------------------------------------------------------
+
+async def test_reviews_are_stored_listed_and_decided_once(storage):
+    one = await storage.reviews.add(topic_id="id-card", agency="mvd", kind=ReviewKind.CONFIRM,
+                                    page_digest="d1", user_id=1, chat_id=-5)
+    two = await storage.reviews.add(topic_id="id-card", agency="mvd",
+                                    kind=ReviewKind.CORRECTION, page_digest="d1", user_id=2,
+                                    chat_id=-5, lang="kk", section=2, heading="Құжаттар",
+                                    text="Жаңа мәтін")
+    other = await storage.reviews.add(topic_id="polling-station", agency="cec",
+                                      kind=ReviewKind.CONFIRM, page_digest="d2", user_id=3,
+                                      chat_id=-6)
+    assert [r.id for r in await storage.reviews.pending()] == [one.id, two.id, other.id]
+    assert [r.id for r in await storage.reviews.pending("mvd")] == [one.id, two.id]
+    assert (two.section, two.heading, two.text, two.state) == (2, "Құжаттар", "Жаңа мәтін",
+                                                              "pending")
+    assert set(await storage.reviews.confirmations()) == {"id-card", "polling-station"}
+    assert await storage.reviews.decide(other.id, "rejected")
+    assert not await storage.reviews.decide(other.id, "applied")  # decided already
+    assert set(await storage.reviews.confirmations()) == {"id-card"}
+    newer = await storage.reviews.add(topic_id="id-card", agency="mvd",
+                                      kind=ReviewKind.CONFIRM, page_digest="d3", user_id=1,
+                                      chat_id=-5)
+    assert (await storage.reviews.confirmations())["id-card"].id == newer.id
+
+
+async def test_one_digest_a_week_per_agency(storage):
+    assert await storage.reviews.claim_digest("mvd", "2026-W49")
+    assert not await storage.reviews.claim_digest("mvd", "2026-W49")
+    assert await storage.reviews.claim_digest("cec", "2026-W49")
+    await storage.reviews.release_digest("mvd", "2026-W49")
+    assert await storage.reviews.claim_digest("mvd", "2026-W49")
+    assert await storage.reviews.claim_digest("mvd", "2026-W50")
+
+
+# -- apply -----------------------------------------------------------------------------
+
+async def test_apply_refuses_a_confirmation_of_content_that_changed(storage, knowledge):
+    review = await storage.reviews.add(topic_id="id-card", agency="mvd",
+                                       kind=ReviewKind.CONFIRM, page_digest=digest_of(knowledge),
+                                       user_id=1, chat_id=-5)
+    path = knowledge / "pages/documents/id-card.kk.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("16", "18"), encoding="utf-8")
+    with pytest.raises(ReviewError, match="changed after the staff confirmed"):
+        await apply_review(storage, knowledge, review.id, "2026-12-03", force=True)
+    assert (await storage.reviews.get(review.id)).state == "pending"
+    await reject_review(storage, review.id)
+    with pytest.raises(ReviewError, match="rejected already"):
+        await reject_review(storage, review.id)
+
+
+async def test_apply_writes_a_correction_over_a_changed_page_only_when_forced(storage,
+                                                                             knowledge):
+    review = await storage.reviews.add(
+        topic_id="id-card", agency="mvd", kind=ReviewKind.CORRECTION,
+        page_digest=digest_of(knowledge), user_id=1, chat_id=-5, lang="ru", section=2,
+        heading="Документы", text="Только удостоверение.")
+    path = knowledge / "pages/documents/id-card.ru.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("10 лет", "10 (десять) лет"),
+                    encoding="utf-8")
+    with pytest.raises(ReviewError, match="--force"):
+        await apply_review(storage, knowledge, review.id, "2026-12-03")
+    [written] = await apply_review(storage, knowledge, review.id, "2026-12-03", force=True)
+    doc = parse_page(written.read_text(encoding="utf-8"), NAME)
+    assert doc.sections[2].text == "Только удостоверение."
+    assert "10 (десять) лет" in doc.sections[0].text  # the other change stays
+
+
+async def test_apply_refuses_a_correction_whose_section_moved(storage, knowledge):
+    review = await storage.reviews.add(
+        topic_id="id-card", agency="mvd", kind=ReviewKind.CORRECTION,
+        page_digest=digest_of(knowledge), user_id=1, chat_id=-5, lang="ru", section=2,
+        heading="Документы", text="Только удостоверение.")
+    path = knowledge / "pages/documents/id-card.ru.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("## Документы",
+                                                             "## Какие документы нужны"),
+                    encoding="utf-8")
+    with pytest.raises(ReviewError, match="not where it was"):
+        await apply_review(storage, knowledge, review.id, "2026-12-03", force=True)
+
+
+async def test_apply_names_what_is_missing(storage, knowledge):
+    with pytest.raises(ReviewError, match="no review #99"):
+        await apply_review(storage, knowledge, 99, "2026-12-03")
+    review = await storage.reviews.add(topic_id="gone-topic", agency="mvd",
+                                       kind=ReviewKind.CONFIRM, page_digest="x", user_id=1,
+                                       chat_id=-5)
+    with pytest.raises(ReviewError, match="no page files for topic 'gone-topic'"):
+        await apply_review(storage, knowledge, review.id, "2026-12-03")
