@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from embeddings import SearchConfig
+from embeddings import REVIEW_DAYS, SearchConfig
 from precincts import StationsConfig
 
 from .services.delivery import DeliveryConfig
@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     qa_max_open: int = Field(default=5, ge=1)
     qa_remind_before: float = Field(default=86400.0, ge=0)  # seconds before the due time
     qa_remind_interval: float = Field(default=600.0, gt=0)  # seconds between reminder checks
+    # `saual audit`: a page an agency verified is due for another look after this
+    # many days (overdue-review).
+    review_days: int = Field(default=REVIEW_DAYS, ge=1)
     # Seconds between the worker's checks for a wanted index build (published answers).
     publish_interval: float = Field(default=15.0, gt=0)
     # Background loops (delivery, publication, feeds, reminders, index reload): a

@@ -4,6 +4,17 @@ Never imports the bot. The public surface is this module's ``__all__``.
 """
 
 from .agencies import MAX_URL, Agency, load_agencies, valid_url
+from .audit import (
+    REVIEW_DAYS,
+    AuditKind,
+    AuditLevel,
+    AuditProblem,
+    ReviewDue,
+    audit,
+    count_kinds,
+    due_for_review,
+    has_errors,
+)
 from .corpus import Chunk, Corpus, Document, load_knowledge, load_passages
 from .encoders import EmbeddingCache, Encoder, make_encoder
 from .errors import (
@@ -44,8 +55,12 @@ from .search import SearchConfig, SearchEngine
 __all__ = [
     "LANGS",
     "MAX_URL",
+    "REVIEW_DAYS",
     "Agency",
     "Analyzer",
+    "AuditKind",
+    "AuditLevel",
+    "AuditProblem",
     "BuildReport",
     "Category",
     "Chunk",
@@ -70,17 +85,22 @@ __all__ = [
     "PageStatus",
     "Problem",
     "Question",
+    "ReviewDue",
     "SearchConfig",
     "SearchEngine",
     "SearchResult",
     "Synonyms",
+    "audit",
     "build_index",
     "content_digest",
+    "count_kinds",
     "current_build",
     "detect_lang",
+    "due_for_review",
     "ensure_index",
     "evaluate",
     "fold",
+    "has_errors",
     "has_latin",
     "load_agencies",
     "load_index",

@@ -27,8 +27,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .agencies import ID, Agency, entries, load_agencies, read_yaml
-from .errors import CorpusError, Problem
+from .agencies import ID, Agency, entries, entry_line, load_agencies, read_yaml
+from .errors import CorpusError, Problem, Ref
 from .langs import LANGS
 from .pages import (
     DocKind,
@@ -111,9 +111,15 @@ def _load_catalog(path: Path, problems: list[Problem]) -> tuple[dict, dict]:
         problems.append(Problem(str(path), 1, "categories", "must be a mapping of categories"))
         return {}, {}
     topics = {}
+    text = path.read_text(encoding="utf-8")
     for entry in data.get("topics") or []:
         if isinstance(entry, dict) and entry.get("id"):
             topics[entry["id"]] = entry
+            if entry.get("category") not in data["categories"]:
+                problems.append(Problem(str(path), entry_line(text, str(entry["id"])),
+                                        f"{entry['id']}.category",
+                                        f"unknown category {entry.get('category')!r}",
+                                        Ref.CATEGORY))
     return data["categories"], topics
 
 
@@ -178,7 +184,7 @@ def _load_redirects(path: Path, problems: list[Problem], agencies: dict[str, Age
         agency = agencies.get(entry.get("agency"))
         if agency is None:
             problems.append(Problem(str(path), line, f"{tid}.agency",
-                                    f"unknown agency {entry.get('agency')!r}"))
+                                    f"unknown agency {entry.get('agency')!r}", Ref.AGENCY))
         title, keywords = entry.get("title"), entry.get("keywords")
         ok = True
         for lang in LANGS:
@@ -221,7 +227,7 @@ def _load_near_misses(folder: Path, problems: list[Problem], topics: dict
             line = line_of(text, str(tid))
             if topics and tid not in topics:
                 problems.append(Problem(str(path), line, str(tid),
-                                        f"{tid!r} is not a topic of catalog.yaml"))
+                                        f"{tid!r} is not a topic of catalog.yaml", Ref.TOPIC))
                 continue
             if tid in out:
                 problems.append(Problem(str(path), line, str(tid), "topic listed twice"))
@@ -308,12 +314,14 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True,
             continue
         seen[key] = label
         if categories and doc.category not in categories:
-            problems.append(Problem(label, 0, "category", f"unknown category {doc.category!r}"))
+            problems.append(Problem(label, 0, "category", f"unknown category {doc.category!r}",
+                                    Ref.CATEGORY))
         if agencies and doc.agency not in agencies:
-            problems.append(Problem(label, 0, "agency", f"unknown agency {doc.agency!r}"))
+            problems.append(Problem(label, 0, "agency", f"unknown agency {doc.agency!r}",
+                                    Ref.AGENCY))
         if agencies and doc.verified_by and doc.verified_by not in agencies:
             problems.append(Problem(label, 0, "verified_by",
-                                    f"unknown agency {doc.verified_by!r}"))
+                                    f"unknown agency {doc.verified_by!r}", Ref.AGENCY))
         if page_path is not None:
             check_status(doc, label, problems)
             if page_path.parent.name != doc.category:
@@ -322,7 +330,8 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True,
                                         f"category says {doc.category!r}"))
             topic = topics.get(doc.id)
             if topics and topic is None:
-                problems.append(Problem(label, 2, "id", f"topic {doc.id!r} is not in catalog.yaml"))
+                problems.append(Problem(label, 2, "id", f"topic {doc.id!r} is not in catalog.yaml",
+                                        Ref.TOPIC))
             elif topic and topic.get("category") != doc.category:
                 problems.append(Problem(label, 0, "category",
                                         f"catalog puts {doc.id!r} in {topic.get('category')!r}"))
@@ -338,7 +347,8 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True,
         for lang in LANGS:
             if lang not in files:
                 other = next(iter(files.values()))
-                problems.append(Problem(str(other), 0, "lang", f"topic {tid!r} has no {lang} page"))
+                problems.append(Problem(str(other), 0, "lang", f"topic {tid!r} has no {lang} page",
+                                        Ref.PAGE))
     if require_catalog:
         for tid, topic in topics.items():
             if tid not in by_id:

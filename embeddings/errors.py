@@ -15,21 +15,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 
 class EmbeddingsError(Exception):
     """Base class of every error raised by :mod:`embeddings`."""
 
 
+class Ref(StrEnum):
+    """What a problem that refers to something missing refers to (``Problem.ref``):
+    the knowledge audit reports these as dead references or missing pages rather
+    than as files that do not validate."""
+
+    AGENCY = "agency"  # an agency id that agencies.yaml does not list
+    CATEGORY = "category"  # a category id that catalog.yaml does not list
+    TOPIC = "topic"  # a topic id that catalog.yaml does not list
+    PAGE = "page"  # a topic's page in one language (the file does not exist)
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One validation problem, located as precisely as we can."""
+    """One validation problem, located as precisely as we can; `ref` says what
+    missing thing it refers to, when that is the problem."""
 
     path: str
     line: int
     field: str
     reason: str
+    ref: Ref | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
