@@ -34,7 +34,7 @@ Numbers are compared per page, as sets, after normalising what differs by
 language only: thousand separators (``1 000``, ``1 000``, ``1000``), the
 decimal comma, ``50 %`` and ``50%``, numeric dates and dates with a month
 name (``26.03.2015``, ``26 марта 2015``, ``2015 жылғы 26 наурыз`` all state
-26, 3 and 2015), phone numbers (``8 800 080 7777`` = ``+7 800 080-77-77``).
+26 March and 2015), phone numbers (``8 800 080 7777`` = ``+7 800 080-77-77``).
 A number from 1 to 10 that one language writes in digits and the other
 spells as a word («бір», «один», «екі», «две»...) counts as the same: small
 numbers are often spelt out in one language only, and a flood of such
@@ -238,7 +238,9 @@ _RU_MONTHS = ("январ", "феврал", "март", "апрел", "ма[яй
               "сентябр", "октябр", "ноябр", "декабр")
 _KK_MONTHS = ("қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз",
               "қыркүйе[кг]", "қазан", "қараша", "желтоқсан")
-# A day and its month, in either language: the month counts as its number.
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                "Dec")
+# A day and its month, in either language («31 марта», «31-го марта», «31 наурызға»).
 _DAY_MONTH = re.compile(
     r"(?<![\d.,])(\d{1,2})(?:-?(?:го|ші|шы|інші|ыншы))?" + _SP + "+(?:"
     + "|".join(f"(?P<m{i}>{ru}\\w*|{kk}\\w*)" for i, (ru, kk)
@@ -271,8 +273,10 @@ def _number(whole: str, fraction: str | None) -> str:
 
 
 def numbers(text: str) -> set[str]:
-    """The numbers a text states, normalised (see the module docstring); links
-    are not read for numbers, phone numbers are one number each (``tel:``)."""
+    """The numbers a text states, normalised (see the module docstring): a
+    phone number is one item (``tel:77172740000``), a day of a month another
+    (``31 Mar``, from «31 марта», «31 наурызға» or ``31.03.2025``, whose year
+    is a number of its own); links are not read for numbers."""
     text = URL.sub(" ", text)
     found: set[str] = set()
 
@@ -281,16 +285,24 @@ def numbers(text: str) -> set[str]:
         found.add("tel:" + ("7" + digits[1:] if digits.startswith("8") else digits))
         return " "
 
-    text = _PHONE.sub(phone, text)
-    for match in _DAY_MONTH.finditer(text):
-        month = next(int(k[1:]) for k, v in match.groupdict().items() if v)
-        found.add(str(month))
+    def day(number: str, month: int) -> str:
+        return f"{int(number)} {_MONTH_NAMES[month - 1]}"
 
     def date(match: re.Match) -> str:
-        found.update(str(int(part)) for part in match.groups())
+        d, m, y = match.groups()
+        if not (1 <= int(d) <= 31 and 1 <= int(m) <= 12):
+            return match.group()  # not a date after all: read as numbers
+        found.update((day(d, int(m)), str(int(y))))
         return " "
 
+    def day_month(match: re.Match) -> str:
+        month = next(int(k[1:]) for k, v in match.groupdict().items() if v)
+        found.add(day(match.group(1), month))
+        return " "
+
+    text = _PHONE.sub(phone, text)
     text = _DATE.sub(date, text)
+    text = _DAY_MONTH.sub(day_month, text)
     found.update(_number(m.group(1), m.group(2)) for m in _NUMBER.finditer(text))
     return found
 
@@ -374,8 +386,8 @@ _QUALIFIED = {
 
 
 def _words_around(sentence: str, start: int, end: int) -> str:
-    before = sentence[:start].split()[-_WINDOW:]
-    after = sentence[end:].split()[:_WINDOW]
+    before = sentence[max(0, start - 40 * _WINDOW) : start].split()[-_WINDOW:]
+    after = sentence[end : end + 40 * _WINDOW].split()[:_WINDOW]
     return " ".join([*before, sentence[start:end], *after])
 
 
@@ -394,8 +406,8 @@ def stale_years(text: str, lang: str, today: dt.date) -> list[str]:
         return []
     out = []
     for sentence in _SENTENCE.split(text):
-        if _PAST[lang].search(sentence):
-            continue
+        if _PAST[lang].search(sentence) or not _ACTION[lang].search(sentence):
+            continue  # (a sentence without a word of action has no stale campaign)
         for pattern, near in ((_DEADLINE[lang], True), (_CAMPAIGN_YEAR[lang], False)):
             hit = next((m for m in pattern.finditer(sentence)
                         if _stale_match(sentence, m, lang, today, near)), None)
@@ -417,11 +429,12 @@ def _stale_match(sentence: str, match: re.Match, lang: str, today: dt.date, near
         return False
     if lang == Lang.KK and _SINCE[lang].search(sentence[match.end(group) : end + 40]):
         return False
-    if near and (_QUALIFIED[Lang.RU].search(sentence[:start]) if lang == Lang.RU
-                 else _QUALIFIED[Lang.KK].search(sentence[end:])):
+    # (Both read a few words only: a page's text may be anything, even one
+    # endless "word" that would make a backtracking regex crawl.)
+    if near and (_QUALIFIED[Lang.RU].search(sentence[max(0, start - 40) : start])
+                 if lang == Lang.RU else _QUALIFIED[Lang.KK].search(sentence[end : end + 40])):
         return False
-    scope = _words_around(sentence, start, end) if near else sentence
-    return bool(_ACTION[lang].search(scope))
+    return not near or bool(_ACTION[lang].search(_words_around(sentence, start, end)))
 
 
 def _cut(sentence: str, start: int, end: int, width: int = 160) -> str:

@@ -236,6 +236,8 @@ def test_numbers_that_differ(one, other):
 
 def test_links_are_not_read_for_numbers_and_differ_only_by_real_changes():
     assert numbers("https://egov.kz/cms/ru/services/12345 и 3 дня") == {"3"}
+    assert numbers("до 31-го марта 2025 года, тел. 8 (7172) 74-00-00") == {
+        "31 Mar", "2025", "tel:77172740000"}
     assert links("https://www.gov.kz/memleket/x?lang=ru.") == links("https://gov.kz/memleket/x/?lang=kk")
     assert links("https://adilet.zan.kz/rus/docs/V1") == links("https://adilet.zan.kz/kaz/docs/V1")
     assert links("https://egov.kz/cms/ru/a") != links("https://egov.kz/cms/ru/b")
