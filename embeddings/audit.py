@@ -247,12 +247,13 @@ _DAY_MONTH = re.compile(
                in enumerate(zip(_RU_MONTHS, _KK_MONTHS, strict=True), start=1))
     + r")", re.I)
 
-# Numbers 1-10 spelt as words (cardinal forms as they occur in running text).
+# Numbers 1-10 spelt as words (cardinal forms as they occur in running text;
+# not «семью», which is mostly «family»).
 _SPELT: dict[str, dict[int, str]] = {
     Lang.RU: {
         1: r"од(ин|на|но|ного|ной|ному|ним|ну|ни)", 2: r"(два|две|двух|двум|двумя)",
         3: r"(три|тр[её]х|тр[её]м|тремя)", 4: r"(четыре|четыр[её]х|четыр[её]м|четырьмя)",
-        5: r"(пять|пяти|пятью)", 6: r"(шесть|шести|шестью)", 7: r"(семь|семи|семью)",
+        5: r"(пять|пяти|пятью)", 6: r"(шесть|шести|шестью)", 7: r"(семь|семи)",
         8: r"(восемь|восьми|восемью)", 9: r"(девять|девяти|девятью)",
         10: r"(десять|десяти|десятью)",
     },
