@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     # The content loop: a verified page is due for its agency's review again
     # after REVIEW_DAYS; the staff chats' weekly digest is checked for every
     # DIGEST_INTERVAL seconds (sent once a week, Mondays from 09:00 UTC+5).
-    review_days: int = Field(default=180, ge=1)
+    review_days: int = Field(default=REVIEW_DAYS, ge=1)  # also `saual audit`'s overdue-review
     digest_interval: float = Field(default=900.0, gt=0)
     feed_poll_interval: float = Field(default=600.0, gt=0)  # seconds between feed polls
     # Agencies' feeds are hostile input (defaults: bot.services.feedfetch.FeedsConfig).
@@ -89,9 +89,6 @@ class Settings(BaseSettings):
     qa_max_open: int = Field(default=5, ge=1)
     qa_remind_before: float = Field(default=86400.0, ge=0)  # seconds before the due time
     qa_remind_interval: float = Field(default=600.0, gt=0)  # seconds between reminder checks
-    # `saual audit`: a page an agency verified is due for another look after this
-    # many days (overdue-review).
-    review_days: int = Field(default=REVIEW_DAYS, ge=1)
     # Seconds between the worker's checks for a wanted index build (published answers).
     publish_interval: float = Field(default=15.0, gt=0)
     # Background loops (delivery, publication, feeds, reminders, index reload): a
