@@ -17,6 +17,7 @@ from .errors import (
     Problem,
 )
 from .evaluate import Question, evaluate, load_questions
+from .facts import Change, ChangeKind, Facts, index_facts, material_changes, page_facts
 from .index import (
     BuildReport,
     LoadedIndex,
@@ -40,6 +41,8 @@ __all__ = [
     "Analyzer",
     "BuildReport",
     "Category",
+    "Change",
+    "ChangeKind",
     "Chunk",
     "Corpus",
     "CorpusError",
@@ -50,6 +53,7 @@ __all__ = [
     "EmbeddingsError",
     "Encoder",
     "EncoderError",
+    "Facts",
     "Hit",
     "IndexCorrupt",
     "IndexError_",
@@ -72,6 +76,7 @@ __all__ = [
     "evaluate",
     "fold",
     "has_latin",
+    "index_facts",
     "load_agencies",
     "load_index",
     "load_knowledge",
@@ -79,7 +84,9 @@ __all__ = [
     "load_questions",
     "loose",
     "make_encoder",
+    "material_changes",
     "other",
+    "page_facts",
     "parse_page",
     "publish_build",
     "to_cyrillic",
