@@ -20,7 +20,7 @@ from precincts import (
     read_station_files,
 )
 
-from ..storage import Announcement, Follows, Ticket, TicketStatus, User
+from ..storage import CHANGE_SOURCE, Announcement, Follows, Ticket, TicketStatus, User
 from .announcements import (
     Announcements,
     AnnouncementStatus,
@@ -54,11 +54,14 @@ from .ticket_rules import (
 )
 from .tickets import Tickets, TicketsConfig
 from .users import Users, choose_locale
+from .watches import LAPSE, CheckReport, Watches
 
 __all__ = [
+    "CHANGE_SOURCE",
     "EOTINISH",
     "GONE",
     "LANGS",
+    "LAPSE",
     "NOT_SAID",
     "Actor",
     "AgencyReport",
@@ -70,6 +73,7 @@ __all__ = [
     "Area",
     "Catalog",
     "Change",
+    "CheckReport",
     "Checked",
     "Courier",
     "Delivery",
@@ -115,6 +119,7 @@ __all__ = [
     "User",
     "Users",
     "Verdict",
+    "Watches",
     "asks_for_polling_station",
     "body_digest",
     "choose_locale",
