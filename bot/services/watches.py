@@ -13,8 +13,16 @@ instance started after the new build was published finds the change too. A
 page's facts are its numbers, dates, links and sections
 (:mod:`embeddings.facts`); a typo fix or a reworded sentence changes none of
 them, and is stored without a notice. A page seen for the first time is only
-stored. See :mod:`bot.storage.watches` for how several instances loading the
-same build queue one notice per change.
+stored; a page withdrawn from the build is left as it was. An instance that
+serves an older build than the one a page's stored facts were read from (build
+ids begin with their build time) leaves them alone, so an instance lagging
+behind never turns a change back and announces it. See
+:mod:`bot.storage.watches` for how several instances loading the same build
+queue one notice per change.
+
+A citizen who paused all announcements (/stop) or blocked the bot gets none;
+the notice is written in the citizen's language (the page's, if none was
+chosen), by :func:`bot.delivery.render_change`.
 """
 
 from __future__ import annotations
