@@ -115,3 +115,19 @@ async def test_a_forged_bell_for_no_page_watches_nothing(saual, citizen):
         assert toast(calls) == "Эта страница больше недоступна."
     assert not await saual.watches.watching(citizen.user.id, "no-such-topic")
     assert answer.text
+
+
+async def test_asking_again_shows_the_watch_and_renews_it(saual, citizen, clock):
+    await citizen.send(CASES["ru"]["question"])
+    await citizen.press(CASES["ru"]["bell"])
+    clock.now += 80 * 24 * 3600
+    calls = await citizen.send(CASES["ru"]["question"])
+    [answer] = [c for c in calls if c.method == "sendMessage"]
+    assert any(CASES["ru"]["stop"] in b["text"] for b in answer.buttons)
+    clock.now += 80 * 24 * 3600  # 160 days after the bell, 80 after the last question
+    assert await saual.watches.watching(citizen.user.id, "id-card")
+    clock.now += 11 * 24 * 3600
+    assert not await saual.watches.watching(citizen.user.id, "id-card")
+    calls = await citizen.send(CASES["ru"]["question"])
+    [answer] = [c for c in calls if c.method == "sendMessage"]
+    assert any(CASES["ru"]["bell"] in b["text"] for b in answer.buttons)
