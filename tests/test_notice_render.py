@@ -27,7 +27,7 @@ def test_a_change_notice_is_written_in_the_recipients_language(lang, title, what
     text, _entities = part.text.render()
     assert text.startswith(f"🔔 {title}\n\n") and what in text
     buttons = [b for row in part.markup.inline_keyboard for b in row]
-    assert [b.callback_data for b in buttons] == ["t:id-card:1", "w:id-card:0"]
+    assert [b.callback_data for b in buttons] == ["t:id-card:1", "b:id-card:0"]
 
 
 def test_a_change_notice_title_is_only_text_and_unknown_kinds_are_left_out():
@@ -63,10 +63,10 @@ def test_the_bell_is_under_the_answer_card_of_a_knowledge_page_only():
         def bells(answer):
             markup = keyboards.answer(answer)
             return [(b.text, b.callback_data) for row in markup.inline_keyboard for b in row
-                    if (b.callback_data or "").startswith("w:")]
+                    if (b.callback_data or "").startswith("b:")]
 
         assert bells(_answer(DocKind.PAGE, False)) == [
-            ("🔔 Сообщить, если это изменится", "w:id-card:1")]
+            ("🔔 Сообщить, если это изменится", "b:id-card:1")]
         assert bells(_answer(DocKind.PAGE, True)) == [
-            ("🔕 Не сообщать об изменениях", "w:id-card:0")]
+            ("🔕 Не сообщать об изменениях", "b:id-card:0")]
         assert bells(_answer(DocKind.QA, False)) == []

@@ -51,7 +51,7 @@ class FullCB(CallbackData, prefix="f"):
     id: str
 
 
-class WatchCB(CallbackData, prefix="w"):
+class WatchCB(CallbackData, prefix="b"):
     """"Notify me if this page changes" (`on`), or stop (not `on`)."""
 
     id: str  # topic id

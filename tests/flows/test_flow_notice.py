@@ -56,7 +56,7 @@ async def test_the_bell_brings_one_notice_of_a_change_in_the_citizens_language(
     [answer] = [c for c in calls if c.method == "sendMessage"]
     assert answer.text.startswith(case["title"])
     bell = next(b for b in answer.buttons if case["bell"] in b["text"])
-    assert bell["callback_data"] == "w:id-card:1"
+    assert bell["callback_data"] == "b:id-card:1"
 
     calls = await citizen.press(case["bell"])
     assert toast(calls).startswith(case["on"])
@@ -73,7 +73,7 @@ async def test_the_bell_brings_one_notice_of_a_change_in_the_citizens_language(
     assert notice.text.startswith("🔔 " + case["title"])
     assert case["changed"] in notice.text and case["what"] in notice.text
     assert "14" not in notice.text  # a number out of its sentence is never quoted
-    assert {b["callback_data"] for b in notice.buttons} == {"t:id-card:1", "w:id-card:0"}
+    assert {b["callback_data"] for b in notice.buttons} == {"t:id-card:1", "b:id-card:0"}
 
     opened = await citizen.press(case["open"])
     [page] = [c for c in opened if c.method == "sendMessage"]
@@ -110,7 +110,7 @@ async def test_a_forged_bell_for_no_page_watches_nothing(saual, citizen):
     calls = await citizen.send(CASES["ru"]["question"])
     [answer] = [c for c in calls if c.method == "sendMessage"]
     message = citizen.last_with_buttons()
-    for data in ("w:no-such-topic:1", "w:polling-station-qa:1"):
+    for data in ("b:no-such-topic:1", "b:polling-station-qa:1"):
         calls = await citizen.press_data(data, message)
         assert toast(calls) == "Эта страница больше недоступна."
     assert not await saual.watches.watching(citizen.user.id, "no-such-topic")
