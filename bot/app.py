@@ -58,9 +58,10 @@ from .services import (
     Supervisor,
     Tickets,
     Users,
+    Watches,
 )
 from .services.feeds import Feeds
-from .storage import Storage
+from .storage import TRANSIENT_DB_ERRORS, Storage
 from .ticket_notifier import TelegramNotifier
 
 logger = logging.getLogger(__name__)
@@ -114,10 +115,12 @@ class Services:
     staff: StaffChats
     announcements: Announcements
     feeds: Feeds
+    watches: Watches
 
     def delivery(self, bot: Bot) -> Delivery:
         """The outbox worker, sending through `bot`."""
-        courier = TelegramCourier(bot, self.directory, timeout=self.settings.delivery_timeout)
+        courier = TelegramCourier(bot, self.directory, timeout=self.settings.delivery_timeout,
+                                  i18n=build_i18n())
         return Delivery(self.storage, courier, self.settings.delivery_config(),
                         clock=self.clock.time)
 
@@ -134,6 +137,7 @@ def wire(settings: Settings, storage: Storage, clock: Clock = SYSTEM) -> Service
                          clock=clock.time),
         announcements=announcements,
         feeds=build_feeds(storage, announcements, settings, clock),
+        watches=Watches(storage, clock=clock.time),
     )
 
 
@@ -178,11 +182,13 @@ class Saual:
         self.directory, self.users = services.directory, services.users
         self.stations, self.subscriptions = services.stations, services.subscriptions
         self.staff, self.announcements = services.staff, services.announcements
-        self.feeds = services.feeds
+        self.feeds, self.watches = services.feeds, services.watches
+        self._facts_build: str | None = None  # the build last compared with page_facts
         self.catalog = Catalog(engine)
         self.answers = Answers(engine, storage, self.catalog, self.directory,
                                results=settings.answer_results,
-                               suggest_min_confidence=settings.suggest_min_confidence)
+                               suggest_min_confidence=settings.suggest_min_confidence,
+                               watches=self.watches)
         self.publication = Publication(storage, engine, self.directory, clock=clock.time)
         self.reviews = Reviews(storage, self.catalog, review_days=settings.review_days,
                                clock=clock.time)
@@ -213,6 +219,10 @@ class Saual:
             engine.close()
             await storage.close()
             raise
+        try:
+            await app.check_changes()
+        except Exception:  # answering comes first; the reload loop tries again
+            logger.exception("build %s: change notices not checked", engine.index.build_id)
         logger.info("serving index build %s", engine.index.build_id)
         return app
 
@@ -223,7 +233,7 @@ class Saual:
                         subs=self.subscriptions, staff=self.staff,
                         announcements=self.announcements, tickets=self.tickets,
                         publication=self.publication, notifier=self.notifier,
-                        reviews=self.reviews)
+                        reviews=self.reviews, watches=self.watches)
         dp.update.outer_middleware(self.inflight)
         dp.update.outer_middleware(UserMiddleware(self.users))
         dp.update.outer_middleware(LocaleMiddleware(self.i18n))
@@ -271,12 +281,31 @@ class Saual:
 
     async def reload_index(self) -> None:
         """Load a newly published build; a build that does not load is refused
-        and the old one serves (any other error goes to the supervisor)."""
+        and the old one serves (any other error goes to the supervisor). Then
+        the build's pages are compared with their stored facts (answer-change
+        notices), until that succeeds once per build."""
         try:
             await asyncio.to_thread(self.engine.reload, True)
         except EmbeddingsError as exc:
             logger.error("index reload failed, still serving %s: %s",
                          self.engine.index.build_id, exc)
+        await self.check_changes()
+
+    async def check_changes(self) -> None:
+        """Compare the build in service with the pages' stored facts, once per
+        build: queue the notices of material changes. A database that is
+        unavailable only delays it to the next reload tick."""
+        index = self.engine.index
+        if index.build_id == self._facts_build:
+            return
+        try:
+            report = await self.watches.check(index)
+        except TRANSIENT_DB_ERRORS as exc:
+            logger.warning("build %s not compared with the pages' facts yet: database "
+                           "unavailable (%s)", index.build_id, type(exc).__name__)
+            return
+        self._facts_build = index.build_id
+        logger.info("build %s compared with the pages' facts: %s", index.build_id, report)
 
     # -- announcements: the outbox worker and the feed poller ----------------------
     def start_services(self, bot: Bot) -> None:

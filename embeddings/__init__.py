@@ -28,6 +28,7 @@ from .errors import (
     Problem,
 )
 from .evaluate import Question, evaluate, load_questions
+from .facts import Change, ChangeKind, Facts, index_facts, material_changes, page_facts
 from .index import (
     BuildReport,
     LoadedIndex,
@@ -63,6 +64,8 @@ __all__ = [
     "AuditProblem",
     "BuildReport",
     "Category",
+    "Change",
+    "ChangeKind",
     "Chunk",
     "Corpus",
     "CorpusError",
@@ -73,6 +76,7 @@ __all__ = [
     "EmbeddingsError",
     "Encoder",
     "EncoderError",
+    "Facts",
     "Hit",
     "IndexCorrupt",
     "IndexError_",
@@ -102,6 +106,7 @@ __all__ = [
     "fold",
     "has_errors",
     "has_latin",
+    "index_facts",
     "load_agencies",
     "load_index",
     "load_knowledge",
@@ -109,7 +114,9 @@ __all__ = [
     "load_questions",
     "loose",
     "make_encoder",
+    "material_changes",
     "other",
+    "page_facts",
     "parse_page",
     "publish_build",
     "replace_section",

@@ -4,7 +4,7 @@ import pytest
 from aiogram.utils.formatting import Bold, Text, sizeof
 
 from bot.handlers import cards
-from bot.handlers.callbacks import FullCB, MenuCB, MoreCB, TopicCB, VoteCB
+from bot.handlers.callbacks import FullCB, MenuCB, MoreCB, TopicCB, VoteCB, WatchCB
 from bot.services import FloodLimiter, Verdict, choose_locale
 
 
@@ -85,7 +85,7 @@ def test_callback_data_fits_telegram_limit():
     long_id = "a-very-long-topic-identifier-of-fifty-characters-x"
     assert len(long_id) == 50
     for data in (TopicCB(id=long_id, new=True), FullCB(id=long_id), MenuCB(cat=long_id, new=True),
-                 VoteCB(q=2**31, v=-1), MoreCB(q=2**31)):
+                 VoteCB(q=2**31, v=-1), MoreCB(q=2**31), WatchCB(id=long_id, on=False)):
         assert len(data.pack().encode()) <= 64
     assert TopicCB.unpack(TopicCB(id="id-card", new=True).pack()) == TopicCB(id="id-card",
                                                                            new=True)

@@ -46,7 +46,8 @@ async def test_every_migration_goes_up_down_and_up_again(storage):
                                       "staff_chats", "staff_members", "staff_codes", "api_tokens",
                                       "announcements", "outbox", "feeds", "feed_items",
                                       "tickets", "ticket_messages", "qa_pages", "index_state",
-                                      "page_reviews", "staff_digests"}
+                                      "page_reviews", "staff_digests",
+                                      "page_watches", "page_facts"}
     await storage.downgrade("base")
     assert await _tables(storage) == set()
 

@@ -51,6 +51,13 @@ class FullCB(CallbackData, prefix="f"):
     id: str
 
 
+class WatchCB(CallbackData, prefix="b"):
+    """"Notify me if this page changes" (`on`), or stop (not `on`)."""
+
+    id: str  # topic id
+    on: bool
+
+
 class VoteCB(CallbackData, prefix="v"):
     q: int  # question log id
     v: int  # 1 or -1

@@ -14,7 +14,7 @@ import re
 from aiogram.utils.formatting import Bold, Italic, Text, TextLink, sizeof
 from aiogram.utils.i18n import gettext as _
 
-from embeddings import Lang
+from embeddings import ChangeKind, Lang
 
 from ..services import Answer, Checked, Entry, Hit, Page
 
@@ -229,3 +229,30 @@ def announcement(name: str, body: str, url: str, limit: int = LIMIT) -> list[Tex
     if url:
         blocks.append(Text("🔗 ", url))
     return pack(blocks, limit)
+
+
+# -- answer-change notices -------------------------------------------------------------
+
+
+def change_kinds(kinds: tuple[str, ...]) -> list[str]:
+    """What changed, in words (embeddings.ChangeKind values; unknown ones are left out)."""
+    words = {
+        ChangeKind.NUMBER: _("amounts or other numbers"),
+        ChangeKind.DATE: _("dates or deadlines"),
+        ChangeKind.URL: _("links"),
+        ChangeKind.SECTION_ADDED: _("a new section"),
+        ChangeKind.SECTION_REMOVED: _("a section removed"),
+    }
+    return [words[ChangeKind(k)] for k in kinds if k in words]
+
+
+def change_notice(title: str, kinds: tuple[str, ...]) -> Text:
+    """The notice to a citizen who asked to hear of changes to a page. What
+    changed is said by kind only: a number out of its sentence would mislead."""
+    blocks: list[object] = [Text("🔔 ", Bold(title)),
+                            _("This page has changed since you asked me to tell you.")]
+    what = change_kinds(kinds)
+    if what:
+        blocks.append(fill(_("What changed: {what}."), what=", ".join(what)))
+    blocks.append(_("Open the page to read it as it is now."))
+    return join(blocks)

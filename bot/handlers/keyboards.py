@@ -29,6 +29,7 @@ from .callbacks import (
     TicketCB,
     TopicCB,
     VoteCB,
+    WatchCB,
 )
 
 # Language names are written in their own language, never translated.
@@ -149,11 +150,31 @@ def answer(a: Answer, vote: int = 0) -> InlineKeyboardMarkup:
     if a.others:
         rows[-1].append(InlineKeyboardButton(text=_("🔎 Other answers"),
                                              callback_data=MoreCB(q=a.question_id).pack()))
+    if a.best.kind == DocKind.PAGE:  # a page that can change; not an agency's answer
+        rows.append([watch_button(a.best.id, a.watching)])
     rows.append([InlineKeyboardButton(text=ask_label(),
                                       callback_data=AskCB(act="card",
                                                           t=str(a.question_id)).pack())])
     rows.append([InlineKeyboardButton(text=_("📚 Menu"), callback_data=MenuCB(new=True).pack())])
     return InlineKeyboardMarkup(inline_keyboard=[r for r in rows if r])
+
+
+def watch_button(topic_id: str, watching: bool) -> InlineKeyboardButton:
+    """Under an answer card: ask to hear of changes to its page, or stop."""
+    if watching:
+        return InlineKeyboardButton(text=_("🔕 Stop notifying me of changes"),
+                                    callback_data=WatchCB(id=topic_id, on=False).pack())
+    return InlineKeyboardButton(text=_("🔔 Notify me if this changes"),
+                                callback_data=WatchCB(id=topic_id, on=True).pack())
+
+
+def change_notice(topic_id: str) -> InlineKeyboardMarkup:
+    """Under a change notice: open the page as it is now, or stop the notices."""
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=_("📄 Open the page"),
+                              callback_data=TopicCB(id=topic_id, new=True).pack())],
+        [watch_button(topic_id, True)],
+    ])
 
 
 def topic_list(entries: list[Entry], *, menu: bool = True,

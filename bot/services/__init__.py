@@ -20,7 +20,7 @@ from precincts import (
     read_station_files,
 )
 
-from ..storage import Announcement, Follows, Ticket, TicketStatus, User
+from ..storage import CHANGE_SOURCE, Announcement, Follows, Ticket, TicketStatus, User
 from .announcements import (
     Announcements,
     AnnouncementStatus,
@@ -55,11 +55,14 @@ from .ticket_rules import (
 )
 from .tickets import Tickets, TicketsConfig
 from .users import Users, choose_locale
+from .watches import LAPSE, CheckReport, Watches
 
 __all__ = [
+    "CHANGE_SOURCE",
     "EOTINISH",
     "GONE",
     "LANGS",
+    "LAPSE",
     "NOT_SAID",
     "Actor",
     "AgencyReport",
@@ -71,6 +74,7 @@ __all__ = [
     "Area",
     "Catalog",
     "Change",
+    "CheckReport",
     "Checked",
     "Courier",
     "Delivery",
@@ -119,6 +123,7 @@ __all__ = [
     "User",
     "Users",
     "Verdict",
+    "Watches",
     "Weekly",
     "apply_review",
     "asks_for_polling_station",

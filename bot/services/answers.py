@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from embeddings import Decision, Hit, SearchEngine
+from embeddings import Decision, DocKind, Hit, SearchEngine
 
 from ..storage import TRANSIENT_DB_ERRORS, Storage
 from .catalog import Catalog, Checked, Entry
 from .masking import mask
 from .regions import Directory
+from .watches import Watches
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class Answer:
     # A government theme was recognised: "ask the agency" is worth offering
     # (not for a weather question or a recipe).
     ask_agency: bool = True
+    watching: bool = False  # the citizen asked to hear of changes to `best`'s page
 
 
 class Answers:
@@ -52,6 +54,7 @@ class Answers:
         results: int = 5,
         suggest_min_confidence: float = 0.1,
         suggestions: int = 3,
+        watches: Watches | None = None,
     ):
         self.engine = engine
         self.storage = storage
@@ -60,6 +63,7 @@ class Answers:
         self.results = results
         self.suggest_min_confidence = suggest_min_confidence
         self.suggestions = suggestions
+        self.watches = watches
 
     async def ask(self, user_id: int, text: str) -> Answer:
         """Answer `text`; the question is logged masked, under the user's id."""
@@ -89,7 +93,7 @@ class Answers:
             checked = self.catalog.checked(best.id, best.status, best.verified_by, best.verified_on,
                                            best.lang)
             return Answer(question_id, result.lang, True, best, others=len(hits) - 1,
-                          checked=checked)
+                          checked=checked, watching=await self._asked(user_id, best))
         if result.decision == Decision.CLARIFY and len(hits) > 1:
             return Answer(question_id, result.lang, False, clarify=hits[: result.options])
         # Pages that merely share a word with a theme no page covers (a hunting
@@ -99,6 +103,17 @@ class Answers:
             and result.elsewhere is None and result.on_topic else []
         return Answer(question_id, result.lang, False, suggestions=close,
                       elsewhere=result.elsewhere, ask_agency=result.on_topic)
+
+    async def _asked(self, user_id: int, best: Hit) -> bool:
+        """Asking about a watched page again renews the watch; whether there is one."""
+        if self.watches is None or best.kind != DocKind.PAGE:
+            return False
+        try:
+            return await self.watches.asked(user_id, best.id)
+        except TRANSIENT_DB_ERRORS as exc:  # the answer does not wait for the database
+            logger.warning("watch of user %d not renewed: database unavailable (%s)",
+                           user_id, type(exc).__name__)
+            return False
 
     def agency_name(self, agency: str, lang: str) -> str:
         """An agency's name in `lang` (its id when the directory does not know it)."""

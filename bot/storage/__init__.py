@@ -7,8 +7,9 @@ the bot calls it at start-up.
 
 One module per aggregate over a public base (:mod:`.base`): users, analytics
 (questions and feedback), stations, subscriptions, announcements with their
-outbox, feeds, staff, tickets. Every repository reads the time from the clock
-:class:`Storage` is given, and records carry it as unix seconds.
+outbox, feeds, staff, tickets, watched pages and their facts (answer-change
+notices). Every repository reads the time from the clock :class:`Storage` is
+given, and records carry it as unix seconds.
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ from .subscriptions import Follows, SubscriptionRepo
 from .tables import metadata
 from .tickets import Ticket, TicketRepo, TicketStatus
 from .users import User, UserRepo
+from .watches import CHANGE_SOURCE, Notice, PageFactsRepo, StoredFacts, Watch, WatchRepo
 
 __all__ = [
+    "CHANGE_SOURCE",
     "STATUSES",
     "TRANSIENT_DB_ERRORS",
     "Announcement",
@@ -53,9 +56,11 @@ __all__ = [
     "FeedbackRepo",
     "Follows",
     "IndexState",
+    "Notice",
     "OutboxItem",
     "OutboxStatus",
     "Outcome",
+    "PageFactsRepo",
     "QAPage",
     "QAPageRepo",
     "QuestionRecord",
@@ -70,12 +75,15 @@ __all__ = [
     "StationImport",
     "StationRepo",
     "Storage",
+    "StoredFacts",
     "SubscriptionRepo",
     "Ticket",
     "TicketRepo",
     "TicketStatus",
     "User",
     "UserRepo",
+    "Watch",
+    "WatchRepo",
     "metadata",
 ]
 
@@ -116,6 +124,8 @@ class Storage:
         self.tickets = TicketRepo(engine, clock)
         self.qa_pages = QAPageRepo(engine, clock)
         self.reviews = ReviewRepo(engine, clock)
+        self.watches = WatchRepo(engine, clock)
+        self.page_facts = PageFactsRepo(engine, clock)
 
     @classmethod
     def from_url(cls, url: str, *, clock: Clock = SYSTEM) -> Storage:

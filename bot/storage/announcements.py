@@ -47,6 +47,10 @@ class Announcement:
     recipients: int
     created_at: float  # unix seconds
     body_hash: str | None = None
+    # A change notice (source "change"): the page that changed, and what changed
+    # (embeddings.ChangeKind values); its texts are the page's title in kk and ru.
+    topic_id: str | None = None
+    changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ class Outcome:
 def _announcement(row) -> Announcement:
     return Announcement(row.id, row.agency, row.source, row.text_kk, row.text_ru, row.url,
                         tuple(row.regions.split()), int(row.recipients),
-                        row.created_at, row.body_hash)
+                        row.created_at, row.body_hash, row.topic_id, tuple(row.changes.split()))
 
 
 class AnnouncementRepo(Repo):

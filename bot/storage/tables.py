@@ -205,7 +205,7 @@ announcements = sa.Table(
     "announcements", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("agency", sa.String(50), nullable=False, index=True),
-    sa.Column("source", sa.String(10), nullable=False, comment="staff, api or feed"),
+    sa.Column("source", sa.String(10), nullable=False, comment="staff, api, feed or change"),
     sa.Column("dedupe_key", sa.String(300), nullable=True,
               comment="api:<Idempotency-Key> or feed:<feed id>:<guid or link>"),
     sa.Column("body_hash", sa.String(64), nullable=True,
@@ -217,6 +217,10 @@ announcements = sa.Table(
               comment="region ids, space-separated; empty: the whole country"),
     sa.Column("recipients", sa.Integer, nullable=False),
     sa.Column("created_at", UnixTime(), nullable=False),
+    sa.Column("topic_id", sa.String(100), nullable=True,
+              comment="source 'change': the page that changed (texts: its title in kk, ru)"),
+    sa.Column("changes", sa.String(100), nullable=False, server_default="",
+              comment="source 'change': what changed (kinds, space-separated)"),
     sa.UniqueConstraint("agency", "dedupe_key", name="uq_announcements_agency_dedupe"),
     sqlite_autoincrement=True,
 )
@@ -391,4 +395,37 @@ staff_digests = sa.Table(
     sa.Column("sent_at", sa.Float, nullable=False, comment="unix time"),
     comment="the weekly digest sent to each agency's staff chat: one a week, whichever "
             "instance claims it",
+)
+
+# -- answer-change notices: watched pages and their last-notified facts (0011) -----
+
+page_watches = sa.Table(
+    "page_watches", metadata,
+    sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("topic_id", sa.String(100), primary_key=True),
+    sa.Column("lang", sa.String(2), nullable=False,
+              comment="the page's language the citizen read: changes to it are notified"),
+    sa.Column("since", sa.Float, nullable=False,
+              comment="unix time the watch was set, or the citizen last asked about the "
+                      "topic since; it lapses 90 days later"),
+    sa.Index("ix_page_watches_topic_lang", "topic_id", "lang"),
+    comment="'notify me if this changes', pressed under an answer card",
+)
+
+page_facts = sa.Table(
+    "page_facts", metadata,
+    sa.Column("topic_id", sa.String(100), primary_key=True),
+    sa.Column("lang", sa.String(2), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False,
+              comment="bumped with every change of the facts; a change notice is keyed by it"),
+    sa.Column("digest", sa.String(64), nullable=False, comment="sha256 of facts"),
+    sa.Column("build", sa.String(100), nullable=False,
+              comment="the index build the facts were read from: an instance serving an "
+                      "older build leaves them alone"),
+    sa.Column("facts", sa.Text, nullable=False,
+              comment="JSON: numbers, dates, links and section headings (embeddings.facts)"),
+    sa.Column("updated_at", sa.Float, nullable=False, comment="unix time"),
+    comment="each page's material facts as last seen by any bot instance: a new index "
+            "build is compared with these, whichever instance loads it first",
 )
