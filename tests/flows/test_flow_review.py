@@ -14,7 +14,7 @@ from botkit import Citizen
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
-from embeddings import load_knowledge, parse_page
+from embeddings import build_index, load_knowledge, parse_page
 
 MVD, CEC = -100500, -100700
 CHECKED = "Проверено ведомством: Министерство внутренних дел, 23.11.2026."
@@ -45,6 +45,17 @@ async def mvd_staff(saual, citizen) -> Citizen:
     staff = member(citizen, 900, MVD)
     await staff.send(f"/link {await saual.staff.invite('mvd')}")
     return staff
+
+
+async def publish_edit(saual, name: str, old: str, new: str) -> None:
+    """Change a page's text, build and publish the index, and let the bot load it."""
+    page = saual.settings.knowledge_dir / "pages/documents" / name
+    text = page.read_text(encoding="utf-8")
+    assert old in text
+    page.write_text(text.replace(old, new), encoding="utf-8")
+    build_index(load_knowledge(saual.settings.knowledge_dir), saual.engine.encoder,
+                saual.settings.index_dir)
+    await saual.reload_index()
 
 
 def text_of(calls) -> str:
@@ -89,13 +100,7 @@ async def test_a_confirmation_holds_only_for_the_content_confirmed(saual, citize
     await mvd_staff.press("Подтверждаю")
     assert saual.catalog.page("id-card", "ru").checked.verified
     # A new build where the page says something else: the confirmation no longer holds.
-    page = saual.settings.knowledge_dir / "pages/documents/id-card.ru.md"
-    page.write_text(page.read_text(encoding="utf-8").replace("10 лет", "5 лет"),
-                    encoding="utf-8")
-    from embeddings import build_index
-    build_index(load_knowledge(saual.settings.knowledge_dir), saual.engine.encoder,
-                saual.settings.index_dir)
-    await saual.reload_index()
+    await publish_edit(saual, "id-card.ru.md", "10 лет", "5 лет")
     assert not saual.catalog.page("id-card", "ru").checked.verified
 
 
@@ -103,13 +108,7 @@ async def test_a_button_of_a_page_that_changed_meanwhile_is_refused(saual, mvd_s
     await mvd_staff.send("/review")
     await mvd_staff.press("Получение удостоверения личности")
     prompt = mvd_staff.last_with_buttons()
-    page = saual.settings.knowledge_dir / "pages/documents/id-card.kk.md"
-    page.write_text(page.read_text(encoding="utf-8").replace("16 жас", "18 жас"),
-                    encoding="utf-8")
-    from embeddings import build_index
-    build_index(load_knowledge(saual.settings.knowledge_dir), saual.engine.encoder,
-                saual.settings.index_dir)
-    await saual.reload_index()
+    await publish_edit(saual, "id-card.kk.md", "16 жас", "18 жас")
     refused = await mvd_staff.press("Подтверждаю", prompt)
     assert "Страница изменилась" in text_of(refused)
     assert await saual.storage.reviews.pending() == []
