@@ -75,6 +75,28 @@ def _lexical_text(chunk: Chunk, doc: Document) -> str:
     return f"{doc.title}\n{chunk.heading}\n{chunk.text}"
 
 
+def _lexical(chunks: list[Chunk], docs: dict[tuple[str, str], Document],
+             analyzer: Analyzer) -> tuple[list[list[str]], list[str]]:
+    """Each chunk's lexical terms, and the vocabulary the typo correction reads
+    (the words of 3+ letters the chunks contain, no numbers, sorted)."""
+    vocab: Counter[str] = Counter()
+    tokens = []
+    for c in chunks:
+        analyzed = analyzer.analyze(_lexical_text(c, docs[(c.doc_id, c.lang)]), c.lang)
+        vocab.update(analyzed.words)
+        tokens.append(analyzed.terms(analyzer.ngram))
+    return tokens, sorted(w for w in vocab if len(w) > 2 and not w.isdigit())
+
+
+def corpus_reader(corpus: Corpus) -> QueryProcessor:
+    """The question reader (language, Latin script, typos) a build of `corpus`
+    would have, without building it: for reading questions against the
+    knowledge when no index is at hand (tests, measurements)."""
+    analyzer = Analyzer(Synonyms.from_groups(corpus.synonyms))
+    docs = {(d.id, d.lang): d for d in corpus.documents}
+    return QueryProcessor(_lexical(corpus.chunks(), docs, analyzer)[1], TYPO_CUTOFF)
+
+
 def build_index(
     corpus: Corpus,
     encoder: Encoder,
@@ -131,16 +153,10 @@ def build_index(
         dense.add(vectors)
         faiss.write_index(dense, str(tmp / "dense.faiss"))
 
-        vocab: Counter[str] = Counter()
-        tokens = []
-        for c in chunks:
-            analyzed = analyzer.analyze(_lexical_text(c, docs[(c.doc_id, c.lang)]), c.lang)
-            vocab.update(analyzed.words)
-            tokens.append(analyzed.terms(analyzer.ngram))
+        tokens, vocabulary = _lexical(chunks, docs, analyzer)
         lexical = bm25s.BM25(**BM25_PARAMS)
         lexical.index(tokens, show_progress=False)
         lexical.save(str(tmp / "lexical"), show_progress=False)
-        vocabulary = sorted(w for w, n in vocab.items() if len(w) > 2 and not w.isdigit())
 
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
             for c in chunks:

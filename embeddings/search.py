@@ -166,6 +166,11 @@ class SearchEngine:
     def index(self) -> LoadedIndex:
         return self._state[0]
 
+    @property
+    def reader(self) -> QueryProcessor:
+        """How the build in service reads a question: language, Latin script, typos."""
+        return self._state[1]
+
     # -- hot reload --------------------------------------------------------
     def reload(self, force: bool = False) -> bool:
         """Load the build CURRENT points to, if it changed. True when swapped."""

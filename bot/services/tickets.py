@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from embeddings import Agency, SearchEngine
+from embeddings import Agency, SearchEngine, SearchResult
 
 from ..storage import Storage, Ticket, TicketStatus
 from .catalog import LANGS
@@ -64,6 +64,25 @@ def word_stems(text: str) -> set[str]:
     return {w[:STEM] for w in _WORD.findall(text.lower()) if len(w) >= 4}
 
 
+def agency_scores(text: str, result: SearchResult,
+                  agencies: Mapping[str, Agency]) -> dict[str, float]:
+    """How likely each agency handles the question `text` (searched as `result`):
+    the share of its words in the agency's kk/ru description, plus the agencies
+    of the search results (the first counts most: 1/2, 1/3...) and 1 for the
+    agency of an out-of-scope theme that matched better than every page."""
+    words = word_stems(text)
+    scores: dict[str, float] = {}
+    for agency_id, agency in agencies.items():
+        described = word_stems(" ".join(agency.description.values()))
+        scores[agency_id] = len(words & described) / (len(words) or 1)
+    for rank, hit in enumerate(result.hits):
+        if hit.agency in scores:
+            scores[hit.agency] += 1.0 / (rank + 2)
+    if result.elsewhere is not None and result.elsewhere.agency in scores:
+        scores[result.elsewhere.agency] += 1.0  # a theme no page covers: its agency
+    return scores
+
+
 def stored_text(text: str) -> str:
     """`text` as stored: masked, without control characters (PostgreSQL refuses a
     NUL) or unpaired surrogates, stripped."""
@@ -103,16 +122,7 @@ class Tickets:
         """
         text = self.engine.fit_query(text)  # no more than a search reads
         result = await self.engine.asearch(text, k=5)
-        words = word_stems(text)
-        scores: dict[str, float] = {}
-        for agency_id, agency in self.agencies.items():
-            described = word_stems(" ".join(agency.description.values()))
-            scores[agency_id] = len(words & described) / (len(words) or 1)
-        for rank, hit in enumerate(result.hits):
-            if hit.agency in scores:
-                scores[hit.agency] += 1.0 / (rank + 2)
-        if result.elsewhere is not None and result.elsewhere.agency in scores:
-            scores[result.elsewhere.agency] += 1.0  # a theme no page covers: its agency
+        scores = agency_scores(text, result, self.agencies)
         ranked = sorted(scores, key=lambda a: (-scores[a], a))
         topic = result.hits[0].id if result.hits else None
         return ranked, topic, result.lang

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ..clock import SYSTEM, Clock
-from .analytics import FeedbackRecord, FeedbackRepo, QuestionRecord, QuestionRepo
+from .analytics import FeedbackRecord, FeedbackRepo, GapSource, QuestionRecord, QuestionRepo
 from .announcements import (
     STATUSES,
     Announcement,
@@ -55,6 +55,7 @@ __all__ = [
     "FeedbackRecord",
     "FeedbackRepo",
     "Follows",
+    "GapSource",
     "IndexState",
     "Notice",
     "OutboxItem",

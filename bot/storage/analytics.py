@@ -31,6 +31,15 @@ class FeedbackRecord:
     updated_at: float  # unix seconds
 
 
+@dataclass(frozen=True)
+class GapSource:
+    """What the gap report reads: the questions (newest first, capped) and how
+    many matched in all."""
+
+    questions: list[QuestionRecord]
+    total: int
+
+
 def _question(row) -> QuestionRecord:
     return QuestionRecord(row.id, row.user_id, row.text, row.lang, row.topic_id,
                           float(row.confidence), bool(row.confident),
@@ -68,6 +77,25 @@ class QuestionRepo(Repo):
             rows = (await conn.execute(
                 sa.select(questions).order_by(questions.c.id.desc()).limit(limit))).all()
         return [_question(r) for r in rows]
+
+
+    async def gaps_source(self, since: float, *, limit: int = 2000) -> GapSource:
+        """The questions asked from `since` (unix seconds) that the bot did not
+        answer (`confident` false: it abstained, or asked which page was meant)
+        or whose answer got more 👎 than 👍 (net vote below zero), each once,
+        the newest first: at most `limit` of them, with how many there are."""
+        votes = (sa.select(feedback.c.question_id, sa.func.sum(feedback.c.value).label("net"))
+                 .group_by(feedback.c.question_id).subquery())
+        wanted = sa.and_(questions.c.created_at >= since,
+                         sa.or_(sa.not_(questions.c.confident), votes.c.net < 0))
+        source = questions.outerjoin(votes, votes.c.question_id == questions.c.id)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                sa.select(questions).select_from(source).where(wanted)
+                .order_by(questions.c.id.desc()).limit(limit))).all()
+            total = (await conn.execute(
+                sa.select(sa.func.count()).select_from(source).where(wanted))).scalar_one()
+        return GapSource([_question(r) for r in rows], int(total))
 
 
 class FeedbackRepo(Repo):

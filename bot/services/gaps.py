@@ -1,0 +1,139 @@
+"""The gap report: what citizens asked that the knowledge does not answer.
+
+Reads the question log (masked text only) from a date: the questions the bot
+did not answer and the answers voted down (:meth:`QuestionRepo.gaps_source`),
+groups their paraphrases (:func:`embeddings.gaps.cluster_questions`), names the
+agency most likely to handle each group (the routing "ask an agency" uses:
+:func:`.tickets.agency_scores`, summed over the group's most central
+questions) and ranks the groups by how many questions they hold. The biggest
+group that a new page would cover is what a maintainer writes next.
+
+"Not answered" is every logged question with `confident` false: an abstention
+(no page, or only close pages offered, or an out-of-scope theme's agency named)
+and a clarifying question ("did you mean A or B?"). The log does not record
+which of the two happened, and a question the bot had to ask back about is
+one the pages do not answer plainly either.
+
+Used by ``saual gaps`` and the weekly digest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from embeddings import Agency, SearchEngine
+from embeddings.gaps import DISTANCE, Cluster, cluster_questions
+
+from ..storage import Storage
+from .tickets import agency_scores
+
+MAX_QUESTIONS = 2000  # the newest this many are clustered (encoding time grows with them)
+ROUTE_QUESTIONS = 3  # a group's agency is read from its most central questions
+EXAMPLES = 3  # example questions kept per group
+LABEL_CHARS = 120
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One group of questions: its label (its most central question), the
+    agency most likely to handle it (None: none recognised), how many questions
+    it holds, a few examples (most central first) and the count per language."""
+
+    label: str
+    agency: str | None
+    count: int
+    questions: list[str]
+    langs: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {"label": self.label, "agency": self.agency, "count": self.count,
+                "questions": self.questions, "langs": self.langs}
+
+
+@dataclass(frozen=True)
+class GapReport:
+    """The groups, biggest first; `total` questions matched the period, the
+    newest `clustered` of them were grouped (fewer when capped); `single` of
+    those are like no other question and are in no group."""
+
+    gaps: list[Gap]
+    total: int
+    clustered: int
+    single: int
+
+
+def shown(text: str, limit: int = LABEL_CHARS) -> str:
+    """`text` safe to print in a terminal or a message: control and format
+    characters (escape sequences, bidirectional overrides) removed, white
+    space collapsed, cut to `limit` characters."""
+    kept = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    kept = " ".join(kept.split())
+    return kept if len(kept) <= limit else kept[: limit - 1].rstrip() + "…"
+
+
+def route(engine: SearchEngine, questions: list[str],
+          agencies: Mapping[str, Agency]) -> str | None:
+    """The agency most likely to handle these questions: agency scores summed
+    over them; None when no question is on a government theme."""
+    total: Counter[str] = Counter()
+    on_topic = False
+    for text in questions:
+        text = engine.fit_query(text)
+        result = engine.search(text, k=5)
+        on_topic = on_topic or result.on_topic
+        total.update(agency_scores(text, result, agencies))
+    if not on_topic or not total:
+        return None
+    best = max(sorted(total), key=lambda a: total[a])
+    return best if total[best] > 0 else None
+
+
+async def gap_report(
+    storage: Storage,
+    engine: SearchEngine,
+    agencies: Mapping[str, Agency],
+    since: float,
+    *,
+    agency: str | None = None,
+    limit: int = 20,
+    min_size: int = 2,
+    max_questions: int = MAX_QUESTIONS,
+    distance: float = DISTANCE,
+) -> GapReport:
+    """The groups of questions not answered (or voted down) since `since` (unix
+    seconds), biggest first, at most `limit`; only `agency`'s when given (an id
+    of `agencies`, else ValueError). A group has at least `min_size` questions;
+    `distance` is where grouping stops (:func:`embeddings.gaps.cluster_questions`)."""
+    if agency is not None and agency not in agencies:
+        raise ValueError(f"unknown agency {agency!r}")
+    source = await storage.questions.gaps_source(since, limit=max_questions)
+    records = source.questions
+    texts = [r.text for r in records]
+    loop = asyncio.get_running_loop()
+    # Encoding and searching are CPU work: off the event loop (the digest runs in the bot).
+    clusters: list[Cluster] = await loop.run_in_executor(
+        None, lambda: cluster_questions(texts, engine.encoder, reader=engine.reader,
+                                distance=distance))
+    grouped = [c for c in clusters if c.size >= min_size]
+    single = sum(c.size for c in clusters if c.size < min_size)
+
+    def build() -> list[Gap]:
+        gaps = []
+        for c in grouped:  # biggest first
+            if agency is None and len(gaps) >= limit:
+                break
+            owner = route(engine, c.questions[:ROUTE_QUESTIONS], agencies)
+            if agency is not None and owner != agency:
+                continue
+            langs = Counter(records[i].lang for i in c.members)
+            gaps.append(Gap(shown(c.label), owner, c.size,
+                            [shown(q) for q in c.questions[:EXAMPLES]],
+                            dict(sorted(langs.items()))))
+        return gaps[:limit]
+
+    gaps = await loop.run_in_executor(None, build)
+    return GapReport(gaps, source.total, len(records), single)

@@ -1,0 +1,195 @@
+"""The gap report: the log read (abstained and voted down only), the grouping,
+the agency per group, ranking, filters, the command line.
+
+Fast tests use the hash encoder; the grouping quality is measured with the
+real encoder in test_gaps_model.py."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import json
+
+import numpy as np
+import pytest
+from dbkit import FrozenClock
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.services import gaps
+from bot.services.gaps import shown
+from bot.services.regions import Directory
+from bot.storage import Storage
+from embeddings import SearchEngine, build_index, load_knowledge
+from embeddings.gaps import assignment, cluster_questions, group
+
+DAY = 86400.0
+NOW = dt.datetime(2026, 5, 20, 12, tzinfo=dt.UTC).timestamp()
+
+# Two needs asked several times, worded differently, plus one-off questions.
+HUNTING = ["лицензия на охоту как получить", "лицензия на охоту где получить",
+           "как получить лицензию на охоту", "лицензию на охоту получить"]
+PASSPORT = ["удостоверение личности потерял", "потерял удостоверение личности что делать",
+            "удостоверение личности потеряно"]
+# The hash encoder's vectors are farther apart than a real model's.
+HASH_DISTANCE = 0.45
+ONE_OFF = ["рецепт бешбармака", "погода в караганде завтра"]
+
+
+async def seed(storage: Storage, clock: FrozenClock, rows) -> list[int]:
+    """Log questions as the bot does: (text, lang, confident, days ago, votes)."""
+    ids = []
+    for i, (text, lang, confident, days, votes) in enumerate(rows):
+        clock.now = NOW - days * DAY
+        await storage.users.get_or_create(100 + i)
+        qid = await storage.questions.add(
+            user_id=100 + i, text=text, lang=lang, topic_id="id-card", confidence=0.3,
+            confident=confident, results=["id-card"])
+        for j, vote in enumerate(votes):
+            await storage.users.get_or_create(900 + j)
+            await storage.feedback.set(qid, 900 + j, vote)
+        ids.append(qid)
+    clock.now = NOW
+    return ids
+
+
+@pytest.fixture
+async def logged(database_url):
+    clock = FrozenClock(NOW)
+    storage = Storage.from_url(database_url, clock=clock)
+    await storage.migrate()
+    yield storage, clock
+    await storage.close()
+
+
+async def test_the_source_is_the_unanswered_and_the_voted_down_once_each(logged):
+    storage, clock = logged
+    ids = await seed(storage, clock, [
+        ("не ответил", "ru", False, 1, []),
+        ("не ответил, и 👎 дважды", "ru", False, 1, [-1, -1]),
+        ("ответил, 👎", "ru", True, 2, [-1]),
+        ("ответил, 👎 и 👍 двух людей", "ru", True, 2, [-1, 1]),  # net 0: not a gap
+        ("ответил, 👍", "kk", True, 2, [1]),
+        ("ответил, без голосов", "kk", True, 2, []),
+        ("жауап жоқ, бірақ ескі", "kk", False, 40, []),
+        ("ответил, 👎 двух из трёх", "ru", True, 3, [-1, -1, 1]),
+    ])
+    source = await storage.questions.gaps_source(NOW - 30 * DAY)
+    assert [q.id for q in source.questions] == [ids[7], ids[2], ids[1], ids[0]]  # newest first
+    assert source.total == 4
+    assert [q.id for q in (await storage.questions.gaps_source(NOW - 50 * DAY)).questions] \
+        == [ids[7], ids[6], ids[2], ids[1], ids[0]]
+    capped = await storage.questions.gaps_source(NOW - 30 * DAY, limit=2)
+    assert [q.id for q in capped.questions] == [ids[7], ids[2]] and capped.total == 4
+
+
+def test_grouping_merges_repeats_and_orders_by_size(encoder):
+    texts = HUNTING + PASSPORT + ONE_OFF + [HUNTING[0], "  ЛИЦЕНЗИЯ на охоту как получить "]
+    clusters = cluster_questions(texts, encoder, distance=HASH_DISTANCE)
+    labels = assignment(clusters, len(texts))
+    assert -1 not in labels
+    hunting = {labels[i] for i in (0, 1, 2, 3, 9, 10)}
+    passport = {labels[i] for i in (4, 5, 6)}
+    assert len(hunting) == 1 and len(passport) == 1 and hunting != passport
+    assert labels[7] != labels[8] and {labels[7], labels[8]}.isdisjoint(hunting | passport)
+    first = clusters[0]
+    assert first.size == 6 and len(first.questions) == 4  # repeats counted, shown once
+    assert sorted(first.members) == [0, 1, 2, 3, 9, 10]
+    assert [c.size for c in clusters] == sorted((c.size for c in clusters), reverse=True)
+    assert first.label == first.questions[0] and first.label in HUNTING
+    assert cluster_questions([], encoder) == []
+    assert group(np.zeros((0, 4))).tolist() == [] and group(np.ones((1, 4))).tolist() == [0]
+
+
+def test_shown_strips_what_a_terminal_or_a_chat_would_interpret():
+    assert shown("где\x1b[2J  паспорт\u202e\n?") == "где [2J паспорт ?"
+    assert shown("а" * 300, 10) == "а" * 9 + "…"
+
+
+@pytest.fixture
+def engine(knowledge, tmp_path, encoder):
+    build_index(load_knowledge(knowledge), encoder, tmp_path / "index", topic_model=False)
+    engine = SearchEngine.open(tmp_path / "index", encoder)
+    yield engine
+    engine.close()
+
+
+def log_rows():
+    rows = [(q, "ru", False, 3, []) for q in HUNTING]
+    rows += [(q, "ru", True, 4, [-1]) for q in PASSPORT]
+    rows += [(q, "ru", False, 5, []) for q in ONE_OFF]
+    rows += [("удостоверение личности получить", "ru", True, 1, [1])]  # answered, liked
+    rows += [("лицензия на охоту старая", "ru", False, 60, [])]  # before the period
+    return rows
+
+
+async def test_report_ranks_by_count_routes_and_filters(logged, engine, knowledge):
+    storage, clock = logged
+    await seed(storage, clock, log_rows())
+    agencies = Directory.load(knowledge).agencies
+    gap_report = functools.partial(gaps.gap_report, distance=HASH_DISTANCE)
+    report = await gap_report(storage, engine, agencies, NOW - 30 * DAY)
+    assert report.total == 9 and report.clustered == 9
+    counts = [g.count for g in report.gaps]
+    assert counts == sorted(counts, reverse=True) and sum(counts) + report.single == 9
+    passport = next(g for g in report.gaps if g.label in PASSPORT)
+    assert passport.agency == "mvd" and passport.count == 3 and passport.langs == {"ru": 3}
+    assert set(passport.questions) <= set(PASSPORT)
+    mvd = await gap_report(storage, engine, agencies, NOW - 30 * DAY, agency="mvd")
+    assert passport in mvd.gaps and all(g.agency == "mvd" for g in mvd.gaps)
+    cec = await gap_report(storage, engine, agencies, NOW - 30 * DAY, agency="cec")
+    assert all(g.agency == "cec" for g in cec.gaps) and passport not in cec.gaps
+    assert len((await gap_report(storage, engine, agencies, NOW - 30 * DAY, limit=1)).gaps) == 1
+    later = await gap_report(storage, engine, agencies, NOW - 2 * DAY)
+    assert later.total == 0 and later.gaps == []
+    with pytest.raises(ValueError, match="unknown agency 'nope'"):
+        await gap_report(storage, engine, agencies, NOW, agency="nope")
+
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(knowledge, tmp_path, monkeypatch, encoder):
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("ENCODER", "test-hash")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/saual.sqlite3")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("bot.cli.retrieval.make_encoder", lambda spec: encoder)
+    build_index(load_knowledge(knowledge), encoder, tmp_path / "index", topic_model=False)
+    return tmp_path
+
+
+def test_cli_json_human_and_errors(cli_env):
+    clock = FrozenClock(NOW)
+
+    async def logged():
+        storage = Storage.from_url(f"sqlite+aiosqlite:///{cli_env}/saual.sqlite3", clock=clock)
+        await storage.migrate()
+        await seed(storage, clock, log_rows())
+        await storage.close()
+
+    asyncio.run(logged())
+
+    result = runner.invoke(app, ["gaps", "--json"], obj=clock)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["since"] == "2026-04-20" and data["total"] == 9  # 30 days before the clock
+    assert {"label", "agency", "count", "questions"} <= set(data["clusters"][0])
+    assert [c["count"] for c in data["clusters"]] == sorted(
+        (c["count"] for c in data["clusters"]), reverse=True)
+
+    result = runner.invoke(app, ["gaps", "--since", "2026-05-18", "--json"], obj=clock)
+    assert json.loads(result.output)["total"] == 0
+
+    result = runner.invoke(app, ["gaps", "--agency", "mvd"], obj=clock)
+    assert result.exit_code == 0, result.output
+    assert "Since 2026-04-20: 9 questions" in result.output and "] mvd: " in result.output
+
+    for args, message in ((["--since", "20.05.2026"], "--since must be a date as YYYY-MM-DD"),
+                          (["--since", "2026-06-01"], "is after today (2026-05-20)"),
+                          (["--agency", "nope"], "unknown agency 'nope'; agencies: mvd, cec")):
+        result = runner.invoke(app, ["gaps", *args], obj=clock)
+        assert result.exit_code == 1 and message in result.output, result.output
