@@ -25,6 +25,8 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from embeddings import Agency, SearchEngine
 from embeddings.gaps import DISTANCE, Cluster, cluster_questions
 
@@ -35,6 +37,7 @@ MAX_QUESTIONS = 2000  # the newest this many are clustered (encoding time grows 
 ROUTE_QUESTIONS = 3  # a group's agency is read from its most central questions
 EXAMPLES = 3  # example questions kept per group
 LABEL_CHARS = 120
+REFERENCE_TITLES = 200  # page titles per language that steady the language means
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,17 @@ def shown(text: str, limit: int = LABEL_CHARS) -> str:
     kept = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     kept = " ".join(kept.split())
     return kept if len(kept) <= limit else kept[: limit - 1].rstrip() + "…"
+
+
+def reference(engine: SearchEngine, per_lang: int = REFERENCE_TITLES) -> dict[str, np.ndarray]:
+    """Query vectors of the knowledge's page titles per language (at most
+    `per_lang` each): they steady a language's mean when few questions were
+    asked in it (:func:`embeddings.gaps.centre`)."""
+    titles: dict[str, list[str]] = {}
+    for (_, lang), doc in sorted(engine.index.documents.items()):
+        if len(titles.setdefault(lang, [])) < per_lang:
+            titles[lang].append(doc.title)
+    return {lang: engine.encoder.encode_queries(t) for lang, t in titles.items()}
 
 
 def route(engine: SearchEngine, questions: list[str],
@@ -117,7 +131,8 @@ async def gap_report(
     # Encoding and searching are CPU work: off the event loop (the digest runs in the bot).
     clusters: list[Cluster] = await loop.run_in_executor(
         None, lambda: cluster_questions(texts, engine.encoder, reader=engine.reader,
-                                distance=distance))
+                                        reference=reference(engine), distance=distance)
+        if texts else [])
     grouped = [c for c in clusters if c.size >= min_size]
     single = sum(c.size for c in clusters if c.size < min_size)
 
