@@ -61,12 +61,14 @@ from .services import (
     Watches,
 )
 from .services.feeds import Feeds
+from .services.gaps import Gap, gap_report
 from .storage import TRANSIENT_DB_ERRORS, Storage
 from .ticket_notifier import TelegramNotifier
 
 logger = logging.getLogger(__name__)
 
 LOCALES = Path(__file__).parent / "locales"
+DIGEST_GAP_GROUPS = 200  # gap-report groups read for the weekly digests (then by agency)
 # No parse mode: every text is sent as text + entities (aiogram.utils.formatting),
 # so nothing a user or a knowledge file contains is ever parsed as markup.
 DEFAULTS = DefaultBotProperties(link_preview_is_disabled=True)
@@ -334,7 +336,13 @@ class Saual:
         """Send this week's digest to every linked staff chat that has not had it."""
         chats = await self.storage.staff.all_chats()
         return await self.reviews.send_digests(chats, await self.tickets.report(),
-                                               self.notifier.via(bot).digest)
+                                               self.notifier.via(bot).digest, self.gaps)
+
+    async def gaps(self, since: float) -> list[Gap]:
+        """The groups of questions not answered since `since`, each with its agency."""
+        report = await gap_report(self.storage, self.engine, self.directory.agencies, since,
+                                  limit=DIGEST_GAP_GROUPS)
+        return report.gaps
 
     async def stop_services(self) -> None:
         await self.supervisor.stop("delivery", "publication", "feeds", "qa-reminders",

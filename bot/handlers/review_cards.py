@@ -89,6 +89,10 @@ def weekly(agency: str, w: Weekly) -> Text:
         blocks.append(_("Every page is verified and up to date."))
     blocks.append(_("Citizens' questions waiting for an answer: {open} (past the due date: "
                     "{overdue}).").format(open=w.open_questions, overdue=w.overdue_questions))
+    if w.gaps:
+        blocks.append(Text(_("Questions citizens asked that no page answers (most asked "
+                             "first; a page on them would help):"), "\n", as_list(
+            *[f"• {label} ({n})" for label, n in w.gaps])))
     if w.disliked:
         blocks.append(Text(_("Pages citizens marked 👎 this week:"), "\n", as_list(
             *[f"• {title}: {n}" for title, n in w.disliked[:SHOWN]])))

@@ -18,8 +18,8 @@ import logging
 import os
 import time
 import unicodedata
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from embeddings import (
@@ -35,6 +35,7 @@ from embeddings import (
 
 from ..storage import Review, ReviewKind, ReviewState, StaffChat, Storage
 from .catalog import Catalog
+from .gaps import Gap
 from .ticket_rules import AgencyReport
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 KZ = dt.timezone(dt.timedelta(hours=5))
 WEEK = 7 * 24 * 3600
 DIGEST_HOUR = 9  # the weekly digest: Mondays from 09:00, Kazakhstan time
+DIGEST_GAPS = 5  # groups of unanswered questions named in a weekly digest
 SEEN_CHARS = 8  # how much of a content digest a button carries (64-byte callback data)
 CORRECTION_CHARS = 3500  # one Telegram message holds 4096; a section is shorter
 DUE_LIST = 30  # pages per /review list
@@ -169,8 +171,10 @@ class Reviews:
         return digest
 
     # -- the weekly digest ---------------------------------------------------------------
-    async def weekly(self, agency: str, lang: str, tickets: list[AgencyReport]) -> Weekly:
-        """What the agency's staff chat hears about once a week."""
+    async def weekly(self, agency: str, lang: str, tickets: list[AgencyReport],
+                     gaps: Sequence[Gap] = ()) -> Weekly:
+        """What the agency's staff chat hears about once a week; `gaps`: the
+        week's groups of unanswered questions routed to the agency."""
         now = self.clock()
         dislikes = await self.storage.feedback.negative_by_topic(now - WEEK)
         mine = set(self.catalog.agency_topics(agency))
@@ -178,13 +182,18 @@ class Reviews:
                            if t in mine), key=lambda item: (-item[1], item[0]))
         report = next((r for r in tickets if r.agency == agency), None)
         return Weekly(agency, self.due(agency, lang), report.open if report else 0,
-                      report.overdue if report else 0, disliked)
+                      report.overdue if report else 0, disliked,
+                      [(g.label, g.count) for g in gaps if g.agency == agency][:DIGEST_GAPS])
 
     async def send_digests(self, chats: list[StaffChat], tickets: list[AgencyReport],
-                           say: Callable[[int, str, Weekly], Awaitable[bool]]) -> int:
+                           say: Callable[[int, str, Weekly], Awaitable[bool]],
+                           gaps: Callable[[float], Awaitable[Sequence[Gap]]] | None = None
+                           ) -> int:
         """Send each linked staff chat its weekly digest once a week (Monday from
         DIGEST_HOUR, Kazakhstan time, or the first round after it): the instance
         that claims the week sends; one that cannot send gives the claim back.
+        `gaps(since)` gives the gap report's groups (computed once a round, and
+        only when a digest is due: it encodes the week's unanswered questions).
         How many were sent."""
         now = self.clock()
         local = dt.datetime.fromtimestamp(now, KZ)
@@ -193,12 +202,15 @@ class Reviews:
         if local < monday:
             return 0
         week, sent = iso_week(now), 0
+        groups: Sequence[Gap] | None = None
         for chat in chats:
             if not await self.storage.reviews.claim_digest(chat.agency, week):
                 continue
             try:
+                if groups is None:
+                    groups = await gaps(now - WEEK) if gaps is not None else ()
                 ok = await say(chat.chat_id, chat.lang, await self.weekly(
-                    chat.agency, chat.lang, tickets))
+                    chat.agency, chat.lang, tickets, groups))
             except BaseException:
                 await self.storage.reviews.release_digest(chat.agency, week)
                 raise
@@ -219,6 +231,8 @@ class Weekly:
     open_questions: int  # citizens' questions waiting for the agency
     overdue_questions: int
     disliked: list[tuple[str, int]]  # (page title, 👎 in the last 7 days)
+    # (the group's most central question, how many asked): unanswered needs routed here
+    gaps: list[tuple[str, int]] = field(default_factory=list)
 
 
 # -- what a maintainer does: saual review list / apply / reject ----------------------

@@ -209,7 +209,7 @@ async def test_each_staff_chat_gets_one_weekly_digest(saual, bot, citizen, mvd_s
     # A 👎 on an MVD page, and a question waiting for the agency.
     await citizen.send("где получить удостоверение личности")
     await citizen.press("👎")
-    clock.now += 3600  # Monday 14:00 in Kazakhstan: the digest is due
+    clock.now += 3600  # Monday 15:00 in Kazakhstan (10:00 UTC): the digest is due
     before = len(session.calls)
     assert await saual.send_digests(bot) == 1
     digest = [c for c in session.calls[before:] if c.params.get("chat_id") == MVD]
@@ -221,3 +221,31 @@ async def test_each_staff_chat_gets_one_weekly_digest(saual, bot, citizen, mvd_s
     assert await saual.send_digests(bot) == 0
     clock.now += 7 * 24 * 3600
     assert await saual.send_digests(bot) == 1
+
+
+async def test_the_digest_names_the_agencys_unanswered_needs_once_a_round(
+        saual, bot, citizen, mvd_staff, clock, session, monkeypatch):
+    from bot.services.gaps import Gap
+
+    cec = member(citizen, 902, CEC)
+    await cec.send(f"/link {await saual.staff.invite('cec')}")
+    asked: list[float] = []
+
+    async def gaps(since: float) -> list[Gap]:
+        asked.append(since)
+        return [Gap("как получить разрешение на оружие", "mvd", 7, []),
+                Gap("где взять справку об участке", "cec", 3, []),
+                Gap("погода завтра", None, 2, [])]
+
+    monkeypatch.setattr(saual, "gaps", gaps)
+    clock.now -= 6 * 3600  # Monday about 08:00 in Kazakhstan (03:00 UTC): not yet
+    assert await saual.send_digests(bot) == 0 and asked == []
+    clock.now += 2 * 3600  # 10:00 there
+    before = len(session.calls)
+    assert await saual.send_digests(bot) == 2
+    assert asked == [clock.now - 7 * 24 * 3600]  # one report for both chats, of the week
+    mvd = "\n".join(c.text for c in session.calls[before:] if c.params.get("chat_id") == MVD)
+    assert "нет ответа ни на одной странице" in mvd
+    assert "• как получить разрешение на оружие (7)" in mvd
+    assert "справку об участке" not in mvd and "погода" not in mvd
+    assert await saual.send_digests(bot) == 0 and len(asked) == 1  # claimed: no new report
