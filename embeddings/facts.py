@@ -44,8 +44,8 @@ from .pages import DocKind, Document
 if TYPE_CHECKING:
     from .index import LoadedIndex
 
-__all__ = ["Change", "ChangeKind", "Facts", "index_facts", "material_changes", "page_facts",
-           "text_facts"]
+__all__ = ["RULES", "Change", "ChangeKind", "Facts", "index_facts", "material_changes",
+           "normal_link", "page_facts", "spelt", "text_facts"]
 
 # -- what is extracted -------------------------------------------------------------
 
@@ -232,6 +232,14 @@ def spelt(text: str, lang: str) -> set[str]:
 # -- the facts of one page ---------------------------------------------------------
 
 
+# The version of the rules above. Facts are stored between builds (the
+# answer-change notice compares a build with what it stored): facts read by
+# other rules are not compared, or a better rule would read as a change of
+# every page it reads differently. 1: the rules before phone numbers, Kazakh
+# September forms and year-month dates (records without "rules").
+RULES = 2
+
+
 @dataclass(frozen=True)
 class Facts:
     """The material facts of one page in one language."""
@@ -240,15 +248,18 @@ class Facts:
     dates: frozenset[str] = frozenset()
     urls: frozenset[str] = frozenset()
     sections: tuple[str, ...] = ()  # the ## headings in order, as written
+    rules: int = RULES  # the version of the rules they were read by
 
-    def as_record(self) -> dict[str, list[str]]:
+    def as_record(self) -> dict[str, list[str] | int]:
         """A JSON-ready form, the same for equal facts (sets sorted)."""
         return {"numbers": sorted(self.numbers), "dates": sorted(self.dates),
-                "urls": sorted(self.urls), "sections": list(self.sections)}
+                "urls": sorted(self.urls), "sections": list(self.sections),
+                "rules": self.rules}
 
     @classmethod
     def from_record(cls, record: object) -> Facts:
-        """Facts from :meth:`as_record`'s form; ValueError naming the bad field."""
+        """Facts from :meth:`as_record`'s form; ValueError naming the bad field.
+        A record without "rules" was stored before they had versions: rules 1."""
         if not isinstance(record, Mapping):
             raise ValueError(f"facts: expected an object, got {type(record).__name__}")
         values: dict[str, list[str]] = {}
@@ -258,8 +269,11 @@ class Facts:
                 raise ValueError(f"facts: {name} is {type(value).__name__}, "
                                  "expected a list of strings")
             values[name] = value
+        rules = record.get("rules", 1)
+        if not isinstance(rules, int) or isinstance(rules, bool) or rules < 1:
+            raise ValueError(f"facts: rules is {rules!r}, expected a version number from 1")
         return cls(frozenset(values["numbers"]), frozenset(values["dates"]),
-                   frozenset(values["urls"]), tuple(values["sections"]))
+                   frozenset(values["urls"]), tuple(values["sections"]), rules)
 
     def to_json(self) -> str:
         return json.dumps(self.as_record(), ensure_ascii=False, sort_keys=True)
@@ -369,7 +383,11 @@ def _sections(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[list[str], li
 
 def material_changes(old: Facts, new: Facts) -> list[Change]:
     """What changed materially from `old` to `new` (empty: nothing a citizen
-    acts on; a typo fix or reworded text with the same facts)."""
+    acts on; a typo fix or reworded text with the same facts). Facts read by
+    other rules (see RULES) are not compared: empty too, and the page's facts
+    are stored again by the new rules without a notice."""
+    if old.rules != new.rules:
+        return []
     changes = []
     for kind, before, after in ((ChangeKind.NUMBER, old.numbers, new.numbers),
                                 (ChangeKind.DATE, old.dates, new.dates),
