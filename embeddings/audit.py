@@ -30,11 +30,17 @@ overdue-review     warning  verified longer ago than ``review_days``
 unverified         info     ``status: draft``: no agency has confirmed the page
 =================  =======  ==================================================
 
-Numbers are compared per page, as sets, after normalising what differs by
-language only: thousand separators (``1 000``, ``1 000``, ``1000``), the
-decimal comma, ``50 %`` and ``50%``, numeric dates and dates with a month
-name (``26.03.2015``, ``26 марта 2015``, ``2015 жылғы 26 наурыз`` all state
-26 March and 2015), phone numbers (``8 800 080 7777`` = ``+7 800 080-77-77``).
+Numbers, dates and links are read by :mod:`.facts` (one set of rules for the
+audit and the answer-change notice) and compared per page, as sets, so that
+what differs by language only is the same: thousand separators (``1 000``,
+``1 000``, ``1000``), the decimal comma, ``50 %`` and ``50%`` (not ``50``),
+times (``9:00``), numeric dates and dates with a month name (``26.03.2015``,
+``26 марта 2015``, ``2015 жылғы 26 наурыз``: the audit compares a date's day
+of the month and its year apart, as one language may state the year apart
+from the day), phone numbers (``8 800 080 7777`` = ``+7 800 080-77-77``);
+the markers of a numbered list are no numbers. Links (web links, web
+addresses, e-mail addresses) are compared without their scheme, ``www.`` and
+language markers (``/kk/``, ``/rus/``, ``?lang=ru``).
 A number from 1 to 10 that one language writes in digits and the other
 spells as a word («бір», «один», «екі», «две»...) counts as the same: small
 numbers are often spelt out in one language only, and a flood of such
@@ -551,7 +557,7 @@ def _small(item: str) -> bool:
 
 
 def _order(item: str) -> tuple:
-    head = item.removeprefix("tel:")
+    head = item.removeprefix("tel:").removesuffix("%")
     try:
         return (0, float(head), item)
     except ValueError:

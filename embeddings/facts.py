@@ -8,12 +8,13 @@ no change:
 
 - numbers: group separators dropped ("1 000" = "1000" = "1 000"), a decimal
   comma is a point ("2,5" = "2.5"), a percent sign is kept whatever the space
-  before it ("50 %" = "50%"), a time is ``h:mm``; the markers of a numbered
-  list are structure, not facts;
+  before it ("50 %" = "50%"), a time is ``h:mm``, a Kazakhstan phone number
+  is ``tel:7`` and its ten digits ("8 800 080 7777" = "+7 800 080-77-77");
+  the markers of a numbered list are structure, not facts;
 - dates: ISO ``YYYY-MM-DD`` (or ``MM-DD``, ``YYYY-MM``, ``YYYY`` for what the
   text gives), from "2019-11-01", "01.11.2019", "1 ноября 2019 года",
-  "2019 жылғы 1 қарашадан", "с 2019 года"; the digits of a date are not also
-  counted as numbers;
+  "2019 жылғы 1 қарашадан", "15 қыркүйегінен", "ноябрь 2019", "2019 жылғы
+  қараша", "с 2019 года"; the digits of a date are not also counted as numbers;
 - links: the page's source_url and every URL, web address (``egov.kz``) and
   e-mail address in its text, without scheme, ``www.`` and trailing slash;
 - sections: the ``##`` headings in order (kept as written, compared loosely).
@@ -25,6 +26,11 @@ unnoticed.) :func:`material_changes` lists what differs; a heading reworded
 in place is not a section added or removed: headings are aligned in order,
 and only a change in their count (or a heading with nothing alike on the
 other side) adds or removes one.
+
+These are also the rules :mod:`.audit` compares a topic's Kazakh and Russian
+pages by (the same fact written in either language reads the same), so one
+module reads numbers, dates and links from page text. Facts record the
+version of the rules they were read by (:data:`RULES`).
 """
 
 from __future__ import annotations
