@@ -30,11 +30,17 @@ overdue-review     warning  verified longer ago than ``review_days``
 unverified         info     ``status: draft``: no agency has confirmed the page
 =================  =======  ==================================================
 
-Numbers are compared per page, as sets, after normalising what differs by
-language only: thousand separators (``1 000``, ``1 000``, ``1000``), the
-decimal comma, ``50 %`` and ``50%``, numeric dates and dates with a month
-name (``26.03.2015``, ``26 марта 2015``, ``2015 жылғы 26 наурыз`` all state
-26 March and 2015), phone numbers (``8 800 080 7777`` = ``+7 800 080-77-77``).
+Numbers, dates and links are read by :mod:`.facts` (one set of rules for the
+audit and the answer-change notice) and compared per page, as sets, so that
+what differs by language only is the same: thousand separators (``1 000``,
+``1 000``, ``1000``), the decimal comma, ``50 %`` and ``50%`` (not ``50``),
+times (``9:00``), numeric dates and dates with a month name (``26.03.2015``,
+``26 марта 2015``, ``2015 жылғы 26 наурыз``: the audit compares a date's day
+of the month and its year apart, as one language may state the year apart
+from the day), phone numbers (``8 800 080 7777`` = ``+7 800 080-77-77``);
+the markers of a numbered list are no numbers. Links (web links, web
+addresses, e-mail addresses) are compared without their scheme, ``www.`` and
+language markers (``/kk/``, ``/rus/``, ``?lang=ru``).
 A number from 1 to 10 that one language writes in digits and the other
 spells as a word («бір», «один», «екі», «две»...) counts as the same: small
 numbers are often spelt out in one language only, and a flood of such
@@ -63,6 +69,7 @@ from urllib.parse import urlsplit
 from .agencies import Agency, load_agencies
 from .corpus import Corpus, load_knowledge
 from .errors import CorpusError, Problem, Ref
+from .facts import KK_MONTH, RU_MONTH, normal_link, spelt, text_facts
 from .langs import LANGS, Lang, other
 from .pages import DocKind, Document, PageStatus, read_page
 
@@ -195,11 +202,12 @@ def due_for_review(documents: Iterable[Document], *, today: dt.date,
 
 
 # ---------------------------------------------------------------------------
-# Links
+# Links and numbers, as compared between the languages (read by .facts)
 
-URL = re.compile(r"https?://[^\s)\]>\"'«»]+")
 _LANG_SEGMENT = re.compile(r"/(?:kk|kz|kaz|ru|rus)(?=/|$)")
 _LANG_QUERY = re.compile(r"\blang=(?:kk|kz|ru)\b")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                "Dec")
 
 
 def general_source(url: str, agencies: Mapping[str, Agency]) -> bool:
@@ -211,122 +219,53 @@ def general_source(url: str, agencies: Mapping[str, Agency]) -> bool:
 def link_key(url: str) -> str:
     """A link as compared between the languages: the Kazakh and the Russian
     version of one official page differ only by a language marker
-    (``/kk/``, ``/rus/``, ``?lang=ru``), letter case of the host, ``www.``
-    and a final slash."""
-    url = url.rstrip(".,;:!?")
-    parts = urlsplit(url)
-    host = (parts.hostname or "").removeprefix("www.")
-    path = _LANG_SEGMENT.sub("/*", parts.path).rstrip("/")
-    query = _LANG_QUERY.sub("lang=*", parts.query)
-    return f"{parts.scheme.lower()}://{host}{path}" + (f"?{query}" if query else "")
+    (``/kk/``, ``/rus/``, ``?lang=ru``), besides what :func:`~.facts.normal_link`
+    drops (the scheme, ``www.``, letter case of the host, a final slash). A
+    web link is shown as an ``https://`` link; "" for no link."""
+    link = normal_link(url)
+    if not link or link.startswith("mailto:"):
+        return link
+    host, slash, rest = link.partition("/")
+    path, _, query = (slash + rest).partition("?")
+    path = _LANG_SEGMENT.sub("/*", path).rstrip("/")
+    query = _LANG_QUERY.sub("lang=*", query)
+    return f"https://{host}{path}" + (f"?{query}" if query else "")
 
 
 def links(text: str) -> set[str]:
-    """The links of a text, as :func:`link_key` compares them."""
-    return {link_key(u) for u in URL.findall(text)}
-
-
-# ---------------------------------------------------------------------------
-# Numbers
-
-_SP = "[ \u00a0\u202f]"
-_PHONE = re.compile(rf"(?<![\d+])(?:\+7|8)(?:{_SP}|-)*\(?\d{{3,4}}\)?(?:(?:{_SP}|-)*\d){{6,7}}"
-                    r"(?!\d)")
-_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d])")
-_NUMBER = re.compile(rf"(?<![\d.,])(\d{{1,3}}(?:{_SP}\d{{3}})+|\d+)(?:[.,](\d+))?(?!\d)")
-_RU_MONTHS = ("январ", "феврал", "март", "апрел", "ма[яйе]", "июн", "июл", "август",
-              "сентябр", "октябр", "ноябр", "декабр")
-_KK_MONTHS = ("қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз",
-              "қыркүйе[кг]", "қазан", "қараша", "желтоқсан")
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-                "Dec")
-# A day and its month, in either language («31 марта», «31-го марта», «31 наурызға»).
-_DAY_MONTH = re.compile(
-    r"(?<![\d.,])(\d{1,2})(?:-?(?:го|ші|шы|інші|ыншы))?" + _SP + "+(?:"
-    + "|".join(f"(?P<m{i}>{ru}\\w*|{kk}\\w*)" for i, (ru, kk)
-               in enumerate(zip(_RU_MONTHS, _KK_MONTHS, strict=True), start=1))
-    + r")", re.I)
-
-# Numbers 1-10 spelt as words (cardinal forms as they occur in running text;
-# not «семью», which is mostly «family»).
-_SPELT: dict[str, dict[int, str]] = {
-    Lang.RU: {
-        1: r"од(ин|на|но|ного|ной|ному|ним|ну|ни)", 2: r"(два|две|двух|двум|двумя)",
-        3: r"(три|тр[её]х|тр[её]м|тремя)", 4: r"(четыре|четыр[её]х|четыр[её]м|четырьмя)",
-        5: r"(пять|пяти|пятью)", 6: r"(шесть|шести|шестью)", 7: r"(семь|семи)",
-        8: r"(восемь|восьми|восемью)", 9: r"(девять|девяти|девятью)",
-        10: r"(десять|десяти|десятью)",
-    },
-    Lang.KK: {
-        1: r"бір(еу|ден)?", 2: r"екі(ден|уі)?", 3: r"үш(еу|тен)?", 4: r"төрт(еу|тен)?",
-        5: r"бес(еу|тен)?", 6: r"алты(дан)?", 7: r"жеті(ден)?", 8: r"сегіз(ден)?",
-        9: r"тоғыз(дан)?", 10: r"он(нан)?",
-    },
-}
-_SPELT_RE = {lang: {n: re.compile(rf"(?<!\w){p}(?!\w)", re.I) for n, p in table.items()}
-             for lang, table in _SPELT.items()}
-
-
-def _number(whole: str, fraction: str | None) -> str:
-    value = str(int(re.sub(_SP, "", whole)))
-    fraction = (fraction or "").rstrip("0")
-    return f"{value}.{fraction}" if fraction else value
+    """The links of a text (web links, web addresses, e-mail addresses), as
+    :func:`link_key` compares them."""
+    return {link_key(u) for u in text_facts(text)[2]}
 
 
 def numbers(text: str) -> set[str]:
-    """The numbers a text states, normalised (see the module docstring): a
-    phone number is one item (``tel:77172740000``), a day of a month another
-    (``31 Mar``, from «31 марта», «31 наурызға» or ``31.03.2025``, whose year
-    is a number of its own); links are not read for numbers."""
-    text = URL.sub(" ", text)
-    found: set[str] = set()
-
-    def phone(match: re.Match) -> str:
-        digits = re.sub(r"\D", "", match.group())
-        found.add("tel:" + ("7" + digits[1:] if digits.startswith("8") else digits))
-        return " "
-
-    def day(number: str, month: int) -> str:
-        return f"{int(number)} {_MONTH_NAMES[month - 1]}"
-
-    def date(match: re.Match) -> str:
-        d, m, y = match.groups()
-        if not (1 <= int(d) <= 31 and 1 <= int(m) <= 12):
-            return match.group()  # not a date after all: read as numbers
-        found.update((day(d, int(m)), str(int(y))))
-        return " "
-
-    def day_month(match: re.Match) -> str:
-        month = next(int(k[1:]) for k, v in match.groupdict().items() if v)
-        found.add(day(match.group(1), month))
-        return " "
-
-    text = _PHONE.sub(phone, text)
-    text = _DATE.sub(date, text)
-    text = _DAY_MONTH.sub(day_month, text)
-    found.update(_number(m.group(1), m.group(2)) for m in _NUMBER.finditer(text))
+    """The numbers a text states (:func:`~.facts.text_facts`), its dates split
+    into a day of a month (``31 Mar``) and a year (``2025``): one language may
+    state the year apart from the day («до 31 марта 2025 года», «2025 жылы ...
+    31 наурызға дейін»), so each is compared on its own. A month without a day
+    counts by its year only."""
+    found, dates, _links = text_facts(text)
+    for date in dates:
+        parts = date.split("-")
+        if len(parts[0]) == 4:
+            found.add(parts.pop(0))
+        if len(parts) == 2:
+            found.add(f"{int(parts[1])} {_MONTH_NAMES[int(parts[0]) - 1]}")
     return found
-
-
-def spelt(text: str, lang: str) -> set[str]:
-    """The numbers 1-10 a text spells as words in `lang`."""
-    return {str(n) for n, regex in _SPELT_RE.get(lang, {}).items() if regex.search(text)}
 
 
 # ---------------------------------------------------------------------------
 # Stale years
 
 _YEAR = r"(?P<y{}>(?:19|20)\d\d)"  # a year; the alternatives of a pattern number theirs
-_RU_MONTH_WORD = r"(?:" + "|".join(_RU_MONTHS) + r")\w*"
-_KK_MONTH_WORD = r"(?:" + "|".join(_KK_MONTHS) + r")\w*"
 # A deadline: «до 31 марта 2025 года», «не позднее 01.02.2025», «2025 жылғы 31
 # наурызға дейін», «2025 жылға дейін».
 _DEADLINE = {
     Lang.RU: re.compile(r"\b(?:до|по|не\s+позднее|не\s+позже)\s+(?:\d{1,2}\s+"
-                        + _RU_MONTH_WORD + r"\s+|\d{1,2}\.\d{1,2}\.)?" + _YEAR.format(1)
+                        + RU_MONTH + r"\s+|\d{1,2}\.\d{1,2}\.)?" + _YEAR.format(1)
                         + r"(?!\d)", re.I),
     Lang.KK: re.compile(r"(?<![\d.])" + _YEAR.format(1) + r"\s*ж(?:ылғы|\.)?\s+(?:\d{1,2}\s+)?"
-                        + _KK_MONTH_WORD + r"(?:ға|ге|қа|ке)\s+дейін(?!\w)|(?<![\d.])"
+                        + KK_MONTH + r"(?:ға|ге|қа|ке)\s+дейін(?!\w)|(?<![\d.])"
                         + _YEAR.format(2) + r"\s*жылға\s+дейін(?!\w)", re.I),
 }
 # The year of a campaign: «в 2025 году», «на 2025 год», «2025–2026 учебный год»,
@@ -370,7 +309,7 @@ _ACT = {
 # «с 2025 года», «С 11 августа 2025 года», «со 2 мая 2025», «2025 жылдан бастап»:
 # since when something holds, not a campaign of that year.
 _SINCE = {
-    Lang.RU: re.compile(rf"\b(?:с|со|начиная\s+с)\s+(?:\d{{1,2}}\s+)?(?:{_RU_MONTH_WORD}\s+)?$",
+    Lang.RU: re.compile(rf"\b(?:с|со|начиная\s+с)\s+(?:\d{{1,2}}\s+)?(?:{RU_MONTH}\s+)?$",
                         re.I),
     Lang.KK: re.compile(r"^\s*(?:ж(?:ыл)?(?:дан|ғы)?\.?\s+)?(?:\d{1,2}\s+)?\w*(?:дан|ден|тан"
                         r"|тен|нан|нен)\b|^[^.]{0,40}бастап", re.I),
@@ -576,7 +515,7 @@ def _pair_problems(tid: str, kk: Document, ru: Document) -> list[AuditProblem]:
                                 + " | ru " + "; ".join(f"«{s.heading}»" for s in ru.sections)))
     out += _lone(tid, kk, ru, AuditKind.NUMBER_MISMATCH, numbers)
     out += _lone(tid, kk, ru, AuditKind.URL_MISMATCH, links,
-                 front=lambda d: {link_key(d.source_url)})
+                 front=lambda d: {link_key(d.source_url)} - {""})
     return out
 
 
@@ -618,7 +557,7 @@ def _small(item: str) -> bool:
 
 
 def _order(item: str) -> tuple:
-    head = item.removeprefix("tel:")
+    head = item.removeprefix("tel:").removesuffix("%")
     try:
         return (0, float(head), item)
     except ValueError:

@@ -243,6 +243,21 @@ def test_links_are_not_read_for_numbers_and_differ_only_by_real_changes():
     assert links("https://egov.kz/cms/ru/a") != links("https://egov.kz/cms/ru/b")
 
 
+def test_rules_shared_with_the_facts_of_a_page():
+    """The audit reads numbers, dates and links by embeddings.facts' rules,
+    which differ from those it had on its own in these (each assertion below
+    failed with the audit's own rules)."""
+    assert numbers("скидка 50 %") == {"50%"} != numbers("50 тенге")  # a percent is no amount
+    assert numbers("с 9:00 до 18:00") == {"9:00", "18:00"} == numbers("09:00-ден 18:00-ге")
+    assert numbers("1. Подайте заявление.\n2. Оплатите 3 МРП.") == {"3"}  # list markers
+    assert numbers("с 2019-11-01") == numbers("2019 жылғы 1 қарашадан") == {"1 Nov", "2019"}
+    assert numbers("8 000 000 000 тенге") == {"8000000000"}  # nine digits: no phone
+    assert numbers("почта info2@egov.kz, сайт egov.kz/help/24, 3 дня") == {"3"}
+    assert links("пишите на Info@Egov.kz") == {"mailto:info@egov.kz"}
+    assert links("www.egov.kz/cms/kk/x/") == links("http://egov.kz/cms/ru/x") == {
+        "https://egov.kz/cms/*/x"}
+
+
 def test_small_numbers_spelt_as_words_count_as_digits(clean):
     assert spelt("в течение двух недель, один раз", "ru") == {"1", "2"}
     assert spelt("екі апта ішінде, үшін", "kk") == {"2"}  # «үшін» is «for», not three

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from embeddings import ChangeKind, Document, Facts, material_changes, page_facts
-from embeddings.facts import facts_of, text_facts
+from embeddings.facts import RULES, facts_of, text_facts
 from embeddings.pages import Section
 
 SECTIONS = (
@@ -153,3 +153,51 @@ def test_hostile_text_is_only_text():
     huge = ("1 " * 50_000) + "<b>" + "x" * 10_000 + "\x00\u202e"
     numbers, dates, urls = text_facts(huge)
     assert "1" in numbers and not dates and not urls
+
+
+# ---------------------------------------------------------------------------
+# The rules the audit and the notice share (embeddings.audit reads its numbers,
+# dates and links through text_facts): what each had that the other lacked.
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    # Phone numbers (the audit's rule): one fact, however grouped.
+    ("8 800 080 7777", "+7 800 080-77-77"),
+    ("тел. 8 (7172) 74-00-00", "тел. +7 7172 740000"),
+    # Kazakh dates (the audit's rule): к turns г before a vowel, ordinals in -інші.
+    ("15 қыркүйегінен кешіктірмей", "до 15 сентября"),
+    ("31-інші наурызға дейін", "31 наурызға дейін"),
+    # A link with a final slash before its query is the same link.
+    ("https://gov.kz/memleket/x/?lang=ru", "gov.kz/memleket/x?lang=ru"),
+    # A Kazakh year and month are the Russian month and year.
+    ("2025 жылғы қазанда", "в октябре 2025 года"),
+])
+def test_shared_rules_the_same_fact(a, b):
+    assert text_facts(a) == text_facts(b)
+
+
+def test_shared_rules_what_is_extracted():
+    assert text_facts("звоните 8 800 080 7777 или 1414")[0] == {"tel:78000807777", "1414"}
+    # Nine or eleven digits after the 8 are no Kazakhstan phone: a number.
+    assert text_facts("8 000 000 000 тенге")[0] == {"8000000000"}
+    assert text_facts("15 қыркүйегінен")[1] == {"09-15"}
+    # A day and month before a number that is no year: the date, then the number
+    # (this read as the numbers 15 and 1000 before).
+    assert text_facts("до 15 сентября 1000 тенге")[:2] == ({"1000"}, {"09-15"})
+    assert text_facts("2025 жылғы қазан")[1] == {"2025-10"}
+
+
+def test_facts_read_by_other_rules_are_not_compared():
+    # A record stored before the rules had versions (no "rules": version 1),
+    # holding what those rules read from a phone number: no change to announce.
+    old = Facts.from_record({"numbers": ["8", "800", "080", "7777"], "dates": [], "urls": [],
+                             "sections": ["Контакты"]})
+    new = facts_of("", "", [("Контакты", "8 800 080 7777")])
+    assert (old.rules, new.rules) == (1, RULES) and new.numbers == {"tel:78000807777"}
+    assert material_changes(old, new) == []
+    assert material_changes(Facts.from_json(new.to_json()), new) == []
+    assert Facts.from_json(new.to_json()).rules == RULES
+    assert old.digest != Facts(old.numbers, old.dates, old.urls, old.sections).digest
+    for bad in ("2", True, 0):
+        with pytest.raises(ValueError, match="rules"):
+            Facts.from_record({"rules": bad})

@@ -5,6 +5,7 @@ by however many instances a build is loaded. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 
 from bot.services import LAPSE, Watches
 from bot.storage.tables import announcements, outbox, page_facts
-from embeddings import build_index, load_index, load_knowledge
+from embeddings import Facts, build_index, load_index, load_knowledge
 
 DAY = 24 * 3600.0
 T0 = 1_790_000_000.0
@@ -196,3 +197,32 @@ async def test_a_change_nobody_watches_is_stored_without_a_notice(
     stored = {(r.topic_id, r.lang): r for r in await rows(storage, page_facts)}
     assert stored[("id-card", "ru")].version == 2 and stored[("id-card", "kk")].version == 1
     assert '"14"' in stored[("id-card", "ru")].facts
+
+
+async def test_facts_stored_by_older_rules_are_stored_again_without_a_notice(
+        watches, storage, knowledge, encoder, tmp_path):
+    """An upgrade of the extraction rules (embeddings.facts.RULES) reads some
+    pages differently; what was stored by the old rules is no base to compare."""
+    root = tmp_path / "index"
+    first = build(knowledge, encoder, root)
+    await watches.check(first)
+    await citizen(storage, 1, "ru")
+    await watches.set(1, "id-card", "ru", True)
+    # As the rules before versions stored it: no "rules", and other numbers
+    # (the old rules read a phone number as three).
+    old = Facts.from_json(next(r.facts for r in await rows(storage, page_facts)
+                               if (r.topic_id, r.lang) == ("id-card", "ru")))
+    record = {**old.as_record(), "numbers": [*sorted(old.numbers), "8", "7777"]}
+    del record["rules"]
+    async with storage.engine.begin() as conn:
+        await conn.execute(sa.update(page_facts).where(
+            page_facts.c.topic_id == "id-card", page_facts.c.lang == "ru").values(
+            facts=json.dumps(record), digest="0" * 64))
+    report = await watches.check(first)
+    assert (report.changed, report.reworded, report.notices) == (0, 1, 0)
+    stored = {(r.topic_id, r.lang): r for r in await rows(storage, page_facts)}
+    assert Facts.from_json(stored[("id-card", "ru")].facts) == old
+    # ...and a real change after it is one notice again.
+    edit(knowledge, ID_CARD_RU, "с 16 лет. Документ", "с 14 лет. Документ")
+    report = await watches.check(build(knowledge, encoder, root))
+    assert (report.changed, report.notices) == (1, 1)
