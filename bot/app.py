@@ -40,7 +40,14 @@ from .delivery import TelegramCourier
 from .feedfetch import build_feeds
 from .handlers import routers
 from .handlers.start import commands
-from .middlewares import FloodMiddleware, InFlight, LocaleMiddleware, UserMiddleware
+from .metrics import Metrics
+from .middlewares import (
+    FloodMiddleware,
+    InFlight,
+    LocaleMiddleware,
+    UpdateCounter,
+    UserMiddleware,
+)
 from .publisher import publisher
 from .services import (
     LANGS,
@@ -62,6 +69,7 @@ from .services import (
 )
 from .services.feeds import Feeds
 from .services.gaps import Gap, gap_report
+from .services.observe import UNOBSERVED, Observer
 from .storage import TRANSIENT_DB_ERRORS, Storage
 from .ticket_notifier import TelegramNotifier
 
@@ -118,17 +126,20 @@ class Services:
     announcements: Announcements
     feeds: Feeds
     watches: Watches
+    observer: Observer = UNOBSERVED  # the process's metrics
 
     def delivery(self, bot: Bot) -> Delivery:
         """The outbox worker, sending through `bot`."""
         courier = TelegramCourier(bot, self.directory, timeout=self.settings.delivery_timeout,
                                   i18n=build_i18n())
         return Delivery(self.storage, courier, self.settings.delivery_config(),
-                        clock=self.clock.time)
+                        clock=self.clock.time, observer=self.observer)
 
 
-def wire(settings: Settings, storage: Storage, clock: Clock = SYSTEM) -> Services:
-    """The one wiring of the services over `storage` (agencies.yaml read once)."""
+def wire(settings: Settings, storage: Storage, clock: Clock = SYSTEM,
+         observer: Observer = UNOBSERVED) -> Services:
+    """The one wiring of the services over `storage` (agencies.yaml read once);
+    what they do is counted by `observer` (the process's metrics)."""
     directory = Directory.load(settings.knowledge_dir)
     announcements = Announcements(storage, directory, clock=clock.time)
     return Services(
@@ -138,8 +149,9 @@ def wire(settings: Settings, storage: Storage, clock: Clock = SYSTEM) -> Service
         staff=StaffChats(storage, directory.agencies, code_ttl=settings.staff_code_ttl,
                          clock=clock.time),
         announcements=announcements,
-        feeds=build_feeds(storage, announcements, settings, clock),
+        feeds=build_feeds(storage, announcements, settings, clock, observer),
         watches=Watches(storage, clock=clock.time),
+        observer=observer,
     )
 
 
@@ -156,10 +168,11 @@ async def database(settings: Settings, clock: Clock = SYSTEM) -> AsyncIterator[S
 
 
 @contextlib.asynccontextmanager
-async def opened(settings: Settings, clock: Clock = SYSTEM) -> AsyncIterator[Services]:
+async def opened(settings: Settings, clock: Clock = SYSTEM,
+                 observer: Observer = UNOBSERVED) -> AsyncIterator[Services]:
     """The services wired over the opened database (the worker and the command line)."""
     async with database(settings, clock) as storage:
-        yield wire(settings, storage, clock)
+        yield wire(settings, storage, clock, observer)
 
 
 class Saual:
@@ -180,7 +193,8 @@ class Saual:
         self.storage = storage
         self.fsm = fsm or conversation_storage(settings)
         self.i18n = build_i18n()
-        self.services = services = wire(settings, storage, clock)
+        self.metrics = Metrics(storage, clock)  # this process's /metrics
+        self.services = services = wire(settings, storage, clock, self.metrics)
         self.directory, self.users = services.directory, services.users
         self.stations, self.subscriptions = services.stations, services.subscriptions
         self.staff, self.announcements = services.staff, services.announcements
@@ -190,7 +204,7 @@ class Saual:
         self.answers = Answers(engine, storage, self.catalog, self.directory,
                                results=settings.answer_results,
                                suggest_min_confidence=settings.suggest_min_confidence,
-                               watches=self.watches)
+                               watches=self.watches, observer=self.metrics)
         self.publication = Publication(storage, engine, self.directory, clock=clock.time)
         self.reviews = Reviews(storage, self.catalog, review_days=settings.review_days,
                                clock=clock.time)
@@ -199,6 +213,7 @@ class Saual:
                                clock=clock.time, staff=self.staff, publication=self.publication)
         self.notifier = TelegramNotifier(self.i18n, self.directory)  # ticket cards, reminders
         self.supervisor = supervisor(settings, clock)
+        self.metrics.watch(self.supervisor, settings.health_failing_after)
         self._delivery: Delivery | None = None
         self.limiter = FloodLimiter(settings.flood_limit, settings.flood_window,
                                     clock.monotonic)
@@ -236,6 +251,7 @@ class Saual:
                         announcements=self.announcements, tickets=self.tickets,
                         publication=self.publication, notifier=self.notifier,
                         reviews=self.reviews, watches=self.watches)
+        dp.update.outer_middleware(UpdateCounter(self.metrics))
         dp.update.outer_middleware(self.inflight)
         dp.update.outer_middleware(UserMiddleware(self.users))
         dp.update.outer_middleware(LocaleMiddleware(self.i18n))

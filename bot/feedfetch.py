@@ -42,6 +42,7 @@ from .services.feedfetch import (
     check_url,
 )
 from .services.feeds import Feeds
+from .services.observe import UNOBSERVED, Observer
 from .storage import Storage
 
 READ = 64 * 1024  # bytes per read of the body
@@ -190,9 +191,9 @@ def _brief(exc: BaseException) -> str:
 
 
 def build_feeds(storage: Storage, announcements: Announcements, settings: Settings,
-                clock: Clock = SYSTEM) -> Feeds:
+                clock: Clock = SYSTEM, observer: Observer = UNOBSERVED) -> Feeds:
     """The feed poller with the FEED_* limits and this fetcher (the bot and the
     `saual agency` commands build it the same way)."""
     config = settings.feeds_config()
     return Feeds(storage, announcements, fetcher=Fetcher(config), config=config,
-                 clock=clock.time)
+                 clock=clock.time, observer=observer)

@@ -1,29 +1,48 @@
 """Middlewares: in-flight tracking, the user record, the locale, the flood limit.
 
-Order (outer middlewares on updates, in registration order): in-flight ->
-user -> locale; then the flood limit on messages and callback queries, so
-its reply is already localised.
+Order (outer middlewares on updates, in registration order): the update
+count (every update, even one dropped later) -> in-flight -> user -> locale;
+then the flood limit on messages and callback queries, so its reply is
+already localised.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from aiogram.types import User as TelegramUser
+from aiogram.types.update import UpdateTypeLookupError
 from aiogram.utils.formatting import Text
 from aiogram.utils.i18n import I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
 from .services import FloodLimiter, Users, Verdict, choose_locale
+from .services.observe import Observer
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class UpdateCounter(BaseMiddleware):
+    """Counts every update by its type (the metrics' saual_updates_total)."""
+
+    def __init__(self, observer: Observer):
+        self.observer = observer
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]):
+        kind = "other"
+        if isinstance(event, Update):
+            with contextlib.suppress(UpdateTypeLookupError):  # a type newer than aiogram
+                kind = event.event_type
+        self.observer.update(kind)
+        return await handler(event, data)
 
 
 class InFlight(BaseMiddleware):

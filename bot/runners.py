@@ -21,10 +21,12 @@ from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from .api import AnnouncementsAPI, TelegramWebhook
-from .app import ConfigurationError, Saual, make_bot, opened, supervisor
+from .app import ConfigurationError, Saual, database, make_bot, supervisor, wire
 from .clock import SYSTEM, Clock
 from .config import Settings
+from .metrics import CONTENT_TYPE, Metrics
 from .publisher import publisher
+from .services import Supervisor
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ async def until_stopped(task: asyncio.Future | None = None) -> None:
             loop.remove_signal_handler(sig)
 
 
-# -- the HTTP side: /healthz and the announcements API ---------------------------
+# -- the HTTP side: /healthz, /metrics and the announcements API ----------------------
 
 
 def healthz_route(app: Saual, web_app: web.Application) -> None:
@@ -59,19 +61,34 @@ def healthz_route(app: Saual, web_app: web.Application) -> None:
     web_app.router.add_get("/healthz", healthz)
 
 
+def metrics_route(metrics: Metrics, web_app: web.Application) -> None:
+    """GET /metrics: Prometheus's text format (bot/metrics.py)."""
+
+    async def scrape(_request: web.Request) -> web.Response:
+        return web.Response(body=await metrics.scrape(), headers={"Content-Type": CONTENT_TYPE})
+
+    web_app.router.add_get("/metrics", scrape)
+
+
 def api_application(app: Saual) -> web.Application:
-    """Only the HTTP API and /healthz (polling mode's API_PORT, `saual api`)."""
+    """Only the HTTP API, /healthz and /metrics (polling mode's API_PORT, `saual api`)."""
     web_app = web.Application()
     healthz_route(app, web_app)
+    metrics_route(app.metrics, web_app)
     AnnouncementsAPI(app.announcements, app.staff).register(web_app)
     return web_app
 
 
-async def serve_api(web_app: web.Application, host: str, port: int) -> web.AppRunner:
+async def serve_api(web_app: web.Application, host: str, port: int, *,
+                    what: str = "HTTP API") -> web.AppRunner:
     runner = web.AppRunner(web_app)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    logger.info("HTTP API listening on %s:%d", host, port)
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    logger.info("%s listening on %s:%d", what, host, port)
     return runner
 
 
@@ -122,7 +139,8 @@ def webhook_secret(settings: Settings) -> str:
 
 def web_application(app: Saual, bot: Bot, secret: str, *,
                     background: bool = True) -> web.Application:
-    """The aiohttp application: the webhook route (secret-token checked) and /healthz."""
+    """The aiohttp application: the webhook route (secret-token checked), the
+    HTTP API, /healthz and /metrics."""
     settings = app.settings
     web_app = web.Application()
 
@@ -135,6 +153,7 @@ def web_application(app: Saual, bot: Bot, secret: str, *,
             )
 
     healthz_route(app, web_app)
+    metrics_route(app.metrics, web_app)
     AnnouncementsAPI(app.announcements, app.staff).register(web_app)
     # Shutdown runs in registration order: the Dispatcher's shutdown (which
     # waits for answers in progress) must come before the handler closes the
@@ -170,23 +189,55 @@ async def run_webhook(settings: Settings) -> None:
 # -- the outbox worker -----------------------------------------------------------------
 
 
+def worker_application(metrics: Metrics, supervised: Supervisor,
+                       failing_after: float) -> web.Application:
+    """The worker's small server (METRICS_PORT): /metrics, and /healthz (503
+    naming a loop that is dead or failing for longer than `failing_after`)."""
+    web_app = web.Application()
+
+    async def healthz(_request: web.Request) -> web.Response:
+        bad = supervised.unhealthy(failing_after)
+        body = {"status": "failing" if bad else "ok",
+                "loops": {n: s.as_dict() for n, s in supervised.states.items()}}
+        if bad:
+            body["failing"] = bad
+        return web.json_response(body, status=503 if bad else 200)
+
+    web_app.router.add_get("/healthz", healthz)
+    metrics_route(metrics, web_app)
+    return web_app
+
+
 async def run_worker(settings: Settings, *, until_empty: bool = False,
                      clock: Clock = SYSTEM) -> None:
     """Only the worker's loops (`saual worker`): the outbox, and the index build
     for published answers; no Dispatcher. Until SIGINT/SIGTERM, or until the
-    outbox is empty with `until_empty`."""
+    outbox is empty with `until_empty`. With METRICS_PORT set, /metrics and
+    /healthz are served on METRICS_HOST:METRICS_PORT meanwhile."""
     bot = make_bot(settings)
     try:
-        async with opened(settings, clock) as services:
+        async with database(settings, clock) as storage:
+            metrics = Metrics(storage, clock)
+            services = wire(settings, storage, clock, metrics)
             outbox = services.delivery(bot)
             supervised = supervisor(settings, clock)
-            task = supervised.keep("delivery", lambda beat: outbox.run(until_empty=until_empty,
-                                                                       beat=beat))
-            supervised.every("publication", settings.publish_interval,
-                             publisher(services.storage, settings, clock=clock.time).run_once)
+            metrics.watch(supervised, settings.health_failing_after)
+            runner = None
+            if settings.metrics_port:
+                runner = await serve_api(
+                    worker_application(metrics, supervised, settings.health_failing_after),
+                    settings.metrics_host, settings.metrics_port, what="metrics")
             try:
-                await until_stopped(task)
+                task = supervised.keep("delivery", lambda beat: outbox.run(
+                    until_empty=until_empty, beat=beat))
+                supervised.every("publication", settings.publish_interval,
+                                 publisher(storage, settings, clock=clock.time).run_once)
+                try:
+                    await until_stopped(task)
+                finally:
+                    await supervised.stop()
             finally:
-                await supervised.stop()
+                if runner is not None:
+                    await runner.cleanup()
     finally:
         await bot.session.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 from embeddings import Decision, DocKind, Hit, SearchEngine
@@ -10,6 +11,7 @@ from embeddings import Decision, DocKind, Hit, SearchEngine
 from ..storage import TRANSIENT_DB_ERRORS, Storage
 from .catalog import Catalog, Checked, Entry
 from .masking import mask
+from .observe import UNOBSERVED, AnswerOutcome, Observer
 from .regions import Directory
 from .watches import Watches
 
@@ -55,6 +57,7 @@ class Answers:
         suggest_min_confidence: float = 0.1,
         suggestions: int = 3,
         watches: Watches | None = None,
+        observer: Observer = UNOBSERVED,
     ):
         self.engine = engine
         self.storage = storage
@@ -64,10 +67,13 @@ class Answers:
         self.suggest_min_confidence = suggest_min_confidence
         self.suggestions = suggestions
         self.watches = watches
+        self.observer = observer
 
     async def ask(self, user_id: int, text: str) -> Answer:
         """Answer `text`; the question is logged masked, under the user's id."""
+        started = time.perf_counter()
         result = await self.engine.asearch(text, k=self.results)
+        searched = time.perf_counter() - started
         hits = result.hits
         try:
             # The user's record is missing when the database was unavailable at
@@ -92,15 +98,19 @@ class Answers:
             best = hits[0]
             checked = self.catalog.checked(best.id, best.status, best.verified_by, best.verified_on,
                                            best.lang)
+            self.observer.answered(AnswerOutcome.ANSWERED, searched)
             return Answer(question_id, result.lang, True, best, others=len(hits) - 1,
                           checked=checked, watching=await self._asked(user_id, best))
         if result.decision == Decision.CLARIFY and len(hits) > 1:
+            self.observer.answered(AnswerOutcome.CLARIFIED, searched)
             return Answer(question_id, result.lang, False, clarify=hits[: result.options])
         # Pages that merely share a word with a theme no page covers (a hunting
         # licence and the military ID) are not offered as suggestions, nor any
         # page for a question on no government theme at all.
         close = hits[: self.suggestions] if result.confidence >= self.suggest_min_confidence \
             and result.elsewhere is None and result.on_topic else []
+        self.observer.answered(AnswerOutcome.ABSTAINED if result.elsewhere is None
+                               else AnswerOutcome.REDIRECTED, searched)
         return Answer(question_id, result.lang, False, suggestions=close,
                       elsewhere=result.elsewhere, ask_agency=result.on_topic)
 

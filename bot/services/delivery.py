@@ -42,6 +42,7 @@ from ..storage import (
     Outcome,
     Storage,
 )
+from .observe import UNOBSERVED, Observer, SendResult
 from .periodic import Beat, retry_transient
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,10 @@ class Result:
 
 
 OK = Result(Sent.OK)
+# A settled row as the metrics count it: back to pending is a retry.
+SENT_AS = {OutboxStatus.SENT: SendResult.SENT, OutboxStatus.FAILED: SendResult.FAILED,
+           OutboxStatus.BLOCKED: SendResult.BLOCKED, OutboxStatus.PENDING: SendResult.RETRY,
+           OutboxStatus.SENDING: SendResult.RETRY}
 
 
 class Courier(Protocol):
@@ -152,8 +157,10 @@ class Pacer:
 class Delivery:
     def __init__(self, storage: Storage, courier: Courier, config: DeliveryConfig, *,
                  clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep):
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+                 observer: Observer = UNOBSERVED):
         self.repo = storage.announcements
+        self.observer = observer
         self.courier = courier
         self.config = config
         self.clock, self.sleep = clock, sleep
@@ -261,6 +268,7 @@ class Delivery:
             outcome = self._transient(item, self._progress[item.id], type(exc).__name__)
         finally:
             self._progress.pop(item.id, None)
+        self.observer.sent(SENT_AS[outcome.status])
         self._settled.append(replace(outcome, lease_until=item.lease_until))
         self._ready.set()
 

@@ -33,6 +33,7 @@ from embeddings import LANGS, Lang
 from ..storage import Feed, Storage
 from .announcements import MAX_TEXT, Announcements, Draft, valid_url
 from .feedfetch import FeedError, FeedFetcher, FeedRefused, FeedsConfig
+from .observe import UNOBSERVED, Observer
 
 __all__ = ["FeedError", "FeedRefused", "Feeds", "FeedsConfig", "plain"]
 
@@ -56,7 +57,7 @@ def plain(fragment: str) -> str:
 class Feeds:
     def __init__(self, storage: Storage, announcements: Announcements, *, fetcher: FeedFetcher,
                  clock: Callable[[], float] = time.time,
-                 config: FeedsConfig | None = None):
+                 config: FeedsConfig | None = None, observer: Observer = UNOBSERVED):
         """`fetcher(url)` returns a feed's body or raises FeedError; services cannot
         import an HTTP client, so there is no default (bot.feedfetch.Fetcher)."""
         self.storage = storage
@@ -64,6 +65,7 @@ class Feeds:
         self.clock = clock
         self.config = config or FeedsConfig()
         self.fetcher = fetcher
+        self.observer = observer
 
     async def add(self, agency: str, url: str, lang: str = Lang.RU) -> Feed:
         if agency not in self.announcements.directory.agencies:
@@ -124,6 +126,7 @@ class Feeds:
             try:
                 queued += await self.poll(feed)
             except Exception as exc:  # a feed, however it fails, must not stop the others
+                self.observer.polled(False)
                 if isinstance(exc, FeedError):
                     logger.warning("feed %d of %s: %s", feed.id, feed.agency, exc)
                     error = str(exc)
@@ -131,6 +134,8 @@ class Feeds:
                     logger.exception("feed %d of %s: poll failed", feed.id, feed.agency)
                     error = f"{type(exc).__name__}: {exc}"
                 await self._note_failure(feed, error)
+            else:
+                self.observer.polled(True)
         return queued
 
     async def _note_failure(self, feed: Feed, error: str) -> None:

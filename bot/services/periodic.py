@@ -44,6 +44,7 @@ class LoopState:
     failing_since: float | None = None  # the first failure of the current run of them
     last_success: float | None = None
     restarts: int = 0
+    started: float | None = None  # when the supervisor started it (the metrics' "since")
 
     def as_dict(self) -> dict[str, Any]:
         return {"running": self.running, "finished": self.finished,
@@ -98,7 +99,7 @@ class Supervisor:
         task = self._tasks.get(name)
         if task is not None and not task.done():
             raise RuntimeError(f"background loop {name!r} is already running")
-        state = self.states[name] = LoopState(name, running=True)
+        state = self.states[name] = LoopState(name, running=True, started=self.clock())
 
         async def run() -> None:
             try:

@@ -257,6 +257,17 @@ class AnnouncementRepo(Repo):
                         outbox.c.chat_id == o.chat_id, outbox.c.status == OutboxStatus.PENDING)
                         .values(status=OutboxStatus.BLOCKED, error=o.error[:300]))
 
+    async def depth(self) -> dict[str, int]:
+        """Outbox rows per status, every status present (0 when it has none):
+        read at each metrics scrape, by the (status, not_before) index."""
+        out = dict.fromkeys(STATUSES, 0)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(outbox.c.status, sa.func.count())
+                                       .group_by(outbox.c.status))).all()
+        for status, n in rows:
+            out[OutboxStatus(status)] = int(n)
+        return {str(k): v for k, v in out.items()}
+
     async def outstanding(self) -> int:
         """Rows not yet settled (pending or sending)."""
         async with self.engine.connect() as conn:

@@ -113,6 +113,20 @@ class TicketRepo(Repo):
                                       .order_by(tickets.c.id))
             return [_ticket(r) for r in rows]
 
+    async def census(self, now: float) -> tuple[dict[str, int], int]:
+        """Tickets per status (every status present), and the open ones past
+        their due time at `now` (the metrics scrape)."""
+        by_status = {str(s): 0 for s in TicketStatus}
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(tickets.c.status, sa.func.count())
+                                       .group_by(tickets.c.status))).all()
+            overdue = (await conn.execute(
+                sa.select(sa.func.count()).select_from(tickets).where(
+                    tickets.c.status.in_(OPEN_STATUSES), tickets.c.due_at < now))).scalar_one()
+        for status, n in rows:
+            by_status[str(TicketStatus(status))] = int(n)
+        return by_status, int(overdue)
+
     async def all(self) -> list[Ticket]:
         async with self.engine.connect() as conn:
             return [_ticket(r) for r in await conn.execute(sa.select(tickets)
