@@ -106,8 +106,8 @@ class Metrics:
                  db_timeout: float = DB_TIMEOUT, process: bool = True):
         self.storage, self.clock, self.db_timeout = storage, clock, db_timeout
         self.registry = registry = CollectorRegistry()
-        if process:  # CPU, memory, open files of this process (Linux's /proc)
-            ProcessCollector(namespace="saual", registry=registry)
+        if process:  # process_*: CPU, memory, open files (Linux's /proc), the usual names
+            ProcessCollector(registry=registry)
 
         updates = Counter("saual_updates_total", "Telegram updates received, by type",
                           ["type"], registry=registry)

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from ..clock import SYSTEM, Clock
 from ..config import Settings
+from ..logformat import JsonFormatter
 from ..services.masking import install_redaction
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -30,6 +31,9 @@ def load_settings() -> Settings:
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger()
+    if settings.log_format == "json":  # one JSON object per line; redaction as for text
+        for handler in root.handlers:
+            handler.setFormatter(JsonFormatter())
     for name, floor in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(max(floor, root.getEffectiveLevel()))
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
