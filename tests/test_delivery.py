@@ -110,3 +110,27 @@ async def test_a_dead_workers_rows_are_taken_again_when_the_lease_runs_out(stora
     await asyncio.wait_for(Delivery(storage, courier, FAST).run(until_empty=True), 10)
     assert sorted(c for _, c, _ in courier.sent) == [1, 2, 3, 4, 5]
     assert {r["status"] for r in await outbox_rows(storage)} == {"sent"}
+
+
+class Counted:
+    """An observer that keeps what the worker told it."""
+
+    def __init__(self) -> None:
+        self.results: list[str] = []
+
+    def sent(self, result) -> None:
+        self.results.append(str(result))
+
+
+async def test_every_settled_message_is_counted_by_result(storage, announcements):
+    await followers(storage, range(1, 5))
+    courier = Scripted({
+        2: [Result("blocked", reason="Forbidden: bot was blocked by the user")],
+        3: [Result("permanent", reason="Bad Request: message is too long")],
+        4: [Result("transient", reason="Bad Gateway")],  # then sent on the retry
+    })
+    await announcements.publish("mvd", Draft(text_ru="hello"), source="api")
+    observer = Counted()
+    await asyncio.wait_for(Delivery(storage, courier, FAST, observer=observer)
+                           .run(until_empty=True), 10)
+    assert sorted(observer.results) == ["blocked", "failed", "retry", "sent", "sent"]

@@ -127,6 +127,26 @@ async def test_a_broken_feed_is_reported_and_skipped(served, feeds, storage):
         await feeds.add("mvd", "file:///etc/passwd")
 
 
+async def test_each_feed_poll_is_counted_ok_or_failed(served, storage):
+    root, base = served
+    (root / "mvd.xml").write_text(rss(1), encoding="utf-8")
+    (root / "bad.xml").write_text("<html>not a feed", encoding="utf-8")
+    polls: list[bool] = []
+
+    class Counted:
+        def polled(self, ok: bool) -> None:
+            polls.append(ok)
+
+    config = FeedsConfig(allow_loopback=True)
+    feeds = Feeds(storage, Announcements(storage, Directory.load(FIXTURE_KNOWLEDGE)),
+                  config=config, fetcher=Fetcher(config), observer=Counted())
+    await feeds.add("mvd", f"{base}/mvd.xml", "ru")
+    await feeds.add("mvd", f"{base}/bad.xml", "ru")
+    await feeds.add("mvd", f"{base}/missing.xml", "ru")
+    await feeds.poll_all()
+    assert polls == [True, False, False]
+
+
 def test_plain_text_from_feed_html():
     assert plain("<p>A &amp; B</p><p>C<br/>D</p>") == "A & B\nC\nD"
     assert plain("Сайт&#8238;kz.gov &#x1b;[2Jx\x07") == "Сайтkz.gov [2Jx"
