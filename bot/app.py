@@ -19,6 +19,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -64,6 +65,9 @@ from .services.feeds import Feeds
 from .services.gaps import Gap, gap_report
 from .storage import TRANSIENT_DB_ERRORS, Storage
 from .ticket_notifier import TelegramNotifier
+
+if TYPE_CHECKING:
+    from .services.sharedlimits import RedisFloodLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -118,17 +122,48 @@ class Services:
     announcements: Announcements
     feeds: Feeds
     watches: Watches
+    redis: Any = None  # the client of the shared limits (REDIS_URL), else None
+    owns_redis: bool = False  # made by wire(), so closed by close()
 
     def delivery(self, bot: Bot) -> Delivery:
-        """The outbox worker, sending through `bot`."""
+        """The outbox worker, sending through `bot`, at the pace shared in Redis
+        by every worker when there is one."""
         courier = TelegramCourier(bot, self.directory, timeout=self.settings.delivery_timeout,
                                   i18n=build_i18n())
-        return Delivery(self.storage, courier, self.settings.delivery_config(),
-                        clock=self.clock.time)
+        config = self.settings.delivery_config()
+        pacer = None
+        if self.redis is not None:
+            from .services.sharedlimits import RedisPacer
+
+            pacer = RedisPacer(self.redis, config.rate, config.chat_interval, self.clock.time,
+                               asyncio.sleep, prefix=self.settings.redis_prefix)
+        return Delivery(self.storage, courier, config, clock=self.clock.time, pacer=pacer)
+
+    def flood_limiter(self) -> FloodLimiter | RedisFloodLimiter:
+        """The per-user flood limit: shared in Redis when there is one (falling
+        back to this process's own while Redis is down), else this process's."""
+        settings = self.settings
+        local = FloodLimiter(settings.flood_limit, settings.flood_window, self.clock.monotonic)
+        if self.redis is None:
+            return local
+        from .services.sharedlimits import RedisFloodLimiter
+
+        return RedisFloodLimiter(self.redis, settings.flood_limit, settings.flood_window,
+                                 self.clock.time, prefix=settings.redis_prefix, fallback=local)
+
+    async def close(self) -> None:
+        """Close what wire() opened (the database is its opener's)."""
+        if self.owns_redis and self.redis is not None:
+            await self.redis.aclose()
 
 
-def wire(settings: Settings, storage: Storage, clock: Clock = SYSTEM) -> Services:
-    """The one wiring of the services over `storage` (agencies.yaml read once)."""
+def wire(settings: Settings, storage: Storage, clock: Clock = SYSTEM,
+         redis: Any = None) -> Services:
+    """The one wiring of the services over `storage` (agencies.yaml read once);
+    the shared limits use `redis`, else a client of REDIS_URL when it is set."""
+    owns_redis = redis is None and bool(settings.redis_url)
+    if owns_redis:
+        redis = redis_client(settings)
     directory = Directory.load(settings.knowledge_dir)
     announcements = Announcements(storage, directory, clock=clock.time)
     return Services(
@@ -140,6 +175,7 @@ def wire(settings: Settings, storage: Storage, clock: Clock = SYSTEM) -> Service
         announcements=announcements,
         feeds=build_feeds(storage, announcements, settings, clock),
         watches=Watches(storage, clock=clock.time),
+        redis=redis, owns_redis=owns_redis,
     )
 
 
@@ -159,7 +195,11 @@ async def database(settings: Settings, clock: Clock = SYSTEM) -> AsyncIterator[S
 async def opened(settings: Settings, clock: Clock = SYSTEM) -> AsyncIterator[Services]:
     """The services wired over the opened database (the worker and the command line)."""
     async with database(settings, clock) as storage:
-        yield wire(settings, storage, clock)
+        services = wire(settings, storage, clock)
+        try:
+            yield services
+        finally:
+            await services.close()
 
 
 class Saual:
@@ -173,6 +213,7 @@ class Saual:
         *,
         clock: Clock = SYSTEM,
         fsm: BaseStorage | None = None,
+        redis: Any = None,
     ):
         self.settings = settings
         self.clock = clock
@@ -180,7 +221,7 @@ class Saual:
         self.storage = storage
         self.fsm = fsm or conversation_storage(settings)
         self.i18n = build_i18n()
-        self.services = services = wire(settings, storage, clock)
+        self.services = services = wire(settings, storage, clock, redis)
         self.directory, self.users = services.directory, services.users
         self.stations, self.subscriptions = services.stations, services.subscriptions
         self.staff, self.announcements = services.staff, services.announcements
@@ -200,21 +241,21 @@ class Saual:
         self.notifier = TelegramNotifier(self.i18n, self.directory)  # ticket cards, reminders
         self.supervisor = supervisor(settings, clock)
         self._delivery: Delivery | None = None
-        self.limiter = FloodLimiter(settings.flood_limit, settings.flood_window,
-                                    clock.monotonic)
+        self.limiter = services.flood_limiter()
         self.inflight = InFlight()
         self.dispatcher = self._build_dispatcher()
 
     @classmethod
     async def create(cls, settings: Settings, *, encoder: Encoder | None = None,
-                     clock: Clock = SYSTEM, fsm: BaseStorage | None = None) -> Saual:
+                     clock: Clock = SYSTEM, fsm: BaseStorage | None = None,
+                     redis: Any = None) -> Saual:
         engine = await asyncio.to_thread(load_engine, settings, encoder)
         storage = Storage.from_url(settings.database_url, clock=clock)
         try:
             await storage.migrate()
             # Warm the encoder and the search path before the first citizen waits.
             await engine.asearch("eGov", k=1)
-            app = cls(settings, engine, storage, clock=clock, fsm=fsm)
+            app = cls(settings, engine, storage, clock=clock, fsm=fsm, redis=redis)
             await app.stations.load()
             await app.reviews.refresh()
         except BaseException:
@@ -364,6 +405,7 @@ class Saual:
         await self.supervisor.stop()
         self.engine.close()
         await self.fsm.close()
+        await self.services.close()
         await self.storage.close()
 
 
@@ -380,6 +422,16 @@ def conversation_storage(settings: Settings) -> BaseStorage:
 
     return RedisStorage.from_url(settings.redis_url, state_ttl=settings.fsm_ttl,
                                  data_ttl=settings.fsm_ttl)
+
+
+def redis_client(settings: Settings) -> Any:
+    """A client of REDIS_URL for the shared limits (connects on first use);
+    a command slower than REDIS_TIMEOUT fails, and the limits fall back to the
+    process's own."""
+    from redis.asyncio import Redis  # needs the `redis` extra
+
+    return Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout,
+                          socket_connect_timeout=settings.redis_timeout)
 
 
 def supervisor(settings: Settings, clock: Clock = SYSTEM) -> Supervisor:
