@@ -19,6 +19,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -73,6 +74,9 @@ from .services.observe import UNOBSERVED, Observer
 from .storage import TRANSIENT_DB_ERRORS, Storage
 from .ticket_notifier import TelegramNotifier
 
+if TYPE_CHECKING:
+    from .services.sharedlimits import RedisFloodLimiter
+
 logger = logging.getLogger(__name__)
 
 LOCALES = Path(__file__).parent / "locales"
@@ -126,20 +130,51 @@ class Services:
     announcements: Announcements
     feeds: Feeds
     watches: Watches
+    redis: Any = None  # the client of the shared limits (REDIS_URL), else None
+    owns_redis: bool = False  # made by wire(), so closed by close()
     observer: Observer = UNOBSERVED  # the process's metrics
 
     def delivery(self, bot: Bot) -> Delivery:
-        """The outbox worker, sending through `bot`."""
+        """The outbox worker, sending through `bot`, at the pace shared in Redis
+        by every worker when there is one."""
         courier = TelegramCourier(bot, self.directory, timeout=self.settings.delivery_timeout,
                                   i18n=build_i18n())
-        return Delivery(self.storage, courier, self.settings.delivery_config(),
-                        clock=self.clock.time, observer=self.observer)
+        config = self.settings.delivery_config()
+        pacer = None
+        if self.redis is not None:
+            from .services.sharedlimits import RedisPacer
+
+            pacer = RedisPacer(self.redis, config.rate, config.chat_interval, self.clock.time,
+                               asyncio.sleep, prefix=self.settings.redis_prefix)
+        return Delivery(self.storage, courier, config, clock=self.clock.time, pacer=pacer,
+                        observer=self.observer)
+
+    def flood_limiter(self) -> FloodLimiter | RedisFloodLimiter:
+        """The per-user flood limit: shared in Redis when there is one (falling
+        back to this process's own while Redis is down), else this process's."""
+        settings = self.settings
+        local = FloodLimiter(settings.flood_limit, settings.flood_window, self.clock.monotonic)
+        if self.redis is None:
+            return local
+        from .services.sharedlimits import RedisFloodLimiter
+
+        return RedisFloodLimiter(self.redis, settings.flood_limit, settings.flood_window,
+                                 self.clock.time, prefix=settings.redis_prefix, fallback=local)
+
+    async def close(self) -> None:
+        """Close what wire() opened (the database is its opener's)."""
+        if self.owns_redis and self.redis is not None:
+            await self.redis.aclose()
 
 
 def wire(settings: Settings, storage: Storage, clock: Clock = SYSTEM,
-         observer: Observer = UNOBSERVED) -> Services:
+         redis: Any = None, *, observer: Observer = UNOBSERVED) -> Services:
     """The one wiring of the services over `storage` (agencies.yaml read once);
-    what they do is counted by `observer` (the process's metrics)."""
+    the shared limits use `redis`, else a client of REDIS_URL when it is set;
+    what the services do is counted by `observer` (the process's metrics)."""
+    owns_redis = redis is None and bool(settings.redis_url)
+    if owns_redis:
+        redis = redis_client(settings)
     directory = Directory.load(settings.knowledge_dir)
     announcements = Announcements(storage, directory, clock=clock.time)
     return Services(
@@ -151,6 +186,7 @@ def wire(settings: Settings, storage: Storage, clock: Clock = SYSTEM,
         announcements=announcements,
         feeds=build_feeds(storage, announcements, settings, clock, observer),
         watches=Watches(storage, clock=clock.time),
+        redis=redis, owns_redis=owns_redis,
         observer=observer,
     )
 
@@ -172,7 +208,11 @@ async def opened(settings: Settings, clock: Clock = SYSTEM,
                  observer: Observer = UNOBSERVED) -> AsyncIterator[Services]:
     """The services wired over the opened database (the worker and the command line)."""
     async with database(settings, clock) as storage:
-        yield wire(settings, storage, clock, observer)
+        services = wire(settings, storage, clock, observer=observer)
+        try:
+            yield services
+        finally:
+            await services.close()
 
 
 class Saual:
@@ -186,6 +226,7 @@ class Saual:
         *,
         clock: Clock = SYSTEM,
         fsm: BaseStorage | None = None,
+        redis: Any = None,
     ):
         self.settings = settings
         self.clock = clock
@@ -194,7 +235,8 @@ class Saual:
         self.fsm = fsm or conversation_storage(settings)
         self.i18n = build_i18n()
         self.metrics = Metrics(storage, clock)  # this process's /metrics
-        self.services = services = wire(settings, storage, clock, self.metrics)
+        self.services = services = wire(settings, storage, clock, redis,
+                                             observer=self.metrics)
         self.directory, self.users = services.directory, services.users
         self.stations, self.subscriptions = services.stations, services.subscriptions
         self.staff, self.announcements = services.staff, services.announcements
@@ -215,21 +257,21 @@ class Saual:
         self.supervisor = supervisor(settings, clock)
         self.metrics.watch(self.supervisor, settings.health_failing_after)
         self._delivery: Delivery | None = None
-        self.limiter = FloodLimiter(settings.flood_limit, settings.flood_window,
-                                    clock.monotonic)
+        self.limiter = services.flood_limiter()
         self.inflight = InFlight()
         self.dispatcher = self._build_dispatcher()
 
     @classmethod
     async def create(cls, settings: Settings, *, encoder: Encoder | None = None,
-                     clock: Clock = SYSTEM, fsm: BaseStorage | None = None) -> Saual:
+                     clock: Clock = SYSTEM, fsm: BaseStorage | None = None,
+                     redis: Any = None) -> Saual:
         engine = await asyncio.to_thread(load_engine, settings, encoder)
         storage = Storage.from_url(settings.database_url, clock=clock)
         try:
             await storage.migrate()
             # Warm the encoder and the search path before the first citizen waits.
             await engine.asearch("eGov", k=1)
-            app = cls(settings, engine, storage, clock=clock, fsm=fsm)
+            app = cls(settings, engine, storage, clock=clock, fsm=fsm, redis=redis)
             await app.stations.load()
             await app.reviews.refresh()
         except BaseException:
@@ -380,6 +422,7 @@ class Saual:
         await self.supervisor.stop()
         self.engine.close()
         await self.fsm.close()
+        await self.services.close()
         await self.storage.close()
 
 
@@ -396,6 +439,16 @@ def conversation_storage(settings: Settings) -> BaseStorage:
 
     return RedisStorage.from_url(settings.redis_url, state_ttl=settings.fsm_ttl,
                                  data_ttl=settings.fsm_ttl)
+
+
+def redis_client(settings: Settings) -> Any:
+    """A client of REDIS_URL for the shared limits (connects on first use);
+    a command slower than REDIS_TIMEOUT fails, and the limits fall back to the
+    process's own."""
+    from redis.asyncio import Redis  # needs the `redis` extra
+
+    return Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout,
+                          socket_connect_timeout=settings.redis_timeout)
 
 
 def supervisor(settings: Settings, clock: Clock = SYSTEM) -> Supervisor:

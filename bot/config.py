@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     # bot instances serve one bot: redis://host:6379/0. Abandoned states expire.
     redis_url: str | None = None
     fsm_ttl: int = Field(default=86400, ge=60)  # seconds a conversation state is kept in Redis
+    # With REDIS_URL the flood limit and the delivery pace are shared too, under
+    # keys starting with REDIS_PREFIX (one prefix per bot sharing a Redis); a
+    # Redis command that takes longer than REDIS_TIMEOUT seconds counts as Redis
+    # being down: the limits are then per process until it answers again.
+    redis_prefix: str = Field(default="saual", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    redis_timeout: float = Field(default=0.5, gt=0, le=30)
 
     # Webhook mode (`saual run --webhook`): Telegram posts updates to
     # WEBHOOK_URL + WEBHOOK_PATH; the bot listens on WEBHOOK_HOST:WEBHOOK_PORT.

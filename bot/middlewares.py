@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
@@ -22,7 +22,7 @@ from aiogram.utils.formatting import Text
 from aiogram.utils.i18n import I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
-from .services import FloodLimiter, Users, Verdict, choose_locale
+from .services import Users, Verdict, choose_locale
 from .services.observe import Observer
 
 logger = logging.getLogger(__name__)
@@ -104,17 +104,22 @@ class LocaleMiddleware(I18nMiddleware):
         return locale
 
 
-class FloodMiddleware(BaseMiddleware):
-    """At most `limit` messages and button presses per user in a time window."""
+class Limiter(Protocol):
+    async def check(self, key: int) -> Verdict: ...
 
-    def __init__(self, limiter: FloodLimiter):
+
+class FloodMiddleware(BaseMiddleware):
+    """At most `limit` messages and button presses per user in a time window:
+    a FloodLimiter in this process, or the RedisFloodLimiter every instance shares."""
+
+    def __init__(self, limiter: Limiter):
         self.limiter = limiter
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]):
         tg_user: TelegramUser | None = data.get("event_from_user")
         if tg_user is None:
             return await handler(event, data)
-        verdict = self.limiter.hit(tg_user.id)
+        verdict = await self.limiter.check(tg_user.id)
         if verdict is Verdict.PASS:
             return await handler(event, data)
         logger.info("flood limit: user %d, %s", tg_user.id, verdict.value)

@@ -215,29 +215,23 @@ async def run_worker(settings: Settings, *, until_empty: bool = False,
     outbox is empty with `until_empty`. With METRICS_PORT set, /metrics and
     /healthz are served on METRICS_HOST:METRICS_PORT meanwhile."""
     bot = make_bot(settings)
-    try:
-        async with database(settings, clock) as storage:
-            metrics = Metrics(storage, clock)
-            services = wire(settings, storage, clock, metrics)
-            outbox = services.delivery(bot)
-            supervised = supervisor(settings, clock)
-            metrics.watch(supervised, settings.health_failing_after)
-            runner = None
-            if settings.metrics_port:
-                runner = await serve_api(
-                    worker_application(metrics, supervised, settings.health_failing_after),
-                    settings.metrics_host, settings.metrics_port, what="metrics")
-            try:
-                task = supervised.keep("delivery", lambda beat: outbox.run(
-                    until_empty=until_empty, beat=beat))
-                supervised.every("publication", settings.publish_interval,
-                                 publisher(storage, settings, clock=clock.time).run_once)
-                try:
-                    await until_stopped(task)
-                finally:
-                    await supervised.stop()
-            finally:
-                if runner is not None:
-                    await runner.cleanup()
-    finally:
-        await bot.session.close()
+    async with contextlib.AsyncExitStack() as stack:  # closed in the reverse order
+        stack.push_async_callback(bot.session.close)
+        storage = await stack.enter_async_context(database(settings, clock))
+        metrics = Metrics(storage, clock)
+        services = wire(settings, storage, clock, observer=metrics)
+        stack.push_async_callback(services.close)
+        outbox = services.delivery(bot)
+        supervised = supervisor(settings, clock)
+        metrics.watch(supervised, settings.health_failing_after)
+        if settings.metrics_port:
+            runner = await serve_api(
+                worker_application(metrics, supervised, settings.health_failing_after),
+                settings.metrics_host, settings.metrics_port, what="metrics")
+            stack.push_async_callback(runner.cleanup)
+        stack.push_async_callback(supervised.stop)
+        task = supervised.keep("delivery", lambda beat: outbox.run(until_empty=until_empty,
+                                                                   beat=beat))
+        supervised.every("publication", settings.publish_interval,
+                         publisher(storage, settings, clock=clock.time).run_once)
+        await until_stopped(task)

@@ -20,7 +20,10 @@ loop); past that, :meth:`Delivery.run` raises and its supervisor
 Pace: a global rate (messages per second, evenly spaced) and at most one
 message per ``chat_interval`` seconds per chat. A row whose chat is ready soon
 waits for it without holding up the others; one whose chat waits longer (after
-a 429) goes back to the queue.
+a 429) goes back to the queue. :class:`Pacer` keeps the pace of one worker;
+with REDIS_URL every worker shares one pace
+(:class:`~bot.services.sharedlimits.RedisPacer`). Several workers are safe
+for correctness either way: a row is sent by the worker holding its lease.
 """
 
 from __future__ import annotations
@@ -98,6 +101,20 @@ class DeliveryConfig:
     db_retry: float = 0.2  # first wait between them; doubles, at most 2 s
 
 
+class Pace(Protocol):
+    """The pace of sends: :class:`Pacer` in one process, or
+    :class:`~bot.services.sharedlimits.RedisPacer` shared by every worker."""
+
+    async def chat_ready_at(self, chat_id: int) -> float:
+        """When `chat_id` may get its next message."""
+
+    async def wait(self, chat_id: int) -> float:
+        """Until a message to `chat_id` may go; the time it passes."""
+
+    async def pause(self, chat_id: int, seconds: float) -> None:
+        """A 429: hold every send for `seconds`, and this chat after that."""
+
+
 class Pacer:
     """The global rate and the per-chat interval, decided when a send is due.
 
@@ -118,15 +135,20 @@ class Pacer:
         self._busy: set[int] = set()  # chats with a message passing now
         self._lock = asyncio.Lock()
 
-    def chat_ready_at(self, chat_id: int) -> float:
+    async def chat_ready_at(self, chat_id: int) -> float:
+        """When `chat_id` may get its next message (-inf: now)."""
+        return self._ready_at(chat_id)
+
+    def _ready_at(self, chat_id: int) -> float:
         if chat_id in self._busy:
             return self.clock() + self.chat_interval
         return self._last.get(chat_id, float("-inf")) + self.chat_interval
 
-    async def wait(self, chat_id: int) -> None:
+    async def wait(self, chat_id: int) -> float:
+        """Until `chat_id` may have a message; the time it passes."""
         while True:
             now = self.clock()
-            ready = self.chat_ready_at(chat_id)
+            ready = self._ready_at(chat_id)
             if ready <= now:
                 break
             await self.sleep(max(ready - now, 0.005))
@@ -145,8 +167,9 @@ class Pacer:
                               if t + self.chat_interval > now}
         finally:
             self._busy.discard(chat_id)
+        return now
 
-    def pause(self, chat_id: int, seconds: float) -> None:
+    async def pause(self, chat_id: int, seconds: float) -> None:
         """A 429: nothing to anyone for `seconds`, and this chat after that."""
         until = self.clock() + seconds
         self._next = max(self._next, until)
@@ -158,13 +181,14 @@ class Delivery:
     def __init__(self, storage: Storage, courier: Courier, config: DeliveryConfig, *,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+                 pacer: Pace | None = None,
                  observer: Observer = UNOBSERVED):
         self.repo = storage.announcements
         self.observer = observer
         self.courier = courier
         self.config = config
         self.clock, self.sleep = clock, sleep
-        self.pacer = Pacer(config.rate, config.chat_interval, clock, sleep)
+        self.pacer = pacer or Pacer(config.rate, config.chat_interval, clock, sleep)
         self._announcements: dict[int, Announcement] = {}
         self._settled: list[Outcome] = []
         # Chats found blocked or deleted (reason, when): rows claimed before that
@@ -285,7 +309,7 @@ class Delivery:
 
     async def _attempt(self, item: OutboxItem) -> Outcome:
         now = self.clock()
-        ready = self.pacer.chat_ready_at(item.chat_id)
+        ready = await self.pacer.chat_ready_at(item.chat_id)
         if ready > now + 2 * self.config.chat_interval:
             # This chat waits a while (a 429): give the row back rather than hold it.
             return Outcome(item.id, item.chat_id, OutboxStatus.PENDING, item.parts_sent, ready,
@@ -311,7 +335,7 @@ class Delivery:
                     sent += 1
                     await self._sent_part(item, sent, len(parts))
                 case Sent.RETRY_AFTER:
-                    self.pacer.pause(item.chat_id, result.retry_after)
+                    await self.pacer.pause(item.chat_id, result.retry_after)
                     logger.info("outbox row %d: 429, retry after %.1fs", item.id,
                                 result.retry_after)
                     return Outcome(item.id, item.chat_id, OutboxStatus.PENDING, sent,

@@ -18,7 +18,9 @@ class FloodLimiter:
     """A sliding-window counter per key, in memory.
 
     One process keeps its own counters; several webhook instances behind a
-    load balancer each limit what they receive, which still bounds a burst.
+    load balancer share one limit through
+    :class:`~bot.services.sharedlimits.RedisFloodLimiter` (REDIS_URL), which
+    falls back to this one while Redis cannot be reached.
     """
 
     def __init__(self, limit: int, window: float,
@@ -31,6 +33,10 @@ class FloodLimiter:
         self.max_keys = max_keys
         self._events: dict[int, deque[float]] = {}
         self._warned: dict[int, float] = {}
+
+    async def check(self, key: int) -> Verdict:
+        """:meth:`hit`, awaitable like the Redis limiter's (no I/O here)."""
+        return self.hit(key)
 
     def hit(self, key: int) -> Verdict:
         now = self.clock()
