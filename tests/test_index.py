@@ -90,16 +90,21 @@ def test_missing_index_is_a_clear_error(tmp_path, encoder):
 def test_rebuild_after_editing_one_page_embeds_only_that_page(knowledge, encoder, tmp_path):
     root = tmp_path / "index"
     first = build_index(load_knowledge(knowledge), encoder, root)
-    assert first.embedded == first.chunks
+    assert first.embedded == first.chunks and first.cached == 0
+    assert f"{first.chunks} chunks: {first.chunks} embedded now, 0 from the embedding cache" \
+        == first.summary()
     page = knowledge / "pages/documents/id-card.ru.md"
     page.write_text(page.read_text(encoding="utf-8").replace(
         "Документ действует 10 лет.", "Документ действует 10 лет. Новое предложение."),
         encoding="utf-8")
     second = build_index(load_knowledge(knowledge), encoder, root)
     assert second.embedded == 1  # only the edited section
+    assert second.cached == second.chunks - 1
+    assert second.summary().startswith(
+        f"{second.chunks} chunks: 1 embedded now, {second.chunks - 1} from the embedding cache")
     assert second.build_id != first.build_id and current_build(root) == second.build_id
     third = build_index(load_knowledge(knowledge), encoder, root)
-    assert third.embedded == 0
+    assert third.embedded == 0 and third.cached == third.chunks
 
 
 def test_old_builds_are_pruned_but_current_kept(knowledge, encoder, tmp_path):

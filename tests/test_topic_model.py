@@ -23,6 +23,7 @@ from embeddings import (
     loose,
 )
 from embeddings import topicmodel as tm
+from embeddings.index import corpus_reader
 from embeddings.normalize import translit_word
 
 
@@ -106,6 +107,18 @@ def test_a_rebuild_with_the_same_examples_reuses_the_model(knowledge, encoder, t
     a = json.loads((first.path / "manifest.json").read_text())["topic_model"]
     b = json.loads((second.path / "manifest.json").read_text())["topic_model"]
     assert a == b  # the same digest and the same training record: not trained again
+    # The report counts the training questions as they were: embedded by the first
+    # build (none were cached), neither embedded nor counted by the one reusing it.
+    assert first.topic_model == "trained" and first.questions == a["examples"]
+    repeated = first.questions - len({p.dense_text for p in _readings(corpus)})
+    assert repeated > 0  # «удо» questions read the same once corrected
+    assert first.questions_cached == 0
+    assert first.questions_embedded == first.questions - repeated
+    assert (f"topic model trained on {first.questions} questions ({first.questions_embedded} "
+            f"embedded now, 0 from the cache, {repeated} read the same as another)"
+            in first.summary())
+    assert second.topic_model == "reused" and second.questions == 0
+    assert "the published build's" in second.summary()
     page = next(knowledge.glob("pages/*/id-card.ru.md"))
     page.write_text(page.read_text(encoding="utf-8").replace(
         "  - удо в 16 лет где делать", "  - удо в 16 лет где делать\n  - потерял удо"),
@@ -113,6 +126,17 @@ def test_a_rebuild_with_the_same_examples_reuses_the_model(knowledge, encoder, t
     third = build_index(load_knowledge(knowledge), encoder, root)
     c = json.loads((third.path / "manifest.json").read_text())["topic_model"]
     assert c["digest"] != a["digest"]
+    # Retrained on one question more: it (and the few the new words read otherwise) is
+    # embedded, the rest comes from the cache.
+    assert third.topic_model == "trained"
+    assert 0 < third.questions_embedded < 10 < third.questions_cached
+
+
+def _readings(corpus):
+    """The training questions as the build reads them (typos corrected, as in search)."""
+    reader = corpus_reader(corpus)
+    return [tm.Prepared(reader.process(s.text)[3], []) for s in
+            tm.examples(corpus, corpus.near_misses)]
 
 
 def test_without_example_questions_the_engine_searches_as_before(knowledge, encoder, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
 import typer
 from tqdm import tqdm
@@ -53,15 +54,34 @@ def fail(message: str) -> None:
 
 
 class Progress:
-    """A tqdm bar on a terminal, silent elsewhere, fed by build callbacks."""
+    """A tqdm bar on a terminal, silent elsewhere, fed by build callbacks; a
+    build's later stage (the topic model's questions) gets a bar of its own."""
 
-    def __init__(self, total: int, label: str):
-        self._bar = tqdm(total=total, desc=f"embedding {label}", unit="chunk",
-                         disable=not sys.stderr.isatty(), leave=False)
+    def __init__(self, total: int, label: str, unit: str = "chunk"):
+        self._label = label
+        self._bar = self._open(total, label, unit)
+
+    @staticmethod
+    def _open(total: int, label: str, unit: str) -> tqdm:
+        return tqdm(total=total, desc=f"embedding {label}", unit=unit,
+                    disable=not sys.stderr.isatty(), leave=False)
 
     def progress(self, done: int, total: int) -> None:
         self._bar.total = total
         self._bar.update(done - self._bar.n)
+
+    def stage(self, label: str, unit: str) -> Callable[[int, int], None]:
+        """A callback like :meth:`progress` whose first call closes the bar
+        in use and opens one labelled `label`."""
+
+        def progress(done: int, total: int) -> None:
+            if self._label != label:
+                self._bar.close()
+                self._label = label
+                self._bar = self._open(total, label, unit)
+            self.progress(done, total)
+
+        return progress
 
     def close(self) -> None:
         self._bar.close()

@@ -51,15 +51,22 @@ def index(
         typer.echo(f"{folder}: {pages} pages ({topics} topics), {qa} published answers, "
                    f"{themes} out-of-scope themes, {len(corpus.agencies)} agencies, "
                    f"{len(corpus.synonyms)} synonym groups; no errors")
+        if not check:
+            typer.echo(f"building the index with {settings.encoder}: what the embedding cache "
+                       "lacks is embedded now (the first build takes minutes; a terminal "
+                       "shows a progress bar)")
 
     async def work(storage):
         builder = Publisher(storage, lambda: make_encoder(settings.encoder), folder,
                             settings.index_dir)
         if check:
             return loaded((await builder.corpus())[0])
-        bar = Progress(0, str(folder))
+        bar = Progress(0, f"the sections of {folder}")
         try:
-            return await builder.rebuild(progress=bar.progress, loaded=loaded)
+            return await builder.rebuild(
+                progress=bar.progress,
+                question_progress=bar.stage("the topic model's training questions", "question"),
+                loaded=loaded)
         finally:
             bar.close()
 
@@ -70,9 +77,8 @@ def index(
     except (EmbeddingsError, BuildBusy) as exc:
         fail(str(exc))
     if report is not None:
-        typer.echo(f"built {report.build_id}: {report.chunks} chunks, {report.embedded} "
-                   f"embedded (the rest from cache) in {report.seconds:.1f}s; now serving from "
-                   f"{settings.index_dir}")
+        typer.echo(f"built {report.build_id} in {report.seconds:.1f}s: {report.summary()}; "
+                   f"now serving from {settings.index_dir}")
 
 
 def _engine(settings: Settings) -> SearchEngine:

@@ -38,11 +38,22 @@ def stations_import(
         help="Street aliases (CSV): old names, Kazakh and Russian forms.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Validate only; import nothing.")]
         = False,
+    if_empty: Annotated[bool, typer.Option(
+        "--if-empty", help="Import only into a database that has no precinct list yet "
+                           "(`make run` loads the sample this way).")] = False,
 ) -> None:
     """Validate a precinct list and replace its cities' precincts with it, all or nothing."""
     from ..services import StationDataError, read_station_files
 
     settings = load_settings()
+
+    async def imported(stations) -> bool:
+        return await stations.imported()
+
+    if if_empty and not check and asyncio.run(_with_stations(settings, imported, load=False)):
+        typer.echo(f"polling stations: the database has precinct lists already; {file} was "
+                   "not imported (--if-empty)")
+        return
     try:
         data = read_station_files(file, aliases)
     except StationDataError as exc:
@@ -56,9 +67,19 @@ def stations_import(
         return
 
     async def work(stations):
+        if if_empty and await stations.imported():
+            return None
         return await stations.import_data(data)
 
     import_id = asyncio.run(_with_stations(settings, work, load=False))
+    if import_id is None:  # another process imported a list meanwhile
+        typer.echo(f"polling stations: the database has precinct lists already; {file} was "
+                   "not imported (--if-empty)")
+        return
+    if data.sample:
+        typer.echo(f"SAMPLE polling stations: {len(data.precincts)} invented precincts of "
+                   f"{', '.join(data.cities)}, for trying /stations; every answer from them "
+                   "says it is sample data. Import an akimat's list to replace them.")
     typer.echo(f"imported as import {import_id}: the precincts of {', '.join(data.cities)} were "
                "replaced" + ("" if data.aliases is not None else
                              " (their street aliases were kept: none given)")

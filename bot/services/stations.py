@@ -66,6 +66,10 @@ class Stations:
     def city_names(self, lang: str) -> list[str]:
         return self.index.city_names(lang)
 
+    async def imported(self) -> bool:
+        """Whether any precinct list was ever imported into this database."""
+        return await self.storage.stations.latest_import_id() is not None
+
     async def import_data(self, data: StationData) -> int:
         """Replace the precincts of the file's cities (all or nothing); returns the import id."""
         import_id = await self.storage.stations.replace(
