@@ -1,8 +1,12 @@
 import asyncio
+import functools
+import io
 import json
+import re
 
 import pytest
 from test_publisher import built_titles, publish
+from tqdm import tqdm
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -31,6 +35,12 @@ def test_index_check_build_ask_and_eval(env, knowledge):
     result = runner.invoke(app, ["index"])
     assert result.exit_code == 0, result.output
     assert current_build(env / "index") in result.output
+    assert re.search(r"(\d+) chunks: \1 embedded now, 0 from the embedding cache",
+                     result.output), result.output
+    again = runner.invoke(app, ["index"])  # everything from the cache: said so
+    assert re.search(r"(\d+) chunks: 0 embedded now, \1 from the embedding cache",
+                     again.output), again.output
+    assert "rest from cache" not in result.output + again.output
 
     result = runner.invoke(app, ["ask", "прописка онлайн", "--json", "--k", "2"])
     assert result.exit_code == 0, result.output
@@ -54,6 +64,45 @@ def test_index_check_build_ask_and_eval(env, knowledge):
     assert metrics["n"] == 3 and metrics["hit@1"] == 1.0
     assert set(metrics["by_lang"]) == {"kk", "ru"} and set(metrics["by_kind"]) == {"k"}
     assert set(metrics["latency_ms"]) == {"p50", "p95"}
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_build_progress_shows_each_stage_on_a_terminal(monkeypatch):
+    """A first build embeds thousands of chunks, then the topic model's questions:
+    on a terminal each stage has its bar, counted to its own total."""
+    from bot.cli.base import Progress
+
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    # Draw every update (a person's terminal is redrawn at most ten times a second).
+    monkeypatch.setattr("bot.cli.base.tqdm", functools.partial(tqdm, mininterval=0, miniters=1))
+    bar = Progress(0, "the sections")
+    questions = bar.stage("the questions", "question")
+    for done in (16, 32, 40):
+        bar.progress(done, 40)
+    for done in (100, 250):
+        questions(done, 250)
+    bar.close()
+    shown = terminal.getvalue()
+    assert "embedding the sections" in shown and "40/40" in shown
+    assert "embedding the questions" in shown and "250/250" in shown
+    assert shown.index("40/40") < shown.index("embedding the questions")
+
+
+def test_the_build_progress_is_silent_off_a_terminal(monkeypatch):
+    from bot.cli.base import Progress
+
+    piped = io.StringIO()
+    monkeypatch.setattr("sys.stderr", piped)
+    bar = Progress(0, "the sections")
+    bar.progress(5, 10)
+    bar.stage("the questions", "question")(3, 3)
+    bar.close()
+    assert piped.getvalue() == ""
 
 
 def test_broken_knowledge_is_refused_and_the_serving_index_stays(env, knowledge):

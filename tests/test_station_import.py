@@ -271,6 +271,27 @@ def test_stations_import_and_find(env):
     assert result.exit_code == 1 and result.output.startswith("unknown_place: street=пушкина")
 
 
+def test_if_empty_imports_the_sample_once_and_never_over_a_real_list(env):
+    """`make run` runs this on every start: the sample goes into an empty database,
+    labelled as such, and never replaces what a maintainer imported."""
+    args = ["stations", "import", str(SAMPLE), "--aliases", str(SAMPLE_ALIASES), "--if-empty"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "SAMPLE polling stations: 46 invented precincts of Актау" in result.output
+    assert "imported as import 1" in result.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "has precinct lists already" in again.output and "imported as" not in again.output
+
+    real = write(env / "real.csv", row(1, "мкр 1: *", source="решение акима № 1"))
+    assert runner.invoke(app, ["stations", "import", str(real)]).exit_code == 0
+    result = runner.invoke(app, args)
+    assert "has precinct lists already" in result.output
+    result = runner.invoke(app, ["stations", "find", "мкр 1 дом 5", "--json"])
+    data = json.loads(result.output[result.output.index("{"):])
+    assert [m["sample"] for m in data["matches"]] == [False]  # the real list still serves
+
+
 def test_a_bad_file_is_refused_by_the_command_with_every_problem(env):
     assert runner.invoke(app, ["stations", "import", str(SAMPLE)]).exit_code == 0
     bad = write(env / "bad.csv", row(1, "мкр 1: *", lat="x"), row(2, "мкр 2: 1-"),
