@@ -2,6 +2,7 @@ import asyncio
 import functools
 import io
 import json
+import logging
 import re
 
 import pytest
@@ -103,6 +104,26 @@ def test_the_build_progress_is_silent_off_a_terminal(monkeypatch):
     bar.stage("the questions", "question")(3, 3)
     bar.close()
     assert piped.getvalue() == ""
+
+
+def test_library_info_lines_stay_out_of_the_terminal(monkeypatch, tmp_path):
+    """`make run` runs `saual index`, `saual stations import` and the chat in one
+    terminal: alembic's lines on every database open would clutter it."""
+    from bot.cli.base import load_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LOG_LEVEL", "INFO")
+    load_settings()
+    assert logging.getLogger("alembic.runtime.migration").getEffectiveLevel() == logging.WARNING
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.DEBUG)  # a developer asking for everything gets it
+    try:
+        load_settings()
+        assert logging.getLogger("alembic").getEffectiveLevel() == logging.DEBUG
+    finally:
+        root.setLevel(level)
+        load_settings()
 
 
 def test_broken_knowledge_is_refused_and_the_serving_index_stays(env, knowledge):

@@ -1,4 +1,5 @@
 import datetime as dt
+import logging
 
 import pytest
 import sqlalchemy as sa
@@ -50,6 +51,21 @@ async def test_every_migration_goes_up_down_and_up_again(storage):
                                       "page_watches", "page_facts"}
     await storage.downgrade("base")
     assert await _tables(storage) == set()
+
+
+async def test_a_schema_change_is_one_log_line_and_a_current_schema_none(storage, caplog):
+    """Every process migrates on start: alembic's own lines would repeat each time
+    (they are kept out of the log below DEBUG); the storage says what changed."""
+    caplog.set_level(logging.INFO, logger="bot.storage")
+    revisions = _revisions(str(storage.engine.url))
+    assert await storage.revision() is None
+    await storage.migrate(revisions[1])
+    await storage.migrate()
+    await storage.migrate()  # already the newest: nothing to say
+    assert await storage.revision() == revisions[-1]
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.storage"]
+    assert lines == [f"database schema upgraded from empty to {revisions[1]}",
+                     f"database schema upgraded from {revisions[1]} to {revisions[-1]}"]
 
 
 async def test_migrations_build_exactly_the_declared_schema(storage):

@@ -37,6 +37,10 @@ def load_settings() -> Settings:
             handler.setFormatter(JsonFormatter())
     for name, floor in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(max(floor, root.getEffectiveLevel()))
+    # Alembic says "Context impl ..." on every start and a line per migration
+    # step; Storage.migrate logs one line when the schema changed instead.
+    logging.getLogger("alembic").setLevel(
+        logging.WARNING if root.getEffectiveLevel() > logging.DEBUG else logging.NOTSET)
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
     install_redaction(root.handlers, token)  # tokens out of every record, whatever logs it
     return settings

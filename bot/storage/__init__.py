@@ -14,10 +14,12 @@ given, and records carry it as unix seconds.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -90,6 +92,8 @@ __all__ = [
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+logger = logging.getLogger(__name__)
+
 
 def alembic_config(url: str) -> Config:
     """An Alembic configuration for `url`, without an ini file."""
@@ -141,8 +145,20 @@ class Storage:
         return cls(engine, clock=clock)
 
     async def migrate(self, revision: str = "head") -> None:
-        """Upgrade the schema to `revision` (the newest by default)."""
+        """Upgrade the schema to `revision` (the newest by default), and say so in
+        one log line when it changed (alembic's own INFO lines are kept out of the
+        log below DEBUG: they repeat on every start, see bot/cli/base.py)."""
+        before = await self.revision()
         await self._alembic("upgrade", revision)
+        after = await self.revision()
+        if after != before:
+            logger.info("database schema upgraded from %s to %s", before or "empty", after)
+
+    async def revision(self) -> str | None:
+        """The schema's current migration (None: an empty database)."""
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision())
 
     async def downgrade(self, revision: str) -> None:
         await self._alembic("downgrade", revision)
