@@ -73,6 +73,8 @@ class Progress:
     def progress(self, done: int, total: int) -> None:
         self._bar.total = total
         self._bar.update(done - self._bar.n)
+        if total and done >= total:  # cleared now: the log lines that follow start clean
+            self._bar.close()
 
     def stage(self, label: str, unit: str) -> Callable[[int, int], None]:
         """A callback like :meth:`progress` whose first call closes the bar
