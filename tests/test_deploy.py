@@ -143,7 +143,11 @@ def test_make_run_installs_the_runtime_and_make_test_completes_it(tmp_path):
 
     run = dry("run")
     assert "-c constraints.txt -e .\n" in run and "torch" not in run and "npm" not in run
-    assert "--if-empty" in run and "aktau.sample.csv" in run
+    [sample] = [line for line in run.splitlines() if "--if-empty" in line]
+    files = re.findall(r"\S+\.csv", sample)
+    assert files == ["knowledge/polling_stations/aktau.sample.csv",
+                     "knowledge/polling_stations/aktau.sample.aliases.csv"]
+    assert all((ROOT / f).is_file() for f in files)
     # A venv `make run` made (the runtime stamp exists) is completed by `make test`.
     venv.mkdir()
     (venv / ".installed-runtime").touch()
