@@ -74,8 +74,11 @@ def test_faults_end_delivered_once_or_accounted_for(world, emulator):
     # Failed after DELIVERY_MAX_ATTEMPTS transient errors, the last one's reason
     # kept: the emulator's 500, or, on a loaded machine, the network's (a 1 s
     # timeout, a keep-alive connection the emulator closed as it was reused).
+    # At least DELIVERY_MAX_ATTEMPTS: on a loaded machine a send can outlive its
+    # 4 s lease, and the row's next claim counts one more attempt (CI failed on
+    # "== 3" while other jobs shared the cores; the row was never sent twice).
     failed = [r for r in rows if r["status"] == "failed"]
-    assert all(r["attempts"] == 3 for r in failed), failed
+    assert failed and all(r["attempts"] >= 3 for r in failed), failed
     assert all(r["error"] == "Internal Server Error" or r["error"].startswith("network: ")
                for r in failed), failed
 
