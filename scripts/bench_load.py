@@ -201,7 +201,7 @@ class Stores:
             finally:
                 await conn.close()
             self.database_url = f"postgresql+asyncpg://{self.pg}/{self.dbname}"
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
             self.notes.append(f"PostgreSQL at {self.pg} not usable ({exc}): SQLite, 1 instance")
             return
         try:
@@ -312,7 +312,7 @@ class Load:
                         headers={"X-Telegram-Bot-Api-Secret-Token": self.secret}) as response:
                     await response.read()
                     ok = 200 <= response.status < 300
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 ok = False
             if not ok:
                 self.http_errors += 1
@@ -321,7 +321,7 @@ class Load:
                 continue
             try:
                 sent.answered = await asyncio.wait_for(future, self.reply_timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self.missing += 1
                 self._waiting.pop(user, None)
                 sent.answered = -1.0
