@@ -147,6 +147,22 @@ class Instance:
         raise SystemExit(f"instance on port {self.port} not healthy after {timeout:.0f}s:\n"
                          f"{self.log.read_text()[-3000:]}")
 
+    def search_ms(self) -> float:
+        """Mean wall time of a search inside the process (queueing for the search
+        threads included), from its /metrics: saual_search_seconds sum / count."""
+        try:
+            with urllib.request.urlopen(self.url + "/metrics", timeout=5) as response:
+                text = response.read().decode()
+        except OSError:
+            return float("nan")
+        values = {}
+        for line in text.splitlines():
+            name, _, value = line.partition(" ")
+            if name in ("saual_search_seconds_sum", "saual_search_seconds_count"):
+                values[name] = float(value)
+        count = values.get("saual_search_seconds_count", 0)
+        return values.get("saual_search_seconds_sum", 0) / count * 1000 if count else float("nan")
+
     def stop(self) -> int:
         self.proc.send_signal(signal.SIGTERM)
         try:
@@ -413,6 +429,7 @@ def run_config(count: int, args, env: dict, emulator: Emulator, questions, tmp: 
                "machine": (busy1 - busy0) / max(1, all1 - all0) * (os.cpu_count() or 1)}
         figures = summarise(load, t0, end, count)
         hwm = [proc_status(p, "VmHWM") / 1024 for p in pids]
+        cpu["search_ms"] = [i.search_ms() for i in instances]
         load_avg = os.getloadavg()
     finally:
         codes = [i.stop() for i in instances]
@@ -454,7 +471,8 @@ def report(args, runs: list[Run], soak: Run | None, notes: list[str], command: s
     lines += ["| instances | answered/s total | answered/s per process | p50 ms | p95 ms | "
               "p99 ms | questions answered / sent | errors | peak RSS per process (MB) | "
               "CPU cores used: bots / emulator / load generator / whole machine | "
-              "load avg after |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "bot CPU ms per answer | search ms in the bot (mean, queueing included) | "
+              "load avg after |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
         f = r.figures
         lines.append(
@@ -462,7 +480,9 @@ def report(args, runs: list[Run], soak: Run | None, notes: list[str], command: s
             f"| {f['p50']:.0f} | {f['p95']:.0f} | {f['p99']:.0f} | {f['answered']} / {f['sent']} "
             f"| {error_cell(r.errors)} | {' / '.join(f'{x:.0f}' for x in r.hwm_mb)} | "
             f"{' + '.join(f'{x:.2f}' for x in r.cpu['bots'])} / {r.cpu['emulator']:.2f} / "
-            f"{r.cpu['loadgen']:.2f} / {r.cpu['machine']:.2f} | {r.load_avg[0]:.2f} |")
+            f"{r.cpu['loadgen']:.2f} / {r.cpu['machine']:.2f} | "
+            f"{sum(r.cpu['bots']) / f['total'] * 1000 if f['total'] else float('nan'):.0f} | "
+            f"{' / '.join(f'{x:.0f}' for x in r.cpu['search_ms'])} | {r.load_avg[0]:.2f} |")
     if len(runs) >= 2 and runs[0].count == 1:
         base = runs[0].figures["total"]
         for r in runs[1:]:
@@ -555,6 +575,9 @@ def main() -> None:
                "LOG_LEVEL": "INFO", "WEBHOOK_HOST": "127.0.0.1", "WEBHOOK_PATH": "/telegram",
                "WEBHOOK_SECRET": secrets.token_urlsafe(24), "REDIS_PREFIX": "saual-load",
                **stores.env()}
+        if os.environ.get("OMP_NUM_THREADS"):
+            notes.append(f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']} (the encoder's "
+                         "threads per process; unset: one per core).")
         emulator = Emulator()
         env["TELEGRAM_API_BASE"] = emulator.base
         try:
