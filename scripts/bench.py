@@ -1,6 +1,7 @@
 """`make bench`: retrieval quality, latency and memory, the polling-station
 lookup (scripts/bench_stations.py) and delivery (scripts/bench_delivery.py),
-written to docs/benchmarks.md.
+written to docs/benchmarks.md with the load test's last section
+(scripts/bench_load.py --out var/bench/bench_load.md, run on its own).
 
 Runs the engine with its defaults on the public KazQAD (kk) and XQuAD-ru (ru)
 passage sets and on the knowledge base's question sets, beside lexical-only,
@@ -314,10 +315,23 @@ def main() -> int:
                         "--out", str(section)], check=True, stdout=subprocess.DEVNULL)
         lines.append(section.read_text(encoding="utf-8"))
     lines.append(fault_section())
+    lines.append(load_section())
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
+
+
+def load_section() -> str:
+    """The load test (scripts/bench_load.py): too long to run here (a built index
+    of the shipped knowledge, two runs and a 10-minute soak), so its last run's
+    section is taken from var/bench/bench_load.md, as the script wrote it."""
+    section = ROOT / "var" / "bench" / "bench_load.md"
+    if section.exists():
+        return section.read_text(encoding="utf-8")
+    return ("## Load test (webhook instances)\n\nNot run: `INDEX_DIR=var/index saual index`, "
+            "then `python scripts/bench_load.py --index var/index --soak 600 "
+            "--out var/bench/bench_load.md` writes this section.\n")
 
 
 def fault_section(seed: int = 11, kills: int = 5, chats: int = 60) -> str:

@@ -25,7 +25,8 @@
 //     stored, the connection dropped after hangMs); POST /faults {} clears all;
 //   - POST /admins {chatId, userIds}: the administrators of a group chat;
 //   - POST /deliveries: every sendMessage that was stored, in order:
-//     {chat_id, text, at} (at: ms, sub-millisecond precision).
+//     {chat_id, text, at} (at: ms, sub-millisecond precision); with {from: n}
+//     only those from the n-th on (a load test reads them as they come).
 // Usage: node launcher.js [port]   (prints "listening <port>" when ready)
 'use strict';
 
@@ -112,7 +113,7 @@ app.post('/faults', (req, res) => {
   faults[String(chatId)] = { kind, count: Number(count), retryAfter: Number(retryAfter), hangMs: Number(hangMs) };
   ok(res, true);
 });
-app.post('/deliveries', (req, res) => ok(res, deliveries));
+app.post('/deliveries', (req, res) => ok(res, deliveries.slice(Number((req.body || {}).from || 0))));
 
 function injectFault(chatId, res) {
   const fault = faults[String(chatId)];
