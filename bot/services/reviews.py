@@ -98,17 +98,17 @@ class Reviews:
         self.catalog = catalog
         self.review_days = review_days
         self.clock = clock
-        self._confirmed: dict[str, Review] = {}
 
     # -- what the cards say ----------------------------------------------------------
     async def refresh(self) -> None:
         """Lay the confirmations stored by any instance over the catalogue."""
-        self._confirmed = await self.storage.reviews.confirmations()
+        confirmed = await self.storage.reviews.confirmations()
         self.catalog.confirm({topic: (r.agency, kz_date(r.created_at), r.page_digest)
-                              for topic, r in self._confirmed.items()})
+                              for topic, r in confirmed.items()})
 
     def digest(self, topic_id: str) -> str:
-        return content_digest(self.catalog.contents(topic_id))
+        """The digest of the topic's content in service (the catalogue caches it per build)."""
+        return self.catalog.digest(topic_id)
 
     # -- /review -------------------------------------------------------------------
     def due(self, agency: str, lang: str) -> list[Due]:
