@@ -14,6 +14,7 @@ from .audit import (
     count_kinds,
     due_for_review,
     has_errors,
+    review_kind,
 )
 from .corpus import Chunk, Corpus, Document, load_knowledge, load_passages
 from .encoders import EmbeddingCache, Encoder, make_encoder
@@ -120,6 +121,7 @@ __all__ = [
     "parse_page",
     "publish_build",
     "replace_section",
+    "review_kind",
     "set_front_matter",
     "to_cyrillic",
     "valid_url",

@@ -165,15 +165,23 @@ class ReviewDue:
     verified_on: str  # the oldest verification date of a due page; "" for a draft
 
 
-def review_state(doc: Document, today: dt.date, review_days: int = REVIEW_DAYS
-                 ) -> AuditKind | None:
-    """UNVERIFIED for a page no agency has confirmed, OVERDUE_REVIEW for one
-    confirmed more than `review_days` days before `today`, else None."""
-    if doc.status != PageStatus.VERIFIED or not doc.verified_on:
+def review_kind(verified: bool, verified_on: str, today: dt.date,
+                review_days: int = REVIEW_DAYS) -> AuditKind | None:
+    """UNVERIFIED for what no agency has confirmed, OVERDUE_REVIEW for what was
+    confirmed on `verified_on` more than `review_days` days before `today`,
+    else None: the one rule of the audit, the staff's /review list and the
+    weekly digest."""
+    if not verified or not verified_on:
         return AuditKind.UNVERIFIED
-    if (today - dt.date.fromisoformat(doc.verified_on)).days > review_days:
+    if (today - dt.date.fromisoformat(verified_on)).days > review_days:
         return AuditKind.OVERDUE_REVIEW
     return None
+
+
+def review_state(doc: Document, today: dt.date, review_days: int = REVIEW_DAYS
+                 ) -> AuditKind | None:
+    """:func:`review_kind` of one page, from its front matter."""
+    return review_kind(doc.status == PageStatus.VERIFIED, doc.verified_on, today, review_days)
 
 
 def due_for_review(documents: Iterable[Document], *, today: dt.date,

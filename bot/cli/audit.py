@@ -38,9 +38,9 @@ def audit_(
     folder = knowledge or settings.knowledge_dir
     if not folder.is_dir():
         fail(f"{folder}: no such knowledge folder")
-    from ..services.reviews import KZ  # the day in Kazakhstan, as /review counts it
+    from ..services.reviews import kz_today  # the day in Kazakhstan, as /review counts it
 
-    today = dt.datetime.fromtimestamp(clock_of(ctx).time(), KZ).date()
+    today = kz_today(clock_of(ctx).time())
     problems = audit(folder, today=today, review_days=settings.review_days)
     if as_json:
         typer.echo(json.dumps({"problems": [p.as_json() for p in problems],

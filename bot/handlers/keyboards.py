@@ -11,7 +11,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from embeddings import DocKind, Lang
+from embeddings import AuditKind, DocKind, Lang
 
 from ..services import Answer, Due, Entry, Following, Named, Page
 from .callbacks import (
@@ -320,7 +320,7 @@ def ticket_answer(ticket_id: int, vote: int | None = None) -> InlineKeyboardMark
 def review_list(due: list[Due]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for d in due:
-        mark = "🆕" if d.reason == "unverified" else "⏰"
+        mark = "🆕" if d.reason == AuditKind.UNVERIFIED else "⏰"
         kb.button(text=_label(f"{mark} {d.title}"), callback_data=ReviewCB(act="open", t=d.id))
     kb.adjust(1)
     return kb.as_markup()

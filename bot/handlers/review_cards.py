@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiogram.utils.formatting import Bold, Text, as_list
 from aiogram.utils.i18n import gettext as _
 
-from embeddings import Lang
+from embeddings import AuditKind, Lang
 
 from ..services import Due, Page, Weekly
 from .cards import join, page_full
@@ -18,7 +18,7 @@ def due_list(agency: str, due: list[Due], shown: int) -> Text:
     if not due:
         return Text(_("Every page of {agency} is verified and up to date. Thank you!")
                     .format(agency=agency))
-    new = sum(d.reason == "unverified" for d in due)
+    new = sum(d.reason == AuditKind.UNVERIFIED for d in due)
     head = _("{agency}: {n} pages to check ({new} never verified 🆕, {old} verified long "
              "ago ⏰). Open one, read it in both languages, and confirm it or correct it."
              ).format(agency=agency, n=len(due), new=new, old=len(due) - new)

@@ -24,12 +24,14 @@ from pathlib import Path
 
 from embeddings import (
     LANGS,
+    AuditKind,
     CorpusError,
     PageContent,
     PageStatus,
     content_digest,
     parse_page,
     replace_section,
+    review_kind,
     set_front_matter,
 )
 
@@ -55,8 +57,13 @@ class ReviewError(Exception):
     """A review that cannot be taken or applied; the message says why."""
 
 
+def kz_today(unix: float) -> dt.date:
+    """The day it is at `unix` in Kazakhstan."""
+    return dt.datetime.fromtimestamp(unix, KZ).date()
+
+
 def kz_date(unix: float) -> str:
-    return dt.datetime.fromtimestamp(unix, KZ).date().isoformat()
+    return kz_today(unix).isoformat()
 
 
 def iso_week(unix: float) -> str:
@@ -87,7 +94,7 @@ class Due:
 
     id: str
     title: str
-    reason: str  # "unverified" or "overdue"
+    reason: AuditKind  # UNVERIFIED or OVERDUE_REVIEW (:func:`embeddings.review_kind`)
     verified_on: str = ""
 
 
@@ -114,19 +121,19 @@ class Reviews:
     def due(self, agency: str, lang: str) -> list[Due]:
         """The agency's pages that are unverified or overdue, titled in `lang`:
         unverified first, then the longest unchecked."""
-        today = dt.datetime.fromtimestamp(self.clock(), KZ).date()
+        today = kz_today(self.clock())
         out = []
         for topic in self.catalog.agency_topics(agency):
             page = self.catalog.page(topic, lang)
             if page is None:
                 continue
             checked = page.checked
-            if checked is None or not checked.verified:
-                out.append(Due(topic, page.title, "unverified"))
-            elif not checked.on or (today - dt.date.fromisoformat(checked.on)).days \
-                    > self.review_days:
-                out.append(Due(topic, page.title, "overdue", checked.on))
-        return sorted(out, key=lambda d: (d.reason != "unverified", d.verified_on,
+            verified = checked is not None and checked.verified
+            reason = review_kind(verified, checked.on if verified else "", today,
+                                 self.review_days)
+            if reason is not None:
+                out.append(Due(topic, page.title, reason, checked.on if verified else ""))
+        return sorted(out, key=lambda d: (d.reason != AuditKind.UNVERIFIED, d.verified_on,
                                           d.title.casefold()))
 
     def owned(self, topic_id: str, agency: str) -> bool:
