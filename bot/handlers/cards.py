@@ -59,9 +59,13 @@ def trust_note(checked: Checked | None) -> list[Italic]:
         return []
     if not checked.verified:
         return [Italic(_("Not yet verified by the agency."))]
-    day = ".".join(reversed(checked.on.split("-"))) if checked.on else ""
     return [Italic(fill(_("Checked by the agency: {agency}, {date}."), agency=checked.agency,
-                        date=day))]
+                        date=day(checked.on)))]
+
+
+def day(iso: str) -> str:
+    """A date as cards write it: 2026-11-23 -> 23.11.2026 ("" stays "")."""
+    return ".".join(reversed(iso.split("-"))) if iso else ""
 
 
 def answer_card(a: Answer) -> Text:

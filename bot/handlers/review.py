@@ -21,7 +21,7 @@ from aiogram.utils.i18n import gettext as _
 
 from ..services import LANGS, ReviewError, Reviews
 from ..services.reviews import DUE_LIST, SEEN_CHARS, kz_date
-from . import keyboards, review_cards
+from . import cards, keyboards, review_cards
 from .callbacks import ReviewCB
 from .replies import send, show
 from .staff import REPLY, LinkedChat, refused
@@ -70,7 +70,7 @@ async def confirm(callback: CallbackQuery, callback_data: ReviewCB, bot: Bot, ag
     await show(bot, callback, review_cards.confirmed(
         page.title if page else done.topic_id,
         checked.agency if checked and checked.verified else agency,
-        ".".join(reversed(kz_date(done.created_at).split("-")))))
+        cards.day(kz_date(done.created_at))))
 
 
 async def pick_section(callback: CallbackQuery, callback_data: ReviewCB, bot: Bot,
