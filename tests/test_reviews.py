@@ -210,3 +210,22 @@ async def test_apply_names_what_is_missing(storage, knowledge):
                                        chat_id=-5)
     with pytest.raises(ReviewError, match="no page files for topic 'gone-topic'"):
         await apply_review(storage, knowledge, review.id, "2026-12-03")
+
+
+@given(st.text(max_size=400))
+def test_any_staff_text_is_refused_or_becomes_exactly_that_one_section(text):
+    """Whatever a staff member sends (markup, headings, '---', control and
+    bidirectional characters, lone surrogates), a correction is refused with a
+    reason, or it replaces the one section's text and nothing else: the page
+    still parses with the same headings."""
+    page = ("---\nid: id-card\nlang: ru\ntitle: T\nsummary: S\ncategory: documents\n"
+            "agency: mvd\nsource_url: https://egov.kz/x\nupdated: 2026-11-27\n"
+            "status: draft\nkeywords: [a]\n---\n## Первый\nа\n\n## Второй\nб\n")
+    try:
+        body = clean_correction(text)
+    except ReviewError as exc:
+        assert str(exc) in ("empty", "long", "heading")
+        return
+    doc = parse_page(replace_section(page, 0, body), NAME)
+    assert [s.heading for s in doc.sections] == ["Первый", "Второй"]
+    assert doc.sections[0].text == body and doc.sections[1].text == "б"
