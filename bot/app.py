@@ -29,7 +29,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDefault
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 
@@ -40,10 +40,11 @@ from .config import Settings
 from .delivery import TelegramCourier
 from .feedfetch import build_feeds
 from .handlers import routers
-from .handlers.start import commands
+from .handlers.start import commands, group_commands
 from .metrics import Metrics
 from .middlewares import (
     FloodMiddleware,
+    GroupGate,
     InFlight,
     LocaleMiddleware,
     UpdateCounter,
@@ -58,6 +59,7 @@ from .services import (
     Delivery,
     Directory,
     FloodLimiter,
+    Groups,
     Publication,
     Reviews,
     StaffChats,
@@ -149,17 +151,19 @@ class Services:
         return Delivery(self.storage, courier, config, clock=self.clock.time, pacer=pacer,
                         observer=self.observer)
 
-    def flood_limiter(self) -> FloodLimiter | RedisFloodLimiter:
+    def flood_limiter(self, scope: str = "") -> FloodLimiter | RedisFloodLimiter:
         """The per-user flood limit: shared in Redis when there is one (falling
-        back to this process's own while Redis is down), else this process's."""
+        back to this process's own while Redis is down), else this process's.
+        A `scope` ("inline") counts apart from messages and buttons."""
         settings = self.settings
         local = FloodLimiter(settings.flood_limit, settings.flood_window, self.clock.monotonic)
         if self.redis is None:
             return local
         from .services.sharedlimits import RedisFloodLimiter
 
+        prefix = f"{settings.redis_prefix}:{scope}" if scope else settings.redis_prefix
         return RedisFloodLimiter(self.redis, settings.flood_limit, settings.flood_window,
-                                 self.clock.time, prefix=settings.redis_prefix, fallback=local)
+                                 self.clock.time, prefix=prefix, fallback=local)
 
     async def close(self) -> None:
         """Close what wire() opened (the database is its opener's)."""
@@ -258,6 +262,8 @@ class Saual:
         self.metrics.watch(self.supervisor, settings.health_failing_after)
         self._delivery: Delivery | None = None
         self.limiter = services.flood_limiter()
+        self.inline_limiter = services.flood_limiter("inline")
+        self.groups = Groups(storage)
         self.inflight = InFlight()
         self.dispatcher = self._build_dispatcher()
 
@@ -292,14 +298,16 @@ class Saual:
                         subs=self.subscriptions, staff=self.staff,
                         announcements=self.announcements, tickets=self.tickets,
                         publication=self.publication, notifier=self.notifier,
-                        reviews=self.reviews, watches=self.watches)
+                        reviews=self.reviews, watches=self.watches, groups=self.groups)
         dp.update.outer_middleware(UpdateCounter(self.metrics))
         dp.update.outer_middleware(self.inflight)
         dp.update.outer_middleware(UserMiddleware(self.users))
         dp.update.outer_middleware(LocaleMiddleware(self.i18n))
+        dp.message.outer_middleware(GroupGate(self.groups))  # before the flood limit
         flood = FloodMiddleware(self.limiter)
         dp.message.outer_middleware(flood)
         dp.callback_query.outer_middleware(flood)
+        dp.inline_query.outer_middleware(FloodMiddleware(self.inline_limiter))
         dp.callback_query.middleware(CallbackAnswerMiddleware())
         dp.include_routers(*routers())
         dp.startup.register(self._on_startup)
@@ -330,14 +338,18 @@ class Saual:
         await self.supervisor.stop("index-reload", "stations-refresh", "reviews-refresh")
 
     async def register_commands(self, bot: Bot) -> None:
-        """setMyCommands in Kazakh and Russian, and Russian as the default."""
+        """setMyCommands in Kazakh and Russian, and Russian as the default: the
+        citizens' commands in private chats, /help and /quiet in groups."""
         for lang in (*LANGS, None):
-            with self.i18n.context(), self.i18n.use_locale(lang or Lang.RU):
-                listed = [BotCommand(command=c, description=d) for c, d in commands()]
-            try:
-                await bot.set_my_commands(listed, language_code=lang)
-            except TelegramAPIError as exc:  # the bot still works without a command list
-                logger.warning("setMyCommands(%s) failed: %s", lang or "default", exc)
+            for which, scope in ((commands, BotCommandScopeDefault()),
+                                 (group_commands, BotCommandScopeAllGroupChats())):
+                with self.i18n.context(), self.i18n.use_locale(lang or Lang.RU):
+                    listed = [BotCommand(command=c, description=d) for c, d in which()]
+                try:
+                    await bot.set_my_commands(listed, scope=scope, language_code=lang)
+                except TelegramAPIError as exc:  # the bot still works without a command list
+                    logger.warning("setMyCommands(%s, %s) failed: %s", lang or "default",
+                                   scope.type, exc)
 
     async def reload_index(self) -> None:
         """Load a newly published build; a build that does not load is refused

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     bot_token: SecretStr | None = None
+    # The bot's @username, for `saual link` (deep links and QR codes); without
+    # it, the command asks Telegram (getMe with BOT_TOKEN).
+    bot_username: str | None = Field(default=None, pattern=r"^(@?[A-Za-z][A-Za-z0-9_]{4,31})?$")
     telegram_api_base: str = "https://api.telegram.org"
     database_url: str = "sqlite+aiosqlite:///var/saual.sqlite3"
     knowledge_dir: Path = Path("knowledge")

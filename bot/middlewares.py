@@ -14,15 +14,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram import BaseMiddleware, Bot
+from aiogram.types import CallbackQuery, Chat, InlineQuery, Message, TelegramObject, Update
 from aiogram.types import User as TelegramUser
 from aiogram.types.update import UpdateTypeLookupError
 from aiogram.utils.formatting import Text
 from aiogram.utils.i18n import I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
-from .services import Users, Verdict, choose_locale
+from .handlers import groups as group_chat
+from .services import Groups, Users, Verdict, choose_locale
 from .services.observe import Observer
 
 logger = logging.getLogger(__name__)
@@ -75,10 +76,14 @@ class InFlight(BaseMiddleware):
 
 
 class UserMiddleware(BaseMiddleware):
-    """Puts the user's record in `data["user"]`, creating it on first contact.
+    """Puts the user's record in `data["user"]`.
 
-    Updates without a user (channel posts and the like) are not for this bot
-    and are dropped here.
+    The record is created on first contact in a private chat (or a button
+    press); in a group or in inline mode an existing one is read and nothing is
+    written (:meth:`Users.seen`). Updates without a person behind them (channel
+    posts, other bots) are not for this bot and are dropped here; a group's
+    anonymous administrator (Telegram's GroupAnonymousBot, writing as the group)
+    is a person.
     """
 
     def __init__(self, users: Users):
@@ -86,10 +91,19 @@ class UserMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]):
         tg_user: TelegramUser | None = data.get("event_from_user")
-        if tg_user is None or tg_user.is_bot:
+        if tg_user is None or (tg_user.is_bot and not _anonymous_admin(event)):
             return None
-        data["user"] = await self.users.seen(tg_user.id)
+        chat: Chat | None = data.get("event_chat")
+        keep = (chat is not None and chat.type == "private") or (
+            isinstance(event, Update) and event.callback_query is not None)
+        data["user"] = await self.users.seen(tg_user.id, keep=keep)
         return await handler(event, data)
+
+
+def _anonymous_admin(event: TelegramObject) -> bool:
+    message = event.message if isinstance(event, Update) else None
+    return message is not None and message.sender_chat is not None \
+        and message.sender_chat.id == message.chat.id
 
 
 class LocaleMiddleware(I18nMiddleware):
@@ -104,13 +118,39 @@ class LocaleMiddleware(I18nMiddleware):
         return locale
 
 
+class GroupGate(BaseMiddleware):
+    """Group messages: says in `data["addressed"]` whether one is for the bot (a
+    command, a mention, a reply to the bot), and drops those in a group whose
+    administrators said /quiet, except /quiet itself (to undo it)."""
+
+    def __init__(self, groups: Groups):
+        self.groups = groups
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]):
+        if not isinstance(event, Message) or event.chat.type == "private":
+            return await handler(event, data)
+        bot: Bot = data["bot"]
+        data["addressed"] = addressed = await group_chat.addressed(event, bot)
+        if addressed and not await group_chat.is_quiet_command(event, bot) \
+                and await self.groups.quiet(event.chat.id):
+            return None
+        return await handler(event, data)
+
+
 class Limiter(Protocol):
     async def check(self, key: int) -> Verdict: ...
 
 
 class FloodMiddleware(BaseMiddleware):
     """At most `limit` messages and button presses per user in a time window:
-    a FloodLimiter in this process, or the RedisFloodLimiter every instance shares."""
+    a FloodLimiter in this process, or the RedisFloodLimiter every instance shares.
+
+    In a group only what is addressed to the bot counts (with privacy mode off
+    the bot sees every message there), and over the limit it keeps quiet there
+    rather than write to everyone. Inline queries have a limiter of their own
+    (clients send one as the user types): over it, an empty answer that no
+    one else is served from Telegram's cache.
+    """
 
     def __init__(self, limiter: Limiter):
         self.limiter = limiter
@@ -119,6 +159,9 @@ class FloodMiddleware(BaseMiddleware):
         tg_user: TelegramUser | None = data.get("event_from_user")
         if tg_user is None:
             return await handler(event, data)
+        group = isinstance(event, Message) and event.chat.type != "private"
+        if group and not data.get("addressed", True):  # see GroupGate
+            return await handler(event, data)
         verdict = await self.limiter.check(tg_user.id)
         if verdict is Verdict.PASS:
             return await handler(event, data)
@@ -126,6 +169,8 @@ class FloodMiddleware(BaseMiddleware):
         text = _("Too many messages at once. Please wait a few seconds.")
         if isinstance(event, CallbackQuery):
             await event.answer(text)  # a button press must always be answered
-        elif isinstance(event, Message) and verdict is Verdict.WARN:
+        elif isinstance(event, InlineQuery):
+            await event.answer([], cache_time=0, is_personal=True)
+        elif isinstance(event, Message) and verdict is Verdict.WARN and not group:
             await event.answer(**Text(text).as_kwargs())
         return None

@@ -48,7 +48,7 @@ async def test_every_migration_goes_up_down_and_up_again(storage):
                                       "announcements", "outbox", "feeds", "feed_items",
                                       "tickets", "ticket_messages", "qa_pages", "index_state",
                                       "page_reviews", "staff_digests",
-                                      "page_watches", "page_facts"}
+                                      "page_watches", "page_facts", "quiet_groups"}
     await storage.downgrade("base")
     assert await _tables(storage) == set()
 

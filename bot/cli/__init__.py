@@ -1,4 +1,4 @@
-"""The `saual` command line: run, chat, index, ask, eval, audit, gaps, translations,
+"""The `saual` command line: run, chat, index, ask, eval, audit, gaps, link, translations,
 stations, agency (staff chats, link codes, API tokens, feeds), review (staff confirmations
 and corrections of pages), qa and worker (the
 announcement outbox). One module per group of commands, all on one Typer app."""
@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (they register their commands)
     agency,
     audit,
     gaps,
+    links,
     retrieval,
     review,
     serve,

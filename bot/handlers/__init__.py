@@ -12,6 +12,9 @@ from . import (
     ask,
     errors,
     feedback,
+    groups,
+    inline,
+    links,
     media,
     menu,
     review,
@@ -35,8 +38,11 @@ def routers() -> list[Router]:
     the ask-an-agency router (staff replies in linked chats, the citizen's
     question being written) comes right after it. The review router (staff
     checking their pages) comes before the staff router, whose /cancel would
-    otherwise end a correction as if it were an announcement.
+    otherwise end a correction as if it were an announcement. Deep links
+    (/start with a payload) come before the plain /start; the community groups'
+    router (questions to the bot by mention or reply, /quiet) comes after the
+    staff routers, which handle replies to the bot in linked staff chats.
     """
-    return [start.build(), review.build(), staff.build(), tickets.build(),
-            subscriptions.build(), menu.build(), feedback.build(),
-            stations.build(), errors.build(), media.build(), ask.build()]
+    return [links.build(), start.build(), review.build(), staff.build(), tickets.build(),
+            groups.build(), subscriptions.build(), menu.build(), feedback.build(),
+            stations.build(), errors.build(), media.build(), ask.build(), inline.build()]

@@ -21,6 +21,7 @@ from ..services import Answer, Checked, Entry, Hit, Page
 LIMIT = 4096
 EDIT_BUDGET = 3500  # a page edited into the menu message must fit one message
 QUOTE_CHARS = 120  # how much of a question is repeated back
+GROUP_SNIPPET = 300  # how much of a section a group answer shows without a summary
 PARAGRAPH = "\n\n"
 
 
@@ -80,6 +81,55 @@ def answer_card(a: Answer) -> Text:
         body = _list_markers(hit.snippet)
         blocks.append(Text(Bold("§ ", hit.section), "\n", body) if hit.section else Text(body))
     blocks.extend(trust_note(a.checked))  # last: under the page, before its buttons
+    return join(blocks)
+
+
+def shared_card(page: Page) -> Text:
+    """A page as shared in any chat (inline mode): title, summary, verification;
+    the whole page and the source are its buttons."""
+    blocks: list[object] = [Bold(page.title)]
+    if page.fallback:
+        blocks.append(Italic(fallback_note(page.lang)))
+    if page.summary:
+        blocks.append(page.summary)
+    blocks.extend(trust_note(page.checked))
+    return join(blocks)
+
+
+# -- community groups: short answers, the rest in a private chat ----------------------
+
+
+def group_hint(username: str) -> Text:
+    return fill(_("Ask me about government services by mentioning me: «{mention} how do I get "
+                  "an ID card». I answer from the official portals; the whole page opens "
+                  "in a private chat with me."), mention=f"@{username}")
+
+
+def group_answer(a: Answer) -> Text:
+    """The answer card, cut short for a group: the page's title and summary (or
+    the start of the section that answers), and its verification line."""
+    hit = a.best
+    assert hit is not None
+    blocks: list[object] = [Bold(hit.title)]
+    if hit.fallback:
+        blocks.append(Italic(fallback_note(hit.lang)))
+    if hit.summary:
+        blocks.append(hit.summary)
+    elif hit.snippet:
+        blocks.append(quote(_list_markers(hit.snippet), GROUP_SNIPPET))
+    blocks.extend(trust_note(a.checked))
+    return join(blocks)
+
+
+def group_options() -> Text:
+    return Text(_("I am not sure which topic you mean. Perhaps one of these:"))
+
+
+def group_no_answer(elsewhere: Hit | None, agency: str) -> Text:
+    blocks: list[object] = [_("I have no answer to this.")]
+    if elsewhere is not None:
+        blocks.append(Text(fill(_("This is a matter for {agency}:"), agency=agency), " ",
+                           TextLink(elsewhere.url, url=elsewhere.url)))
     return join(blocks)
 
 

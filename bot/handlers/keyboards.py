@@ -13,7 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from embeddings import AuditKind, DocKind, Lang
 
-from ..services import Answer, Due, Entry, Following, Named, Page
+from ..services import Answer, Due, Entry, Following, Named, Page, links
 from .callbacks import (
     AskCB,
     ComposeCB,
@@ -177,6 +177,37 @@ def change_notice(topic_id: str) -> InlineKeyboardMarkup:
     ])
 
 
+# -- outside the private chat: groups and inline mode (buttons are links) ------------
+
+
+def open_page(username: str, topic_id: str, lang: str, source_url: str) -> InlineKeyboardMarkup:
+    """Under a page shared in a group or any chat: the whole page in a private
+    chat with the bot (a deep link), and the official source."""
+    rows = [[InlineKeyboardButton(text=_("📄 Whole page in the bot"),
+                                  url=links.url(username, links.topic(topic_id, lang)))]] \
+        if topic_id else [[InlineKeyboardButton(text=_("💬 Open the bot"),
+                                                url=links.url(username))]]
+    rows.append(_source(source_url))
+    return InlineKeyboardMarkup(inline_keyboard=[r for r in rows if r])
+
+
+def topic_links(username: str, entries: list[tuple[str, str]], lang: str) -> InlineKeyboardMarkup:
+    """Topics (id, title) that open in a private chat with the bot."""
+    kb = InlineKeyboardBuilder()
+    for topic_id, title in entries:
+        kb.button(text=_label(title), url=links.url(username, links.topic(topic_id, lang)))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def ask_in_bot(username: str, *, ask: bool) -> InlineKeyboardMarkup:
+    """"Ask in a private chat": straight to asking an agency when the question is
+    on a government theme, else the bot's help."""
+    target = links.Target(links.Kind.ASK if ask else links.Kind.HELP)
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+        text=_("💬 Ask in a private chat"), url=links.url(username, target))]])
+
+
 def topic_list(entries: list[Entry], *, menu: bool = True,
                ask: int | None = None) -> InlineKeyboardMarkup:
     """Topics that open as new messages (suggestions, other answers); with `ask`
@@ -209,6 +240,18 @@ def subscriptions(following: Following) -> InlineKeyboardMarkup:
         kb.button(text=_("⏸ Pause all announcements"), callback_data=SubCB(v="stop"))
     kb.adjust(2, 1)
     return kb.as_markup()
+
+
+def follow_agency(agency: str) -> InlineKeyboardMarkup:
+    """Under an agency's news offered by a deep link: follow it (then the list)."""
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=_("✅ Follow"), callback_data=SubCB(v="a", t=agency).pack())],
+        [InlineKeyboardButton(text=subscriptions_label(), callback_data=SubCB().pack())]])
+
+
+def subscriptions_button() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=subscriptions_label(), callback_data=SubCB().pack())]])
 
 
 def follow_list(kind: str, items: list[tuple[str, str]], followed: tuple[str, ...],

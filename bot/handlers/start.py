@@ -17,7 +17,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from ..services import LANGS, StaffChats, User, Users
-from . import keyboards
+from . import cards, keyboards
 from .callbacks import LangCB
 from .cards import join
 from .replies import send, show
@@ -35,6 +35,14 @@ def commands() -> list[tuple[str, str]]:
         ("myquestions", _("Your questions to agencies")),
         ("language", _("Change the language")),
         ("help", _("How to use the bot")),
+    ]
+
+
+def group_commands() -> list[tuple[str, str]]:
+    """The commands listed in groups, where questions come by mention or reply."""
+    return [
+        ("help", _("How to ask me in a group")),
+        ("quiet", _("Mute me in this group (administrators; /quiet off undoes it)")),
     ]
 
 
@@ -69,6 +77,9 @@ def help_text() -> Text:
 
 
 async def start(message: Message, bot: Bot, i18n: I18n) -> None:
+    if message.chat.type != "private":  # a group: how to ask there, no language buttons
+        await send(bot, message.chat.id, cards.group_hint((await bot.me()).username or ""))
+        return
     await send(bot, message.chat.id, greeting(i18n), keyboards.languages())
 
 
@@ -77,6 +88,11 @@ async def language(message: Message, bot: Bot) -> None:
 
 
 async def help_(message: Message, bot: Bot) -> None:
+    if message.chat.type != "private":
+        await send(bot, message.chat.id, join([cards.group_hint((await bot.me()).username or ""),
+                                               _("Administrators: /quiet mutes me in this "
+                                                 "group, /quiet off lets me answer again.")]))
+        return
     await send(bot, message.chat.id, help_text(), keyboards.about())
 
 

@@ -32,7 +32,7 @@ class StationsForm(StatesGroup):
     address = State()  # waiting for the address (or a location)
 
 
-async def _request(bot: Bot, chat_id: int, state: FSMContext, stations: Stations,
+async def begin(bot: Bot, chat_id: int, state: FSMContext, stations: Stations,
                    locale: str) -> None:
     if not stations.available:
         await send(bot, chat_id, cards.no_data())
@@ -71,12 +71,12 @@ async def _answer(bot: Bot, chat_id: int, text: str, result: Lookup, stations: S
 
 async def request(message: Message, bot: Bot, state: FSMContext, stations: Stations,
                   locale: str) -> None:
-    await _request(bot, message.chat.id, state, stations, locale)
+    await begin(bot, message.chat.id, state, stations, locale)
 
 
 async def request_from_button(callback: CallbackQuery, bot: Bot, state: FSMContext,
                               stations: Stations, locale: str) -> None:
-    await _request(bot, callback.from_user.id, state, stations, locale)
+    await begin(bot, callback.from_user.id, state, stations, locale)
 
 
 async def asked(message: Message, bot: Bot, state: FSMContext, stations: Stations,
@@ -88,7 +88,7 @@ async def asked(message: Message, bot: Bot, state: FSMContext, stations: Station
         if result.status in (Status.FOUND, Status.CHOOSE):
             await _answer(bot, message.chat.id, message.text, result, stations, state, locale)
             return
-    await _request(bot, message.chat.id, state, stations, locale)
+    await begin(bot, message.chat.id, state, stations, locale)
 
 
 def _a_question(text: str) -> bool:

@@ -52,7 +52,7 @@ class Rejecting(StatesGroup):
 # -- the citizen -------------------------------------------------------------------
 
 
-async def _start(chat_id: int, bot: Bot, state: FSMContext, tickets: Tickets, user: User,
+async def begin(chat_id: int, bot: Bot, state: FSMContext, tickets: Tickets, user: User,
                  text: str, locale: str) -> None:
     if not await tickets.can_open(user.id):
         await state.clear()
@@ -82,7 +82,7 @@ async def _propose(chat_id: int, bot: Bot, state: FSMContext, tickets: Tickets, 
 
 async def ask_command(message: Message, command: CommandObject, bot: Bot, state: FSMContext,
                       tickets: Tickets, user: User, locale: str) -> None:
-    await _start(message.chat.id, bot, state, tickets, user, command.args or "", locale)
+    await begin(message.chat.id, bot, state, tickets, user, command.args or "", locale)
 
 
 async def ask_button(callback: CallbackQuery, callback_data: AskCB, bot: Bot,
@@ -91,7 +91,7 @@ async def ask_button(callback: CallbackQuery, callback_data: AskCB, bot: Bot,
     """A new question; from an answer card, the question asked there (the asker's own)."""
     question = row_id(callback_data.t) if callback_data.act == "card" else None
     text = await answers.own_question(question, user.id) if question is not None else ""
-    await _start(callback.from_user.id, bot, state, tickets, user, text, locale)
+    await begin(callback.from_user.id, bot, state, tickets, user, text, locale)
 
 
 async def got_text(message: Message, bot: Bot, state: FSMContext, tickets: Tickets,

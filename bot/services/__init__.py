@@ -29,10 +29,11 @@ from .announcements import (
     body_digest,
     valid_url,
 )
-from .answers import Answer, Answers, Hit
+from .answers import Answer, Answers, Hit, Offers
 from .catalog import LANGS, Catalog, Checked, Entry, Page, Section, other
 from .delivery import Courier, Delivery, DeliveryConfig, Result
 from .flood import FloodLimiter, Verdict
+from .groups import Groups
 from .intents import asks_for_polling_station
 from .masking import mask
 from .periodic import LoopState, Supervisor
@@ -87,12 +88,14 @@ __all__ = [
     "FloodLimiter",
     "Following",
     "Follows",
+    "Groups",
     "Hit",
     "Lookup",
     "LoopState",
     "Match",
     "Named",
     "Nearby",
+    "Offers",
     "Outcome",
     "Page",
     "Precinct",

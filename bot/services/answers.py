@@ -45,6 +45,19 @@ class Answer:
     watching: bool = False  # the citizen asked to hear of changes to `best`'s page
 
 
+@dataclass(frozen=True)
+class Offers:
+    """The pages to offer for a question outside a conversation (inline mode):
+    the confident answer first, or the topics it might mean; none for a
+    question no page covers (`ask_agency`: a government theme, worth asking an
+    agency about in the bot)."""
+
+    lang: str
+    pages: list[Hit]
+    confident: bool = False
+    ask_agency: bool = True
+
+
 class Answers:
     def __init__(
         self,
@@ -113,6 +126,21 @@ class Answers:
                                else AnswerOutcome.REDIRECTED, searched)
         return Answer(question_id, result.lang, False, suggestions=close,
                       elsewhere=result.elsewhere, ask_agency=result.on_topic)
+
+    async def offers(self, text: str, limit: int = 3) -> Offers:
+        """Up to `limit` knowledge pages for `text`, best first. Nothing is logged:
+        inline queries arrive as the user types, a fragment at a time."""
+        result = await self.engine.asearch(text, k=max(self.results, limit))
+        pages = [h for h in result.hits if h.kind == DocKind.PAGE]
+        if result.confident and result.hits and result.hits[0].kind == DocKind.PAGE:
+            return Offers(result.lang, pages[:limit], confident=True)
+        if result.decision == Decision.CLARIFY and len(result.hits) > 1:
+            chosen = [h for h in result.hits[: result.options] if h.kind == DocKind.PAGE]
+            return Offers(result.lang, chosen[:limit])
+        close = result.confidence >= self.suggest_min_confidence \
+            and result.elsewhere is None and result.on_topic
+        return Offers(result.lang, pages[: min(limit, self.suggestions)] if close else [],
+                      ask_agency=result.on_topic)
 
     async def _asked(self, user_id: int, best: Hit) -> bool:
         """Asking about a watched page again renews the watch; whether there is one."""

@@ -29,17 +29,23 @@ class Users:
     def __init__(self, storage: Storage):
         self.storage = storage
 
-    async def seen(self, user_id: int) -> User:
-        """The user's record, created on first contact. While the database is
-        unavailable, an unsaved record (no saved language), so that questions
-        are still answered from the index."""
+    async def seen(self, user_id: int, *, keep: bool = True) -> User:
+        """The user's record, created on first contact when `keep`; else only read:
+        of the people the bot meets outside a private chat (in a group, in inline
+        mode) it keeps nothing they did not bring to it. Without a record, or while
+        the database is unavailable, an unsaved one (no saved language), so that
+        questions are still answered from the index."""
+        users = self.storage.users
         try:
-            return await self.storage.users.get_or_create(user_id)
+            found = await (users.get_or_create(user_id) if keep else users.get(user_id))
         except TRANSIENT_DB_ERRORS as exc:
             logger.warning("user %d: database unavailable (%s); serving without the record",
                            user_id, type(exc).__name__)
+            found = None
+        if found is None:
             now = self.storage.clock.time()
             return User(user_id, None, False, now, now)
+        return found
 
     async def set_language(self, user_id: int, lang: str) -> User:
         if lang not in LANGS:

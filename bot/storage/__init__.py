@@ -36,6 +36,7 @@ from .announcements import (
 )
 from .base import TRANSIENT_DB_ERRORS
 from .feeds import Feed, FeedRepo
+from .groups import GroupRepo
 from .pages import IndexState, QAPage, QAPageRepo
 from .reviews import Review, ReviewKind, ReviewRepo, ReviewState
 from .staff import StaffChat, StaffMember, StaffRepo
@@ -58,6 +59,7 @@ __all__ = [
     "FeedbackRepo",
     "Follows",
     "GapSource",
+    "GroupRepo",
     "IndexState",
     "Notice",
     "OutboxItem",
@@ -131,6 +133,7 @@ class Storage:
         self.reviews = ReviewRepo(engine, clock)
         self.watches = WatchRepo(engine, clock)
         self.page_facts = PageFactsRepo(engine, clock)
+        self.groups = GroupRepo(engine, clock)
 
     @classmethod
     def from_url(cls, url: str, *, clock: Clock = SYSTEM) -> Storage:

@@ -429,3 +429,13 @@ page_facts = sa.Table(
     comment="each page's material facts as last seen by any bot instance: a new index "
             "build is compared with these, whichever instance loads it first",
 )
+
+# -- community groups: where the bot was told to keep quiet (0012) -----------------
+
+quiet_groups = sa.Table(
+    "quiet_groups", metadata,
+    sa.Column("chat_id", sa.BigInteger, primary_key=True),
+    sa.Column("since", sa.Float, nullable=False, comment="unix time an administrator said /quiet"),
+    comment="community groups whose administrators muted the bot with /quiet (nothing about "
+            "who said it, nor any other group is kept)",
+)

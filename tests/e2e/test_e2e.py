@@ -126,6 +126,27 @@ def test_start_language_questions_menu_and_feedback(world):
     assert "https://egov.kz/cms/ru/services/registration" in [b.get("url") for b in buttons(page)]
 
 
+def test_a_deep_link_opens_its_page_and_a_forged_one_the_start(world):
+    """What a poster's QR code does: t.me/<bot>?start=<payload> makes the
+    Telegram client send "/start <payload>"."""
+    emulator, _tmp = world
+    user = User(emulator, user_id=7003, language_code="ru")
+
+    user.send("/start id-card_kk")
+    page = user.replies(1, timeout=60)[-1]
+    assert page["text"].startswith("Жеке куәлік алу")
+    assert "https://egov.kz/cms/kk/services/passport/id_card" in [
+        b.get("url") for b in buttons(page)]
+
+    user.send("/start sub-mvd")
+    offer = user.replies(1)[-1]
+    assert "Подписаться на новости этого ведомства?" in offer["text"]
+
+    user.send("/start ../../forged")
+    greeting = user.replies(1)[-1]
+    assert "Здравствуйте!" in greeting["text"] and "Сәлеметсіз бе!" in greeting["text"]
+
+
 def test_polling_station_by_address_and_by_shared_location(world):
     emulator, _tmp = world
     user = User(emulator, user_id=7002, language_code="kk", first_name="Ерлан")

@@ -24,6 +24,7 @@ from aiogram.types import (
     ChatMemberBanned,
     ChatMemberMember,
     ChatMemberUpdated,
+    InlineQuery,
     Location,
     Message,
     MessageEntity,
@@ -202,7 +203,7 @@ class RecordingSession(BaseSession):
             self._forbid(method, params["chat_id"])
             return {"message_id": next(self._ids)}
         if name in ("answerCallbackQuery", "sendChatAction", "setMyCommands", "deleteWebhook",
-                    "setWebhook", "deleteMessage"):
+                    "setWebhook", "deleteMessage", "answerInlineQuery"):
             return True
         raise AssertionError(f"the bot called {name}, which this fake does not know")
 
@@ -274,6 +275,19 @@ class Citizen:
         if text.startswith("/"):
             entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
         return await self._feed(message=self._message(text=text, entities=entities))
+
+    async def mention(self, text: str, username: str = BOT["username"]) -> list[Call]:
+        """In a group: "@bot text", the mention marked as Telegram marks it."""
+        name = f"@{username}"
+        return await self._feed(message=self._message(
+            text=f"{name} {text}", entities=[MessageEntity(type="mention", offset=0,
+                                                           length=len(name))]))
+
+    async def inline(self, query: str) -> list[Call]:
+        """Type "@bot query" in any chat: an inline query."""
+        return await self._feed(inline_query=InlineQuery(
+            id=str(next(self._message_ids)), from_user=self.user, query=query, offset="",
+            chat_type="sender"))
 
     async def reply(self, text: str, message: dict[str, Any], **content: Any) -> list[Call]:
         """Reply to one of the bot's messages (as staff answer a question); with

@@ -43,6 +43,10 @@ def session() -> RecordingSession:
 @pytest.fixture
 async def bot(saual, session):
     bot = saual.bot(session=session)
+    # As polling does at start-up: the bot knows its own username (groups,
+    # deep links) without a getMe in the middle of a test's calls.
+    await bot.me()
+    session.calls.clear()
     yield bot
     await bot.session.close()
 

@@ -59,9 +59,15 @@ async def test_an_error_is_logged_and_answered_without_details(citizen, saual, c
 async def test_startup_registers_commands_in_both_languages(saual, bot, session):
     await saual.dispatcher.emit_startup(bot=bot, **saual.dispatcher.workflow_data)
     try:
+        calls = session.named("setMyCommands")
         commands = {c.params.get("language_code"): c.params["commands"]
-                    for c in session.named("setMyCommands")}
+                    for c in calls if c.params["scope"]["type"] == "default"}
         assert set(commands) == {"kk", "ru", None}
+        groups = {c.params.get("language_code"): c.params["commands"]
+                  for c in calls if c.params["scope"]["type"] == "all_group_chats"}
+        assert set(groups) == {"kk", "ru", None} and len(calls) == 6
+        assert [c["command"] for c in groups["kk"]] == ["help", "quiet"]
+        assert groups["ru"][1]["description"].startswith("Отключить меня в этой группе")
         assert [c["command"] for c in commands["kk"]] == ["start", "menu", "stations",
                                                           "subscriptions", "stop", "ask",
                                                           "myquestions", "language", "help"]

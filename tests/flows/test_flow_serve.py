@@ -88,7 +88,7 @@ async def test_polling_serves_the_configured_api_and_stops_on_sigterm(served, fa
     await asyncio.wait_for(fake_api.sent.wait(), 10)
     await _stop(task)
     methods = fake_api.methods()
-    assert methods.count("setMyCommands") == 3
+    assert methods.count("setMyCommands") == 6  # kk, ru, default; private chats and groups
     assert {"deleteWebhook", "getMe", "getUpdates"} <= set(methods)
     [(_, sent)] = [c for c in fake_api.calls if c[0] == "sendMessage"]
     assert sent["chat_id"] == "99" and sent["text"].startswith("Как пользоваться Saual")
