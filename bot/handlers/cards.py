@@ -69,14 +69,20 @@ def day(iso: str) -> str:
     return ".".join(reversed(iso.split("-"))) if iso else ""
 
 
+def _head(title: str, lang: str, fallback: bool, summary: str) -> list[object]:
+    """A card's start: the title, "only in the other language" when so, the summary."""
+    blocks: list[object] = [Bold(title)]
+    if fallback:
+        blocks.append(Italic(fallback_note(lang)))
+    if summary:
+        blocks.append(summary)
+    return blocks
+
+
 def answer_card(a: Answer) -> Text:
     hit = a.best
     assert hit is not None
-    blocks: list[object] = [Bold(hit.title)]
-    if hit.fallback:
-        blocks.append(Italic(fallback_note(hit.lang)))
-    if hit.summary:
-        blocks.append(hit.summary)
+    blocks = _head(hit.title, hit.lang, hit.fallback, hit.summary)
     if hit.snippet:
         body = _list_markers(hit.snippet)
         blocks.append(Text(Bold("§ ", hit.section), "\n", body) if hit.section else Text(body))
@@ -87,13 +93,8 @@ def answer_card(a: Answer) -> Text:
 def shared_card(page: Page) -> Text:
     """A page as shared in any chat (inline mode): title, summary, verification;
     the whole page and the source are its buttons."""
-    blocks: list[object] = [Bold(page.title)]
-    if page.fallback:
-        blocks.append(Italic(fallback_note(page.lang)))
-    if page.summary:
-        blocks.append(page.summary)
-    blocks.extend(trust_note(page.checked))
-    return join(blocks)
+    return join([*_head(page.title, page.lang, page.fallback, page.summary),
+                 *trust_note(page.checked)])
 
 
 # -- community groups: short answers, the rest in a private chat ----------------------
@@ -110,12 +111,8 @@ def group_answer(a: Answer) -> Text:
     the start of the section that answers), and its verification line."""
     hit = a.best
     assert hit is not None
-    blocks: list[object] = [Bold(hit.title)]
-    if hit.fallback:
-        blocks.append(Italic(fallback_note(hit.lang)))
-    if hit.summary:
-        blocks.append(hit.summary)
-    elif hit.snippet:
+    blocks = _head(hit.title, hit.lang, hit.fallback, hit.summary)
+    if not hit.summary and hit.snippet:
         blocks.append(quote(_list_markers(hit.snippet), GROUP_SNIPPET))
     blocks.extend(trust_note(a.checked))
     return join(blocks)
@@ -162,11 +159,7 @@ def no_answer(question: str, suggestions: list[Entry], elsewhere: Hit | None = N
 
 def page_card(page: Page, budget: int = EDIT_BUDGET) -> tuple[Text, bool]:
     """Title, summary and as many sections as fit `budget`; True when cut."""
-    head: list[object] = [Bold(page.title)]
-    if page.fallback:
-        head.append(Italic(fallback_note(page.lang)))
-    if page.summary:
-        head.append(page.summary)
+    head = _head(page.title, page.lang, page.fallback, page.summary)
     blocks = list(head)
     note = trust_note(page.checked)
     used = size(join([*blocks, *note]))

@@ -67,8 +67,9 @@ def _to_bot(message: Message, me: TelegramUser) -> bool:
 
 async def question_in(message: Message, bot: Bot) -> str | None:
     """What a group message asks the bot: its text without the mentions of the
-    bot, when it mentions the bot or replies to it; None when it does neither
-    (or is a command)."""
+    bot, when it mentions the bot or replies to its answer; a bare mention in
+    reply to someone's message asks that message. None when the message does
+    neither (or is a command)."""
     text = message.text
     if not text or text.startswith("/"):
         return None
@@ -78,7 +79,13 @@ async def question_in(message: Message, bot: Bot) -> str | None:
         return None
     for piece in mentions:
         text = re.sub(re.escape(piece), " ", text, count=1, flags=re.IGNORECASE)
-    return " ".join(text.split())
+    question = " ".join(text.split())
+    replied = message.reply_to_message
+    if not question and mentions and replied is not None and replied.text \
+            and not _to_bot(message, me):
+        # "@bot" alone in reply to a neighbour's question: that question is asked
+        question = " ".join(replied.text.split())
+    return question
 
 
 def _command(message: Message, me: TelegramUser) -> str | None:

@@ -187,6 +187,21 @@ async def test_a_reply_to_the_bots_answer_is_a_question_and_a_reply_to_others_is
     assert await member.reply("как получить удостоверение личности", message) == []
 
 
+async def test_a_bare_mention_in_reply_to_a_neighbours_question_answers_it(
+        member, saual, bot, session, clock):
+    neighbour = Citizen(saual.dispatcher, bot, session, clock, user_id=43, group=COMMUNITY,
+                        admin=False)
+    assert await neighbour.send("прописка онлайн") == []  # not for the bot
+    question = Message(message_id=5, date=0, chat=Chat(id=COMMUNITY, type="supergroup"),
+                       from_user=neighbour.user, text="прописка онлайн")
+    name = f"@{BOT['username']}"
+    calls = await member._feed(message=member._message(
+        text=name, reply_to_message=question,
+        entities=[MessageEntity(type="mention", offset=0, length=len(name))]))
+    [reply] = messages(calls, COMMUNITY)
+    assert reply.text.startswith("Регистрация по месту жительства")
+
+
 async def test_an_empty_mention_or_small_talk_gets_how_to_ask(member):
     for text in ("", "привет!"):
         [hint] = messages(await member.mention(text), COMMUNITY)
