@@ -136,8 +136,9 @@ async def quiet(message: Message, command: CommandObject, bot: Bot, groups: Grou
         return
     if await staff.chat(message.chat.id):
         await send(bot, message.chat.id, Text(_("This is an agency's staff chat: I only pass "
-                                                "the agency's work here and do not answer "
-                                                "questions, so there is nothing to mute.")))
+                                                "on citizens' questions and announcements "
+                                                "here and do not answer questions myself, so "
+                                                "there is nothing to mute.")))
         return
     anonymous = message.sender_chat is not None and message.sender_chat.id == message.chat.id
     if not anonymous and message.from_user.id not in await admins(bot, message.chat.id):

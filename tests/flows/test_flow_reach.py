@@ -246,7 +246,7 @@ async def test_an_anonymous_administrator_can_say_quiet(saual, bot, session, clo
 
 async def test_quiet_is_for_groups_and_not_for_staff_chats(saual, citizen, bot, session, clock):
     [said] = messages(await citizen.send("/quiet"))
-    assert said.text.startswith("/quiet работает в группах")
+    assert said.text.startswith("Команда /quiet работает только в группах")
     staff = Citizen(saual.dispatcher, bot, session, clock, user_id=900, group=STAFF_CHAT)
     await staff.send(f"/link {await saual.staff.invite('mvd')}")
     [said] = messages(await staff.send("/quiet"), STAFF_CHAT)
