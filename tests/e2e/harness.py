@@ -134,6 +134,20 @@ class User:
         raise AssertionError(f"waited {timeout}s for {count} replies, got {got}")
 
 
+    def reply_with(self, text: str, timeout: float = 30.0) -> dict:
+        """Wait for a new (or edited) bot message in this chat that contains
+        `text`, whatever comes before it (an edit of an earlier message may
+        arrive first, alone or in the same batch, as the machine's load has it)."""
+        deadline = time.monotonic() + timeout
+        got: list[dict] = []
+        while time.monotonic() < deadline:
+            got.extend(self.replies(1, timeout=max(0.1, deadline - time.monotonic())))
+            for message in got:
+                if text in message.get("text", ""):
+                    return message
+        raise AssertionError(f"waited {timeout}s for a reply with {text!r}, got {got}")
+
+
 def start_bot(env: dict, cwd: Path) -> subprocess.Popen:
     saual = Path(sys.executable).with_name("saual")
     return subprocess.Popen([str(saual), "run"], env={**os.environ, **env}, cwd=cwd,
