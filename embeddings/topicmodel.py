@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from .corpus import Corpus
+from .gaps import PROJECTION_DIMS, PROJECTION_SHRINK, Projection, fit_projection
 from .langs import Lang
 from .normalize import Analyzer, loose
 from .pages import DocKind
@@ -195,7 +196,8 @@ def training_digest(samples: Sequence[Example], prepared: Sequence[Prepared], en
                     ) -> str:
     """What a model is trained on, as one hash: the examples as read, their
     labels, the encoder and the training code's version."""
-    h = hashlib.sha256(f"{MODEL_VERSION}\0{C}\0{MAX_ITER}\0{MAXCOR}\0{encoder}\0".encode())
+    h = hashlib.sha256(f"{MODEL_VERSION}\0{C}\0{MAX_ITER}\0{MAXCOR}\0{encoder}\0"
+                       f"{PROJECTION_DIMS}\0{PROJECTION_SHRINK}\0".encode())
     for sample, p in zip(samples, prepared, strict=True):
         h.update(f"{sample.label}\0{p.dense_text}\0{' '.join(p.terms)}\0".encode())
     return h.hexdigest()
@@ -214,6 +216,9 @@ class TopicModel:
     intercept: np.ndarray  # classes
     lexicon: Lexicon
     info: dict  # what it was trained on, for the manifest
+    # Fitted on the same examples: the gap report's paraphrase projection
+    # (embeddings.gaps); None in a build made before it existed.
+    paraphrase: Projection | None = None
 
     def probabilities(self, vector: np.ndarray, terms: Sequence[str]) -> np.ndarray:
         """P(class) for one question: its normalised query embedding and its terms."""
@@ -226,12 +231,16 @@ class TopicModel:
         return p / p.sum()
 
     def save(self, folder: Path) -> None:
+        paraphrase = {} if self.paraphrase is None else {
+            "paraphrase_mean": self.paraphrase.mean.astype(np.float32),
+            "paraphrase_matrix": self.paraphrase.matrix.astype(np.float32)}
         np.savez_compressed(
             folder / FILE,
             dense_coef=self.dense_coef.astype(np.float32),
             lexical_coef=self.lexical_coef.astype(np.float16),
             intercept=self.intercept.astype(np.float32),
             idf=self.lexicon.idf,
+            **paraphrase,
         )
         meta = {"version": MODEL_VERSION, "classes": self.classes,
                 "terms": sorted(self.lexicon.terms, key=self.lexicon.terms.__getitem__),
@@ -253,14 +262,21 @@ class TopicModel:
             lexical = arrays["lexical_coef"].astype(np.float32)
             intercept = arrays["intercept"]
             idf = arrays["idf"]
+            paraphrase = Projection(arrays["paraphrase_mean"], arrays["paraphrase_matrix"]) \
+                if "paraphrase_matrix" in arrays.files else None
         classes = [str(c) for c in meta["classes"]]
         terms = {str(t): i for i, t in enumerate(meta["terms"])}
         if not (dense.shape[0] == lexical.shape[0] == len(intercept) == len(classes)
                 and lexical.shape[1] == len(terms) == len(idf)):
             raise ValueError(f"topic model arrays disagree: {dense.shape}, {lexical.shape}, "
                              f"{intercept.shape}, {len(classes)} classes, {len(terms)} terms")
+        if paraphrase is not None and not (
+                paraphrase.mean.shape == (dense.shape[1],)
+                and paraphrase.matrix.shape[0] == dense.shape[1]):
+            raise ValueError(f"paraphrase projection {paraphrase.matrix.shape} does not fit "
+                             f"embeddings of dimension {dense.shape[1]}")
         return cls(classes, dense, lexical, intercept, Lexicon(terms, idf),
-                   dict(meta.get("info", {})))
+                   dict(meta.get("info", {})), paraphrase)
 
 
 def train(
@@ -292,10 +308,13 @@ def train(
     y = np.array([position[s.label] for s in samples])
     dense_coef, lexical_coef, intercept, iterations = fit_softmax(
         vectors, lexical, y, len(classes), l2=1.0 / (c * len(samples)), max_iter=max_iter)
+    pages = y != position.get(NONE, -1)  # the paraphrases of pages, not the near misses
+    paraphrase = fit_projection(vectors[pages], y[pages].tolist())
     info = {"examples": len(samples), "classes": len(classes),
             "none_examples": sum(1 for s in samples if s.label == NONE),
-            "terms": len(lexicon.terms), "c": c, "iterations": iterations}
-    return TopicModel(classes, dense_coef, lexical_coef, intercept, lexicon, info)
+            "terms": len(lexicon.terms), "c": c, "iterations": iterations,
+            "paraphrase_dims": 0 if paraphrase is None else int(paraphrase.matrix.shape[1])}
+    return TopicModel(classes, dense_coef, lexical_coef, intercept, lexicon, info, paraphrase)
 
 
 def fit_softmax(dense: np.ndarray, lexical, y: np.ndarray, n_classes: int, *, l2: float,

@@ -306,13 +306,14 @@ def main() -> int:
     out("Latency is wall time of `SearchEngine.search` for one question at a time "
         "(encoding, FAISS, BM25, fusion, confidence), measured inside the run above; "
         "the machine is shared and noisy, so compare rows of one run, not runs.\n")
-    # The polling-station lookup and the delivery worker have benchmarks of
-    # their own; their sections go here too.
-    for name in ("bench_stations", "bench_delivery"):
+    # The gap report's grouping, the polling-station lookup and the delivery
+    # worker have benchmarks of their own; their sections go here too.
+    for name, extra in (("bench_gaps", ["--index", str(kb_root)]), ("bench_stations", []),
+                        ("bench_delivery", [])):
         section = ROOT / "var" / "bench" / f"{name}.md"
         section.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, str(ROOT / "scripts" / f"{name}.py"),
-                        "--out", str(section)], check=True, stdout=subprocess.DEVNULL)
+                        "--out", str(section), *extra], check=True, stdout=subprocess.DEVNULL)
         lines.append(section.read_text(encoding="utf-8"))
     lines.append(fault_section())
     lines.append(load_section())

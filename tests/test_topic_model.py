@@ -97,6 +97,25 @@ def test_the_build_trains_the_model_and_search_uses_it(knowledge, encoder, tmp_p
         loaded.analyzer.terms("прописка онлайн", "ru"))
     assert abs(p.sum() - 1) < 1e-5
     assert loaded.topic_model.classes[int(np.argmax(p))] == "residence-registration"
+    # The gap report's paraphrase projection is fitted on the same examples (three
+    # topics: two discriminant directions) and comes back with the build.
+    assert info["paraphrase_dims"] == 2
+    projection = loaded.topic_model.paraphrase
+    assert projection is not None and projection.matrix.shape == (encoder.dim, 2)
+
+
+def test_a_model_saved_before_the_projection_still_loads(knowledge, encoder, tmp_path):
+    root = tmp_path / "index"
+    build_index(load_knowledge(with_questions(knowledge)), encoder, root)
+    folder = root / current_build(root)
+    with np.load(folder / tm.FILE) as arrays:
+        kept = {k: arrays[k] for k in arrays.files if not k.startswith("paraphrase")}
+    np.savez_compressed(folder / tm.FILE, **kept)
+    assert load_index(root, encoder).topic_model.paraphrase is None
+    np.savez_compressed(folder / tm.FILE, **kept, paraphrase_mean=np.zeros(3, np.float32),
+                        paraphrase_matrix=np.zeros((3, 2), np.float32))
+    with pytest.raises(IndexCorrupt, match="paraphrase projection"):
+        load_index(root, encoder)
 
 
 def test_a_rebuild_with_the_same_examples_reuses_the_model(knowledge, encoder, tmp_path):

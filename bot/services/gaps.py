@@ -127,11 +127,14 @@ async def gap_report(
     source = await storage.questions.gaps_source(since, limit=max_questions)
     records = source.questions
     texts = [r.text for r in records]
+    model = engine.index.topic_model  # its paraphrase projection, when the build has one
+    paraphrase = model.paraphrase if model is not None else None
     loop = asyncio.get_running_loop()
     # Encoding and searching are CPU work: off the event loop (the digest runs in the bot).
     clusters: list[Cluster] = await loop.run_in_executor(
         None, lambda: cluster_questions(texts, engine.encoder, reader=engine.reader,
-                                        reference=reference(engine), distance=distance)
+                                        reference=reference(engine), distance=distance,
+                                        projection=paraphrase)
         if texts else [])
     grouped = [c for c in clusters if c.size >= min_size]
     single = sum(c.size for c in clusters if c.size < min_size)
