@@ -82,7 +82,7 @@ async def question_in(message: Message, bot: Bot) -> str | None:
     question = " ".join(text.split())
     replied = message.reply_to_message
     if not question and mentions and replied is not None and replied.text \
-            and not _to_bot(message, me):
+            and (replied.from_user is None or replied.from_user.id != me.id):
         # "@bot" alone in reply to a neighbour's question: that question is asked
         question = " ".join(replied.text.split())
     return question

@@ -200,6 +200,14 @@ async def test_a_bare_mention_in_reply_to_a_neighbours_question_answers_it(
         entities=[MessageEntity(type="mention", offset=0, length=len(name))]))
     [reply] = messages(calls, COMMUNITY)
     assert reply.text.startswith("Регистрация по месту жительства")
+    # "@bot" in reply to one of the bot's own messages does not ask the bot its own words
+    own = Message(message_id=6, date=0, chat=Chat(id=COMMUNITY, type="supergroup"),
+                  from_user=TelegramUser(**BOT), text="Я снова буду отвечать здесь")
+    calls = await member._feed(message=member._message(
+        text=name, reply_to_message=own,
+        entities=[MessageEntity(type="mention", offset=0, length=len(name))]))
+    [hint] = messages(calls, COMMUNITY)
+    assert hint.text.startswith("Спросите меня о госуслугах, упомянув меня")
 
 
 async def test_an_empty_mention_or_small_talk_gets_how_to_ask(member):
