@@ -19,7 +19,7 @@ from aiogram.utils.i18n import gettext as _
 from ..services import LANGS, StaffChats, User, Users
 from . import cards, keyboards
 from .callbacks import LangCB
-from .cards import join
+from .cards import fill, join
 from .replies import send, show
 
 
@@ -64,7 +64,14 @@ def about() -> Text:
                   "the menu."))
 
 
-def help_text() -> Text:
+def help_text(username: str) -> Text:
+    return join([help_private(), fill(_(
+        "In any other chat, a family or neighbourhood group too, type {mention} and your "
+        "question: I offer answers to post there. Added to a group, I answer whoever "
+        "mentions me."), mention=f"@{username}")])
+
+
+def help_private() -> Text:
     return Text(_("How to use Saual:\n"
                   "• Write a question in Kazakh or Russian, in any spelling: «жеке куәлік алу», "
                   "«propiska onlain», «как получить удостоверение».\n"
@@ -93,7 +100,8 @@ async def help_(message: Message, bot: Bot) -> None:
                                                _("Administrators: /quiet mutes me in this "
                                                  "group, /quiet off lets me answer again.")]))
         return
-    await send(bot, message.chat.id, help_text(), keyboards.about())
+    await send(bot, message.chat.id, help_text((await bot.me()).username or ""),
+               keyboards.about())
 
 
 async def chosen(callback: CallbackQuery, callback_data: LangCB, bot: Bot, users: Users,

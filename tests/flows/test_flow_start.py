@@ -53,6 +53,7 @@ async def test_without_a_choice_telegram_language_decides(saual, bot, session, c
 async def test_help_and_unknown_commands(citizen):
     calls = await citizen.send("/help")
     assert "/menu" in calls[0].text and "ИИН" in calls[0].text
+    assert "наберите @saual_test_bot и свой вопрос" in calls[0].text  # inline mode, groups
     assert [b["text"] for b in calls[0].buttons] == ["📚 Меню", "🌐 Язык",
                                                      "🗳 Найти мой избирательный участок",
                                                      "🔔 Подписки на новости"]
