@@ -132,6 +132,7 @@ class Services:
     announcements: Announcements
     feeds: Feeds
     watches: Watches
+    groups: Groups  # community groups: which ones said /quiet
     redis: Any = None  # the client of the shared limits (REDIS_URL), else None
     owns_redis: bool = False  # made by wire(), so closed by close()
     observer: Observer = UNOBSERVED  # the process's metrics
@@ -190,6 +191,7 @@ def wire(settings: Settings, storage: Storage, clock: Clock = SYSTEM,
         announcements=announcements,
         feeds=build_feeds(storage, announcements, settings, clock, observer),
         watches=Watches(storage, clock=clock.time),
+        groups=Groups(storage),
         redis=redis, owns_redis=owns_redis,
         observer=observer,
     )
@@ -245,6 +247,7 @@ class Saual:
         self.stations, self.subscriptions = services.stations, services.subscriptions
         self.staff, self.announcements = services.staff, services.announcements
         self.feeds, self.watches = services.feeds, services.watches
+        self.groups = services.groups
         self._facts_build: str | None = None  # the build last compared with page_facts
         self.catalog = Catalog(engine)
         self.answers = Answers(engine, storage, self.catalog, self.directory,
@@ -263,7 +266,6 @@ class Saual:
         self._delivery: Delivery | None = None
         self.limiter = services.flood_limiter()
         self.inline_limiter = services.flood_limiter("inline")
-        self.groups = Groups(storage)
         self.inflight = InFlight()
         self.dispatcher = self._build_dispatcher()
 

@@ -55,8 +55,9 @@ def link(
         fail(f"{settings.knowledge_dir}: the knowledge does not load, fix it first:\n{exc}")
     try:
         if parsed is None or parsed.kind is links.Kind.TOPIC:
-            wanted = links.topic(parsed.id if parsed else target, lang or (
-                parsed.lang if parsed else ""))
+            # a topic id as typed, or a payload such as id-card_kk (--lang wins)
+            topic_id, payload_lang = (parsed.id, parsed.lang) if parsed else (target, "")
+            wanted = links.topic(topic_id, lang or payload_lang)
             # (the loader has made sure every page is there in both languages)
             if not any(d.id == wanted.id for d in corpus.documents if d.kind == DocKind.PAGE):
                 fail(f"no page {wanted.id!r} in {settings.knowledge_dir}")

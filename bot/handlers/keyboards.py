@@ -244,9 +244,9 @@ def subscriptions(following: Following) -> InlineKeyboardMarkup:
 
 def follow_agency(agency: str) -> InlineKeyboardMarkup:
     """Under an agency's news offered by a deep link: follow it (then the list)."""
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=_("✅ Follow"), callback_data=SubCB(v="a", t=agency).pack())],
-        [InlineKeyboardButton(text=subscriptions_label(), callback_data=SubCB().pack())]])
+    follow = InlineKeyboardButton(text=_("✅ Follow"), callback_data=SubCB(v="a", t=agency).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[follow],
+                                                 *subscriptions_button().inline_keyboard])
 
 
 def subscriptions_button() -> InlineKeyboardMarkup:

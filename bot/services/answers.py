@@ -6,7 +6,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from embeddings import Decision, DocKind, Hit, SearchEngine
+from embeddings import Decision, DocKind, Hit, SearchEngine, SearchResult
 
 from ..storage import TRANSIENT_DB_ERRORS, Storage
 from .catalog import Catalog, Checked, Entry
@@ -54,7 +54,6 @@ class Offers:
 
     lang: str
     pages: list[Hit]
-    confident: bool = False
     ask_agency: bool = True
 
 
@@ -117,11 +116,7 @@ class Answers:
         if result.decision == Decision.CLARIFY and len(hits) > 1:
             self.observer.answered(AnswerOutcome.CLARIFIED, searched)
             return Answer(question_id, result.lang, False, clarify=hits[: result.options])
-        # Pages that merely share a word with a theme no page covers (a hunting
-        # licence and the military ID) are not offered as suggestions, nor any
-        # page for a question on no government theme at all.
-        close = hits[: self.suggestions] if result.confidence >= self.suggest_min_confidence \
-            and result.elsewhere is None and result.on_topic else []
+        close = hits[: self.suggestions] if self._suggestable(result) else []
         self.observer.answered(AnswerOutcome.ABSTAINED if result.elsewhere is None
                                else AnswerOutcome.REDIRECTED, searched)
         return Answer(question_id, result.lang, False, suggestions=close,
@@ -133,14 +128,21 @@ class Answers:
         result = await self.engine.asearch(text, k=max(self.results, limit))
         pages = [h for h in result.hits if h.kind == DocKind.PAGE]
         if result.confident and result.hits and result.hits[0].kind == DocKind.PAGE:
-            return Offers(result.lang, pages[:limit], confident=True)
+            return Offers(result.lang, pages[:limit])
         if result.decision == Decision.CLARIFY and len(result.hits) > 1:
             chosen = [h for h in result.hits[: result.options] if h.kind == DocKind.PAGE]
             return Offers(result.lang, chosen[:limit])
-        close = result.confidence >= self.suggest_min_confidence \
-            and result.elsewhere is None and result.on_topic
-        return Offers(result.lang, pages[: min(limit, self.suggestions)] if close else [],
+        return Offers(result.lang,
+                      pages[: min(limit, self.suggestions)] if self._suggestable(result) else [],
                       ask_agency=result.on_topic)
+
+    def _suggestable(self, result: SearchResult) -> bool:
+        """Whether the close topics of a question the engine does not answer are
+        worth offering. Pages that merely share a word with a theme no page
+        covers (a hunting licence and the military ID) are not, nor any page for
+        a question on no government theme at all."""
+        return result.confidence >= self.suggest_min_confidence \
+            and result.elsewhere is None and result.on_topic
 
     async def _asked(self, user_id: int, best: Hit) -> bool:
         """Asking about a watched page again renews the watch; whether there is one."""
