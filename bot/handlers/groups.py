@@ -14,11 +14,10 @@ goes to the masked question log like any other.
 from __future__ import annotations
 
 import logging
-import re
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, Filter
-from aiogram.types import Message, ReplyParameters
+from aiogram.types import Message, MessageEntity, ReplyParameters
 from aiogram.types import User as TelegramUser
 from aiogram.utils.formatting import Text
 from aiogram.utils.i18n import I18n
@@ -37,17 +36,25 @@ QUIET = "quiet"
 UNQUIET = ("off", "выкл", "өшір", "жоқ", "нет", "no")  # "/quiet off" lets it answer again
 
 
-def _mentions(message: Message, me: TelegramUser) -> list[str]:
-    """The pieces of the message's text that mention the bot."""
+def _mentions(message: Message, me: TelegramUser) -> list[MessageEntity]:
+    """The entities of the message's text that mention the bot."""
     text = message.text or ""
     name = f"@{me.username}".casefold() if me.username else None
-    found = []
-    for entity in message.entities or []:
-        piece = entity.extract_from(text)
-        if (entity.type == "mention" and name and piece.casefold() == name) or \
-                (entity.type == "text_mention" and entity.user and entity.user.id == me.id):
-            found.append(piece)
-    return found
+    return [entity for entity in message.entities or []
+            if (entity.type == "mention" and name
+                and entity.extract_from(text).casefold() == name)
+            or (entity.type == "text_mention" and entity.user and entity.user.id == me.id)]
+
+
+def _cut(text: str, entities: list[MessageEntity]) -> str:
+    """`text` with each entity's span (UTF-16 offsets, as Telegram counts them)
+    replaced by a space: the very mention Telegram marked, not the same
+    characters elsewhere in the text."""
+    units = text.encode("utf-16-le")
+    for entity in sorted(entities, key=lambda e: e.offset, reverse=True):
+        units = units[: 2 * entity.offset] + " ".encode("utf-16-le") \
+            + units[2 * (entity.offset + entity.length):]
+    return units.decode("utf-16-le")
 
 
 def _to_bot(message: Message, me: TelegramUser) -> bool:
@@ -77,9 +84,7 @@ async def question_in(message: Message, bot: Bot) -> str | None:
     mentions = _mentions(message, me)
     if not mentions and not _to_bot(message, me):
         return None
-    for piece in mentions:
-        text = re.sub(re.escape(piece), " ", text, count=1, flags=re.IGNORECASE)
-    question = " ".join(text.split())
+    question = " ".join(_cut(text, mentions).split())
     replied = message.reply_to_message
     if not question and mentions and replied is not None and replied.text \
             and (replied.from_user is None or replied.from_user.id != me.id):
