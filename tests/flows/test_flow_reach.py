@@ -4,7 +4,10 @@ production Dispatcher."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
+import sqlalchemy as sa
 from aiogram.types import Chat, Message, MessageEntity
 from aiogram.types import User as TelegramUser
 from botkit import BOT, Citizen
@@ -271,3 +274,23 @@ async def test_a_flood_of_mentions_is_cut_without_a_word_to_the_group(member, sa
                for i in range(saual.settings.flood_limit + 2)]
     assert all(replies[:saual.settings.flood_limit])
     assert replies[saual.settings.flood_limit:] == [[], []]
+
+
+async def test_with_the_database_down_a_group_keeps_quiet_and_inline_still_answers(
+        saual, member, citizen, monkeypatch, caplog):
+    """Whether a group said /quiet cannot be read: the bot stays silent there (a
+    muted group must not hear from it) and says why in the log; inline mode
+    reads no database at all and answers as ever."""
+
+    async def down(*_args, **_kwargs):
+        raise sa.exc.OperationalError("SELECT quiet_groups", {},
+                                      sqlite3.OperationalError("unable to open database"))
+
+    monkeypatch.setattr(saual.storage.groups, "quiet", down)
+    monkeypatch.setattr(saual.storage.users, "get", down)
+    with caplog.at_level("WARNING"):
+        assert await member.mention("как получить удостоверение личности") == []
+    assert f"group {COMMUNITY}: database unavailable (OperationalError); keeping quiet" \
+        in caplog.text
+    params = answered(await citizen.inline("как получить удостоверение личности"))
+    assert params["results"][0]["title"] == ID_CARD_RU
