@@ -50,9 +50,10 @@ def stations_import(
     async def imported(stations) -> bool:
         return await stations.imported()
 
+    already = (f"polling stations: the database has precinct lists already; {file} was not "
+               "imported (--if-empty)")
     if if_empty and not check and asyncio.run(_with_stations(settings, imported, load=False)):
-        typer.echo(f"polling stations: the database has precinct lists already; {file} was "
-                   "not imported (--if-empty)")
+        typer.echo(already)
         return
     try:
         data = read_station_files(file, aliases)
@@ -73,8 +74,7 @@ def stations_import(
 
     import_id = asyncio.run(_with_stations(settings, work, load=False))
     if import_id is None:  # another process imported a list meanwhile
-        typer.echo(f"polling stations: the database has precinct lists already; {file} was "
-                   "not imported (--if-empty)")
+        typer.echo(already)
         return
     if data.sample:
         typer.echo(f"SAMPLE polling stations: {len(data.precincts)} invented precincts of "
