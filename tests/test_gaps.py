@@ -20,8 +20,9 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.services import gaps
 from bot.services.gaps import shown
+from bot.services.observe import AnswerOutcome
 from bot.services.regions import Directory
-from bot.storage import Storage
+from bot.storage import GAP_REASONS, VOTED_DOWN, Storage, gap_reason
 from embeddings import SearchEngine, build_index, load_knowledge
 from embeddings.gaps import assignment, centre, cluster_questions, fit_projection, group
 
@@ -39,14 +40,17 @@ ONE_OFF = ["рецепт бешбармака", "погода в караган�
 
 
 async def seed(storage: Storage, clock: FrozenClock, rows) -> list[int]:
-    """Log questions as the bot does: (text, lang, confident, days ago, votes)."""
+    """Log questions as the bot does: (text, lang, confident, days ago, votes),
+    optionally followed by the outcome (else: answered when confident,
+    abstained when not)."""
     ids = []
-    for i, (text, lang, confident, days, votes) in enumerate(rows):
+    for i, (text, lang, confident, days, votes, *outcome) in enumerate(rows):
         clock.now = NOW - days * DAY
         await storage.users.get_or_create(100 + i)
         qid = await storage.questions.add(
             user_id=100 + i, text=text, lang=lang, topic_id="id-card", confidence=0.3,
-            confident=confident, results=["id-card"])
+            confident=confident, results=["id-card"],
+            outcome=outcome[0] if outcome else ("answered" if confident else "abstained"))
         for j, vote in enumerate(votes):
             await storage.users.get_or_create(900 + j)
             await storage.feedback.set(qid, 900 + j, vote)
@@ -85,6 +89,29 @@ async def test_the_source_is_the_unanswered_and_the_voted_down_once_each(logged)
     assert [q.id for q in capped.questions] == [ids[7], ids[2]] and capped.total == 4
 
 
+async def test_each_question_is_there_for_one_reason_and_a_report_can_keep_one(logged):
+    storage, clock = logged
+    ids = await seed(storage, clock, [
+        ("нет страницы", "ru", False, 1, [], "abstained"),
+        ("о чём вы: А или Б", "ru", False, 1, [], "clarified"),
+        ("это к другому ведомству", "kk", False, 1, [], "redirected"),
+        ("ответил, 👎", "ru", True, 1, [-1], "answered"),
+        ("записан до причин", "ru", False, 1, [], None),
+        ("ответил, 👍", "ru", True, 1, [1], "answered"),
+    ])
+    everything = (await storage.questions.gaps_source(NOW - DAY)).questions
+    assert {q.id: gap_reason(q) for q in everything} == {
+        ids[0]: "abstained", ids[1]: "clarified", ids[2]: "redirected", ids[3]: "voted-down",
+        ids[4]: "not-recorded"}
+    for i, reason in enumerate(GAP_REASONS):
+        kept = await storage.questions.gaps_source(NOW - DAY, reason=reason)
+        assert [q.id for q in kept.questions] == [ids[i]] and kept.total == 1, reason
+    with pytest.raises(ValueError, match="unknown reason 'answered'"):
+        await storage.questions.gaps_source(NOW - DAY, reason="answered")
+    # The storage's reasons are the bot's outcomes (the ones that are not an answer).
+    assert set(GAP_REASONS) - {VOTED_DOWN} == {o.value for o in AnswerOutcome} - {"answered"}
+
+
 def test_grouping_merges_repeats_and_orders_by_size(encoder):
     texts = HUNTING + PASSPORT + ONE_OFF + [HUNTING[0], "  ЛИЦЕНЗИЯ на охоту как получить "]
     clusters = cluster_questions(texts, encoder, distance=HASH_DISTANCE)
@@ -117,7 +144,8 @@ def engine(knowledge, tmp_path, encoder):
 
 
 def log_rows():
-    rows = [(q, "ru", False, 3, []) for q in HUNTING]
+    rows = [(q, "ru", False, 3, [], "clarified" if i == 1 else "abstained")
+            for i, q in enumerate(HUNTING)]
     rows += [(q, "ru", True, 4, [-1]) for q in PASSPORT]
     rows += [(q, "ru", False, 5, []) for q in ONE_OFF]
     rows += [("удостоверение личности получить", "ru", True, 1, [1])]  # answered, liked
@@ -136,7 +164,14 @@ async def test_report_ranks_by_count_routes_and_filters(logged, engine, knowledg
     assert counts == sorted(counts, reverse=True) and sum(counts) + report.single == 9
     passport = next(g for g in report.gaps if g.label in PASSPORT)
     assert passport.agency == "mvd" and passport.count == 3 and passport.langs == {"ru": 3}
+    assert passport.reasons == {"voted-down": 3}
     assert set(passport.questions) <= set(PASSPORT)
+    hunting = next(g for g in report.gaps if g.label in HUNTING)
+    assert hunting.reasons == {"abstained": 3, "clarified": 1}  # the most first
+    clarified = await gap_report(storage, engine, agencies, NOW - 30 * DAY, reason="clarified")
+    assert clarified.total == 1 and clarified.gaps == [] and clarified.single == 1
+    down = await gap_report(storage, engine, agencies, NOW - 30 * DAY, reason="voted-down")
+    assert down.total == 3 and [g.reasons for g in down.gaps] == [{"voted-down": 3}]
     mvd = await gap_report(storage, engine, agencies, NOW - 30 * DAY, agency="mvd")
     assert passport in mvd.gaps and all(g.agency == "mvd" for g in mvd.gaps)
     cec = await gap_report(storage, engine, agencies, NOW - 30 * DAY, agency="cec")
@@ -178,7 +213,8 @@ def test_cli_json_human_and_errors(cli_env):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["since"] == "2026-04-20" and data["total"] == 9  # 30 days before the clock
-    assert {"label", "agency", "count", "questions"} <= set(data["clusters"][0])
+    assert {"label", "agency", "count", "questions", "reasons"} <= set(data["clusters"][0])
+    assert data["reason"] is None
     assert [c["count"] for c in data["clusters"]] == sorted(
         (c["count"] for c in data["clusters"]), reverse=True)
 
@@ -188,10 +224,22 @@ def test_cli_json_human_and_errors(cli_env):
     result = runner.invoke(app, ["gaps", "--agency", "mvd"], obj=clock)
     assert result.exit_code == 0, result.output
     assert "Since 2026-04-20: 9 questions" in result.output and "] mvd: " in result.output
+    assert "(3 ru; voted-down 3)" in result.output
+
+    result = runner.invoke(app, ["gaps", "--reason", "abstained", "--json"], obj=clock)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["reason"] == "abstained" and data["total"] == 5  # 3 hunting, 2 one-off
+    assert all(set(c["reasons"]) == {"abstained"} for c in data["clusters"])
+    result = runner.invoke(app, ["gaps", "--reason", "abstained"], obj=clock)
+    assert "Since 2026-04-20: 5 questions abstained." in result.output, result.output
 
     for args, message in ((["--since", "20.05.2026"], "--since must be a date as YYYY-MM-DD"),
                           (["--since", "2026-06-01"], "is after today (2026-05-20)"),
-                          (["--agency", "nope"], "unknown agency 'nope'; agencies: mvd, cec")):
+                          (["--agency", "nope"], "unknown agency 'nope'; agencies: mvd, cec"),
+                          (["--reason", "answered"], "unknown reason 'answered'; reasons: "
+                                                     "abstained, clarified, redirected, "
+                                                     "voted-down")):
         result = runner.invoke(app, ["gaps", *args], obj=clock)
         assert result.exit_code == 1 and message in result.output, result.output
 

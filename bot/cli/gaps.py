@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ..storage import GAP_REASONS
 from .base import app, clock_of, fail, load_settings, with_storage
 from .retrieval import _engine
 
@@ -33,6 +34,11 @@ def gaps(
         help=f"First day to read (YYYY-MM-DD, UTC); default {DEFAULT_DAYS} days ago.")] = None,
     agency: Annotated[str | None, typer.Option(
         help="Only the groups this agency (an id of agencies.yaml) handles.")] = None,
+    reason: Annotated[str | None, typer.Option(
+        help="Only the questions there for this reason: abstained (no page: one to "
+             "write), clarified (the bot asked which page: pages that overlap), "
+             "redirected (another agency's theme) or voted-down (an answer with more "
+             "👎 than 👍).")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="How many groups.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
@@ -53,30 +59,35 @@ def gaps(
         fail(str(exc))
     if agency is not None and agency not in agencies:
         fail(f"unknown agency {agency!r}; agencies: {', '.join(agencies)}")
+    if reason is not None and reason not in GAP_REASONS:
+        fail(f"unknown reason {reason!r}; reasons: {', '.join(GAP_REASONS)}")
     engine = _engine(settings)
     start = dt.datetime.combine(first, dt.time(), dt.UTC).timestamp()
     try:
         report = asyncio.run(with_storage(
             settings, lambda storage: gap_report(storage, engine, agencies, start,
-                                                 agency=agency, limit=limit), clock))
+                                                 agency=agency, reason=reason,
+                                                 limit=limit), clock))
     finally:
         engine.close()
     if as_json:
         typer.echo(json.dumps({"clusters": [g.as_json() for g in report.gaps],
-                               "since": first.isoformat(), "total": report.total,
+                               "since": first.isoformat(), "reason": reason,
+                               "total": report.total,
                                "clustered": report.clustered, "single": report.single},
                               ensure_ascii=False, indent=1))
         return
     scope = f" for {agency}" if agency else ""
-    typer.echo(f"Since {first.isoformat()}: {report.total} questions not answered or voted "
-               f"down{scope}.")
+    what = f"questions {reason}" if reason else "questions not answered or voted down"
+    typer.echo(f"Since {first.isoformat()}: {report.total} {what}{scope}.")
     if report.clustered < report.total:
         typer.echo(f"Only the newest {report.clustered} were grouped.")
     if not report.gaps:
         typer.echo("No group of similar questions.")
     for rank, g in enumerate(report.gaps, start=1):
         langs = ", ".join(f"{n} {lang}" for lang, n in g.langs.items())
-        typer.echo(f"{rank}. [{g.count}] {g.agency or 'no agency'}: {g.label} ({langs})")
+        why = ", ".join(f"{why} {n}" for why, n in g.reasons.items())
+        typer.echo(f"{rank}. [{g.count}] {g.agency or 'no agency'}: {g.label} ({langs}; {why})")
         for q in g.questions[1:]:
             typer.echo(f"     - {q}")
     if report.single:

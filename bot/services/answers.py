@@ -87,6 +87,14 @@ class Answers:
         result = await self.engine.asearch(text, k=self.results)
         searched = time.perf_counter() - started
         hits = result.hits
+        if result.confident and hits:
+            outcome = AnswerOutcome.ANSWERED
+        elif result.decision == Decision.CLARIFY and len(hits) > 1:
+            outcome = AnswerOutcome.CLARIFIED
+        elif result.elsewhere is not None:
+            outcome = AnswerOutcome.REDIRECTED
+        else:
+            outcome = AnswerOutcome.ABSTAINED
         try:
             # The user's record is missing when the database was unavailable at
             # first contact (Users.seen): write it now, the question refers to it.
@@ -97,6 +105,7 @@ class Answers:
                 user_id=user_id, text=mask(result.query), lang=result.lang,
                 topic_id=hits[0].id if hits else None, confidence=result.confidence,
                 confident=result.confident, results=[h.id for h in hits],
+                outcome=outcome.value,
             )
         except TRANSIENT_DB_ERRORS as exc:  # the answer comes from the index: give it
             logger.warning("question from user %d not logged: database unavailable (%s)",
@@ -106,19 +115,16 @@ class Answers:
                     question_id, user_id, result.lang, result.decision, result.confidence,
                     hits[0].id if hits else None,
                     f" elsewhere={result.elsewhere.id}" if result.elsewhere else "")
-        if result.confident and hits:
+        self.observer.answered(outcome, searched)
+        if outcome == AnswerOutcome.ANSWERED:
             best = hits[0]
             checked = self.catalog.checked(best.id, best.status, best.verified_by, best.verified_on,
                                            best.lang)
-            self.observer.answered(AnswerOutcome.ANSWERED, searched)
             return Answer(question_id, result.lang, True, best, others=len(hits) - 1,
                           checked=checked, watching=await self._asked(user_id, best))
-        if result.decision == Decision.CLARIFY and len(hits) > 1:
-            self.observer.answered(AnswerOutcome.CLARIFIED, searched)
+        if outcome == AnswerOutcome.CLARIFIED:
             return Answer(question_id, result.lang, False, clarify=hits[: result.options])
         close = hits[: self.suggestions] if self._suggestable(result) else []
-        self.observer.answered(AnswerOutcome.ABSTAINED if result.elsewhere is None
-                               else AnswerOutcome.REDIRECTED, searched)
         return Answer(question_id, result.lang, False, suggestions=close,
                       elsewhere=result.elsewhere, ask_agency=result.on_topic)
 

@@ -8,11 +8,15 @@ agency most likely to handle each group (the routing "ask an agency" uses:
 questions) and ranks the groups by how many questions they hold. The biggest
 group that a new page would cover is what a maintainer writes next.
 
-"Not answered" is every logged question with `confident` false: an abstention
-(no page, or only close pages offered, or an out-of-scope theme's agency named)
-and a clarifying question ("did you mean A or B?"). The log does not record
-which of the two happened, and a question the bot had to ask back about is
-one the pages do not answer plainly either.
+"Not answered" is every logged question with `confident` false. The log
+records what the citizen got instead, and each group counts its questions by
+that reason (:func:`bot.storage.gap_reason`): `abstained` (no page, or only
+close pages offered: a page to write), `clarified` ("did you mean A or B?":
+pages that overlap, or one that does not say plainly what it covers),
+`redirected` (an out-of-scope theme's agency named), `voted-down` (a confident
+answer with more 👎 than 👍: a page that is wrong or not enough), and
+`not-recorded` for questions logged before reasons were recorded. A report
+can keep one reason only.
 
 Used by ``saual gaps`` and the weekly digest.
 """
@@ -30,7 +34,7 @@ import numpy as np
 from embeddings import Agency, SearchEngine
 from embeddings.gaps import DISTANCE, Cluster, cluster_questions
 
-from ..storage import Storage
+from ..storage import Storage, gap_reason
 from .tickets import agency_scores
 
 MAX_QUESTIONS = 2000  # the newest this many are clustered (encoding time grows with them)
@@ -44,17 +48,19 @@ REFERENCE_TITLES = 200  # page titles per language that steady the language mean
 class Gap:
     """One group of questions: its label (its most central question), the
     agency most likely to handle it (None: none recognised), how many questions
-    it holds, a few examples (most central first) and the count per language."""
+    it holds, a few examples (most central first), the count per language and
+    per reason it is in the report (:func:`bot.storage.gap_reason`)."""
 
     label: str
     agency: str | None
     count: int
     questions: list[str]
     langs: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {"label": self.label, "agency": self.agency, "count": self.count,
-                "questions": self.questions, "langs": self.langs}
+                "questions": self.questions, "langs": self.langs, "reasons": self.reasons}
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,7 @@ async def gap_report(
     since: float,
     *,
     agency: str | None = None,
+    reason: str | None = None,
     limit: int = 20,
     min_size: int = 2,
     max_questions: int = MAX_QUESTIONS,
@@ -120,11 +127,13 @@ async def gap_report(
 ) -> GapReport:
     """The groups of questions not answered (or voted down) since `since` (unix
     seconds), biggest first, at most `limit`; only `agency`'s when given (an id
-    of `agencies`, else ValueError). A group has at least `min_size` questions;
+    of `agencies`, else ValueError); only the questions there for `reason` when
+    given (one of :data:`bot.storage.GAP_REASONS`, else ValueError). A group
+    has at least `min_size` questions;
     `distance` is where grouping stops (:func:`embeddings.gaps.cluster_questions`)."""
     if agency is not None and agency not in agencies:
         raise ValueError(f"unknown agency {agency!r}")
-    source = await storage.questions.gaps_source(since, limit=max_questions)
+    source = await storage.questions.gaps_source(since, limit=max_questions, reason=reason)
     records = source.questions
     texts = [r.text for r in records]
     model = engine.index.topic_model  # its paraphrase projection, when the build has one
@@ -148,9 +157,11 @@ async def gap_report(
             if agency is not None and owner != agency:
                 continue
             langs = Counter(records[i].lang for i in c.members)
+            reasons = Counter(gap_reason(records[i]) for i in c.members)
             gaps.append(Gap(shown(c.label), owner, c.size,
                             [shown(q) for q in c.questions[:EXAMPLES]],
-                            dict(sorted(langs.items()))))
+                            dict(sorted(langs.items())),
+                            dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))))
         return gaps[:limit]
 
     gaps = await loop.run_in_executor(None, build)

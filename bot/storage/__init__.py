@@ -25,7 +25,17 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ..clock import SYSTEM, Clock
-from .analytics import FeedbackRecord, FeedbackRepo, GapSource, QuestionRecord, QuestionRepo
+from .analytics import (
+    GAP_REASONS,
+    NOT_RECORDED,
+    VOTED_DOWN,
+    FeedbackRecord,
+    FeedbackRepo,
+    GapSource,
+    QuestionRecord,
+    QuestionRepo,
+    gap_reason,
+)
 from .announcements import (
     STATUSES,
     Announcement,
@@ -49,8 +59,11 @@ from .watches import CHANGE_SOURCE, Notice, PageFactsRepo, StoredFacts, Watch, W
 
 __all__ = [
     "CHANGE_SOURCE",
+    "GAP_REASONS",
+    "NOT_RECORDED",
     "STATUSES",
     "TRANSIENT_DB_ERRORS",
+    "VOTED_DOWN",
     "Announcement",
     "AnnouncementRepo",
     "Feed",
@@ -89,6 +102,7 @@ __all__ = [
     "UserRepo",
     "Watch",
     "WatchRepo",
+    "gap_reason",
     "metadata",
 ]
 

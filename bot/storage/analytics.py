@@ -21,6 +21,9 @@ class QuestionRecord:
     confident: bool
     results: tuple[str, ...]
     created_at: float  # unix seconds
+    # What the citizen got: an AnswerOutcome value (answered, clarified,
+    # redirected, abstained); None for questions logged before it was recorded.
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,25 @@ class GapSource:
     total: int
 
 
+# Why a question is in the gap report: what the citizen got when the bot did not
+# answer (the not-answered AnswerOutcome values), or a confident answer voted down.
+VOTED_DOWN = "voted-down"
+GAP_REASONS = ("abstained", "clarified", "redirected", VOTED_DOWN)
+NOT_RECORDED = "not-recorded"  # not answered, logged before outcomes were recorded
+
+
+def gap_reason(question: QuestionRecord) -> str:
+    """Why `question` (one the gap report read) is there: one of
+    :data:`GAP_REASONS`, or :data:`NOT_RECORDED`."""
+    if question.confident:
+        return VOTED_DOWN
+    return question.outcome if question.outcome in GAP_REASONS else NOT_RECORDED
+
+
 def _question(row) -> QuestionRecord:
     return QuestionRecord(row.id, row.user_id, row.text, row.lang, row.topic_id,
                           float(row.confidence), bool(row.confident),
-                          tuple(row.results.split()), row.created_at)
+                          tuple(row.results.split()), row.created_at, row.outcome)
 
 
 class QuestionRepo(Repo):
@@ -57,12 +75,13 @@ class QuestionRepo(Repo):
         confidence: float,
         confident: bool,
         results: tuple[str, ...] | list[str] = (),
+        outcome: str | None = None,
     ) -> int:
         async with self.engine.begin() as conn:
             result = await conn.execute(questions.insert().values(
                 user_id=user_id, text=text, lang=lang, topic_id=topic_id,
                 confidence=confidence, confident=confident, results=" ".join(results),
-                created_at=self.now(),
+                created_at=self.now(), outcome=outcome,
             ))
         return int(result.inserted_primary_key[0])
 
@@ -79,15 +98,27 @@ class QuestionRepo(Repo):
         return [_question(r) for r in rows]
 
 
-    async def gaps_source(self, since: float, *, limit: int = 2000) -> GapSource:
+    async def gaps_source(self, since: float, *, limit: int = 2000,
+                          reason: str | None = None) -> GapSource:
         """The questions asked from `since` (unix seconds) that the bot did not
         answer (`confident` false: it abstained, or asked which page was meant)
         or whose answer got more 👎 than 👍 (net vote below zero), each once,
-        the newest first: at most `limit` of them, with how many there are."""
+        the newest first: at most `limit` of them, with how many there are.
+
+        `reason` keeps one kind (:data:`GAP_REASONS`): the answers voted down,
+        or the questions not answered with that outcome (questions logged
+        before outcomes were recorded have none, and are then left out)."""
         votes = (sa.select(feedback.c.question_id, sa.func.sum(feedback.c.value).label("net"))
                  .group_by(feedback.c.question_id).subquery())
-        wanted = sa.and_(questions.c.created_at >= since,
-                         sa.or_(sa.not_(questions.c.confident), votes.c.net < 0))
+        if reason is None:
+            kind = sa.or_(sa.not_(questions.c.confident), votes.c.net < 0)
+        elif reason == VOTED_DOWN:
+            kind = sa.and_(questions.c.confident, votes.c.net < 0)
+        elif reason in GAP_REASONS:
+            kind = sa.and_(sa.not_(questions.c.confident), questions.c.outcome == reason)
+        else:
+            raise ValueError(f"unknown reason {reason!r}; one of {', '.join(GAP_REASONS)}")
+        wanted = sa.and_(questions.c.created_at >= since, kind)
         source = questions.outerjoin(votes, votes.c.question_id == questions.c.id)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(

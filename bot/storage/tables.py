@@ -75,6 +75,9 @@ questions = sa.Table(
     sa.Column("results", sa.Text, nullable=False, server_default="",
               comment="topic ids in rank order, space-separated"),
     sa.Column("created_at", UnixTime(), nullable=False, index=True),
+    sa.Column("outcome", sa.String(10), nullable=True,
+              comment="what the citizen got: answered, clarified, redirected or abstained "
+                      "(null: logged before this was recorded)"),
 )
 
 feedback = sa.Table(

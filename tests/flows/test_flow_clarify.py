@@ -56,7 +56,7 @@ async def test_close_topics_are_offered_as_buttons_that_open_the_page(
     [page] = [c for c in opened if c.method in ("sendMessage", "editMessageText")]
     assert page.text.startswith(title)
     [row] = await saual.storage.questions.recent()
-    assert not row.confident and row.topic_id == "id-card"
+    assert not row.confident and row.topic_id == "id-card" and row.outcome == "clarified"
 
 
 @pytest.mark.parametrize(("on_topic", "offered"), [(False, False), (True, True)])

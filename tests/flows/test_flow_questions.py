@@ -48,7 +48,7 @@ async def test_a_question_gets_an_answer_card_with_its_source(
     assert {"👍", "👎"} <= set(labels)
 
     [row] = await _question_rows(saual)
-    assert row.user_id == citizen.user.id and row.confident
+    assert row.user_id == citizen.user.id and row.confident and row.outcome == "answered"
     assert row.text == question
     assert row.topic_id in ("residence-registration", "id-card")
     assert len(row.results) == 3
@@ -89,7 +89,7 @@ async def test_no_answer_is_said_honestly_with_the_menu(citizen, saual):
     assert [b["text"] for b in reply.buttons] == ["📚 Меню"]
     assert "ведомств" not in reply.text
     [row] = await _question_rows(saual)
-    assert not row.confident
+    assert not row.confident and row.outcome == "abstained"
 
 
 async def test_no_answer_suggests_close_topics(knowledge, settings, encoder, clock, session):
@@ -139,7 +139,7 @@ async def test_a_theme_no_page_covers_names_the_agency_to_turn_to(knowledge, set
         assert "Предлагаю отправить его в ведомство: Центральная избирательная комиссия" in \
             proposal.text
         [row] = await _question_rows(app)
-        assert not row.confident
+        assert not row.confident and row.outcome == "redirected"
     finally:
         await app.close()
 
