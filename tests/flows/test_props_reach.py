@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.handlers.groups import question_in
+from bot.services.observe import AnswerOutcome
 
 PIECES = ["@saual_test_bot", "@SAUAL_TEST_BOT", "@other_bot", "/quiet", "/help@other_bot",
           "<b>", "</a>", "*_`", "\n", "\r\n", "\u2028", "\x00", "\x1b", "\u200f", "🙂", "👨‍👩‍👧",
@@ -51,6 +52,9 @@ async def test_a_mention_anywhere_asks_the_rest_and_nothing_unmasked_is_kept(
     for row in await saual.storage.questions.recent():
         for secret in ("900101300123", "701 123 45 67", "4400 4301 2345 6789", "a@b.kz"):
             assert secret not in row.text
+        # what the asker got is logged with the question, and agrees with it
+        assert row.outcome in {o.value for o in AnswerOutcome}
+        assert row.confident == (row.outcome == AnswerOutcome.ANSWERED)
 
 
 @settings(max_examples=40)
