@@ -57,6 +57,19 @@ class Offers:
     ask_agency: bool = True
 
 
+def outcome_of(result: SearchResult) -> AnswerOutcome:
+    """What a citizen gets for `result`: the first hit as the answer, a
+    clarifying question among the first hits, the agency of an out-of-scope
+    theme, or no answer (close topics offered at most)."""
+    if result.confident and result.hits:
+        return AnswerOutcome.ANSWERED
+    if result.decision == Decision.CLARIFY and len(result.hits) > 1:
+        return AnswerOutcome.CLARIFIED
+    if result.elsewhere is not None:
+        return AnswerOutcome.REDIRECTED
+    return AnswerOutcome.ABSTAINED
+
+
 class Answers:
     def __init__(
         self,
@@ -87,14 +100,7 @@ class Answers:
         result = await self.engine.asearch(text, k=self.results)
         searched = time.perf_counter() - started
         hits = result.hits
-        if result.confident and hits:
-            outcome = AnswerOutcome.ANSWERED
-        elif result.decision == Decision.CLARIFY and len(hits) > 1:
-            outcome = AnswerOutcome.CLARIFIED
-        elif result.elsewhere is not None:
-            outcome = AnswerOutcome.REDIRECTED
-        else:
-            outcome = AnswerOutcome.ABSTAINED
+        outcome = outcome_of(result)
         try:
             # The user's record is missing when the database was unavailable at
             # first contact (Users.seen): write it now, the question refers to it.
@@ -133,9 +139,10 @@ class Answers:
         inline queries arrive as the user types, a fragment at a time."""
         result = await self.engine.asearch(text, k=max(self.results, limit))
         pages = [h for h in result.hits if h.kind == DocKind.PAGE]
-        if result.confident and result.hits and result.hits[0].kind == DocKind.PAGE:
+        outcome = outcome_of(result)
+        if outcome == AnswerOutcome.ANSWERED and result.hits[0].kind == DocKind.PAGE:
             return Offers(result.lang, pages[:limit])
-        if result.decision == Decision.CLARIFY and len(result.hits) > 1:
+        if outcome == AnswerOutcome.CLARIFIED:
             chosen = [h for h in result.hits[: result.options] if h.kind == DocKind.PAGE]
             return Offers(result.lang, chosen[:limit])
         return Offers(result.lang,
