@@ -169,6 +169,39 @@ def fmt(x) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
+# The kinds of question the sets label, in the table's order. Latin-script
+# questions are "translit" in most sets and "latin" in blind_breadth.jsonl:
+# one column.
+KINDS = [("plain", ("plain",)), ("keyword", ("keyword",)), ("synonym", ("synonym",)),
+         ("colloquial", ("colloquial",)), ("situation", ("situation",)),
+         ("mixed kk-ru", ("mixed",)), ("Latin script", ("translit", "latin")),
+         ("typo", ("typo",))]
+
+
+def kind_cells(by_kind: dict) -> list[str]:
+    """hit@1 (in-scope questions) per column of KINDS, as "0.950 (20)"; "-"
+    where the set has no in-scope question of that kind."""
+    cells = []
+    for _, labels in KINDS:
+        groups = [by_kind[k] for k in labels if by_kind.get(k, {}).get("n_in_scope")]
+        n = sum(g["n_in_scope"] for g in groups)
+        if not n:
+            cells.append("-")
+            continue
+        hit = sum(g["hit@1"] * g["n_in_scope"] for g in groups) / n
+        cells.append(f"{hit:.3f} ({n})")
+    return cells
+
+
+def kind_table(rows: list[tuple[str, str, dict]]) -> list[str]:
+    """hit@1 by kind of question: one row per (set, run, evaluate()'s by_kind)."""
+    lines = ["| questions | run | " + " | ".join(name for name, _ in KINDS) + " |",
+             "|---|---|" + "---|" * len(KINDS)]
+    lines += [f"| {label} | {run} | " + " | ".join(kind_cells(by_kind)) + " |"
+              for label, run, by_kind in rows]
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
@@ -267,6 +300,7 @@ def main() -> int:
         "OOS false answers | OOS clarified | in-scope abstains | in-scope clarified (right) | "
         "lang match@1 | p50 ms | p95 ms |")
     out("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    by_kind: list[tuple[str, str, dict]] = []  # the engine before and after, per set
     for label, path in sets:
         if not path.exists():
             continue
@@ -288,6 +322,14 @@ def main() -> int:
                 f"{fmt(m['lang_match@1'])} | "
                 f"{m['latency_ms']['p50']:.1f} | {m['latency_ms']['p95']:.1f} |")
             print(label, run, m["hit@1"], file=sys.stderr)
+            if root is not plain_root and config is base:
+                by_kind.append((label.split(" (")[0], run, m["by_kind"]))
+    out("")
+    out("### By kind of question\n")
+    out("hit@1 of the in-scope questions of each kind (how many in brackets), the engine "
+        "default beside the engine before the topic model, both from the run above. "
+        "Latin script: `translit` in most sets, `latin` in blind_breadth.jsonl.\n")
+    lines.extend(kind_table(by_kind))
     out("")
     lines.extend(history())
     lines.extend(query_cost(encoder, kb_root))
