@@ -22,7 +22,15 @@ from bot.services import gaps
 from bot.services.gaps import shown
 from bot.services.observe import AnswerOutcome
 from bot.services.regions import Directory
-from bot.storage import GAP_REASONS, VOTED_DOWN, Storage, gap_reason
+from bot.storage import (
+    CHAT_TYPES,
+    GAP_REASONS,
+    GROUP,
+    PRIVATE,
+    VOTED_DOWN,
+    Storage,
+    gap_reason,
+)
 from embeddings import SearchEngine, build_index, load_knowledge
 from embeddings.gaps import assignment, centre, cluster_questions, fit_projection, group
 
@@ -42,15 +50,16 @@ ONE_OFF = ["рецепт бешбармака", "погода в караган�
 async def seed(storage: Storage, clock: FrozenClock, rows) -> list[int]:
     """Log questions as the bot does: (text, lang, confident, days ago, votes),
     optionally followed by the outcome (else: answered when confident,
-    abstained when not)."""
+    abstained when not) and the kind of chat (else: private)."""
     ids = []
-    for i, (text, lang, confident, days, votes, *outcome) in enumerate(rows):
+    for i, (text, lang, confident, days, votes, *rest) in enumerate(rows):
+        outcome = rest[0] if rest else ("answered" if confident else "abstained")
+        chat_type = rest[1] if len(rest) > 1 else PRIVATE
         clock.now = NOW - days * DAY
         await storage.users.get_or_create(100 + i)
         qid = await storage.questions.add(
             user_id=100 + i, text=text, lang=lang, topic_id="id-card", confidence=0.3,
-            confident=confident, results=["id-card"],
-            outcome=outcome[0] if outcome else ("answered" if confident else "abstained"))
+            confident=confident, results=["id-card"], outcome=outcome, chat_type=chat_type)
         for j, vote in enumerate(votes):
             await storage.users.get_or_create(900 + j)
             await storage.feedback.set(qid, 900 + j, vote)
@@ -112,6 +121,30 @@ async def test_each_question_is_there_for_one_reason_and_a_report_can_keep_one(l
     assert set(GAP_REASONS) - {VOTED_DOWN} == {o.value for o in AnswerOutcome} - {"answered"}
 
 
+async def test_a_report_can_keep_the_questions_of_one_kind_of_chat(logged):
+    storage, clock = logged
+    ids = await seed(storage, clock, [
+        ("в личке", "ru", False, 1, [], "abstained", PRIVATE),
+        ("в группе", "kk", False, 1, [], "abstained", GROUP),
+        ("в группе, 👎", "ru", True, 1, [-1], "answered", GROUP),
+    ])
+    everything = (await storage.questions.gaps_source(NOW - DAY)).questions
+    assert {q.id: q.chat_type for q in everything} == {ids[0]: PRIVATE, ids[1]: GROUP,
+                                                       ids[2]: GROUP}
+    group = await storage.questions.gaps_source(NOW - DAY, chat_type=GROUP)
+    assert [q.id for q in group.questions] == [ids[2], ids[1]] and group.total == 2
+    both = await storage.questions.gaps_source(NOW - DAY, chat_type=GROUP, reason="abstained")
+    assert [q.id for q in both.questions] == [ids[1]]
+    assert [q.id for q in (await storage.questions.gaps_source(
+        NOW - DAY, chat_type=PRIVATE)).questions] == [ids[0]]
+    with pytest.raises(ValueError, match="unknown chat type 'inline'"):
+        await storage.questions.gaps_source(NOW - DAY, chat_type="inline")
+    with pytest.raises(ValueError, match="unknown chat type 'channel'"):
+        await storage.questions.add(user_id=100, text="x", lang="ru", topic_id=None,
+                                    confidence=0.0, confident=False, chat_type="channel")
+    assert set(CHAT_TYPES) == {PRIVATE, GROUP}
+
+
 def test_grouping_merges_repeats_and_orders_by_size(encoder):
     texts = HUNTING + PASSPORT + ONE_OFF + [HUNTING[0], "  ЛИЦЕНЗИЯ на охоту как получить "]
     clusters = cluster_questions(texts, encoder, distance=HASH_DISTANCE)
@@ -144,8 +177,9 @@ def engine(knowledge, tmp_path, encoder):
 
 
 def log_rows():
-    rows = [(q, "ru", False, 3, [], "clarified" if i == 1 else "abstained")
-            for i, q in enumerate(HUNTING)]
+    # The first two hunting questions were asked in community groups.
+    rows = [(q, "ru", False, 3, [], "clarified" if i == 1 else "abstained",
+             GROUP if i < 2 else PRIVATE) for i, q in enumerate(HUNTING)]
     rows += [(q, "ru", True, 4, [-1]) for q in PASSPORT]
     rows += [(q, "ru", False, 5, []) for q in ONE_OFF]
     rows += [("удостоверение личности получить", "ru", True, 1, [1])]  # answered, liked
@@ -168,6 +202,9 @@ async def test_report_ranks_by_count_routes_and_filters(logged, engine, knowledg
     assert set(passport.questions) <= set(PASSPORT)
     hunting = next(g for g in report.gaps if g.label in HUNTING)
     assert hunting.reasons == {"abstained": 3, "clarified": 1}  # the most first
+    assert hunting.chats == {"group": 2, "private": 2} and passport.chats == {"private": 3}
+    in_groups = await gap_report(storage, engine, agencies, NOW - 30 * DAY, chat_type=GROUP)
+    assert in_groups.total == 2 and [g.chats for g in in_groups.gaps] == [{"group": 2}]
     clarified = await gap_report(storage, engine, agencies, NOW - 30 * DAY, reason="clarified")
     assert clarified.total == 1 and clarified.gaps == [] and clarified.single == 1
     down = await gap_report(storage, engine, agencies, NOW - 30 * DAY, reason="voted-down")
@@ -234,12 +271,25 @@ def test_cli_json_human_and_errors(cli_env):
     result = runner.invoke(app, ["gaps", "--reason", "abstained"], obj=clock)
     assert "Since 2026-04-20: 5 questions abstained." in result.output, result.output
 
+    result = runner.invoke(app, ["gaps", "--chat", "group", "--json"], obj=clock)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["chat"] == "group" and data["total"] == 2
+    assert [c["chats"] for c in data["clusters"]] == [{"group": 2}]
+    result = runner.invoke(app, ["gaps"], obj=clock)
+    assert "; in groups 2)" in result.output, result.output
+    result = runner.invoke(app, ["gaps", "--chat", "group"], obj=clock)
+    assert "Since 2026-04-20: 2 questions not answered or voted down in group chats." \
+        in result.output, result.output
+
     for args, message in ((["--since", "20.05.2026"], "--since must be a date as YYYY-MM-DD"),
                           (["--since", "2026-06-01"], "is after today (2026-05-20)"),
                           (["--agency", "nope"], "unknown agency 'nope'; agencies: mvd, cec"),
                           (["--reason", "answered"], "unknown reason 'answered'; reasons: "
                                                      "abstained, clarified, redirected, "
-                                                     "voted-down")):
+                                                     "voted-down"),
+                          (["--chat", "inline"], "unknown chat 'inline'; chats: private, "
+                                                 "group")):
         result = runner.invoke(app, ["gaps", *args], obj=clock)
         assert result.exit_code == 1 and message in result.output, result.output
 
@@ -273,3 +323,18 @@ def test_the_projection_brings_one_needs_wordings_together():
     projected = adjusted_rand_score(need, group(centre(projection.apply(test), langs), 0.8))
     assert projected > plain + 0.3, (plain, projected)  # 0.19 -> 0.76
     assert fit_projection(train[:5], [0] * 5) is None  # one need teaches nothing
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_the_digest_names_every_reason_in_the_staff_chats_language(lang):
+    from bot.app import build_i18n
+    from bot.handlers.review_cards import why
+
+    i18n = build_i18n()
+    with i18n.context(), i18n.use_locale(lang):
+        for reason in GAP_REASONS:
+            named = why({reason: 2})
+            assert named.startswith(": ") and named.endswith(" 2"), (reason, named)
+            assert not any("a" <= ch <= "z" for ch in named), (reason, named)  # translated
+        assert why({"not-recorded": 3}) == ""  # nothing to say about those
+        assert why({"abstained": 1, "not-recorded": 3, VOTED_DOWN: 1}).count(",") == 1

@@ -111,10 +111,10 @@ async def test_questions_and_feedback(storage):
     qid = await storage.questions.add(user_id=7, text="прописка [phone]", lang="ru",
                                       topic_id="residence-registration", confidence=0.91,
                                       confident=True, results=["residence-registration", "id"],
-                                      outcome="answered")
+                                      outcome="answered", chat_type="group")
     question = await storage.questions.get(qid)
     assert question.results == ("residence-registration", "id") and question.confident
-    assert question.outcome == "answered"
+    assert question.outcome == "answered" and question.chat_type == "group"
     assert (await storage.questions.recent())[0] == question
     assert await storage.questions.get(qid + 1) is None
 

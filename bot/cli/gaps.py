@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..storage import GAP_REASONS
+from ..storage import CHAT_TYPES, GAP_REASONS, GROUP
 from .base import app, clock_of, fail, load_settings, with_storage
 from .retrieval import _engine
 
@@ -39,6 +39,9 @@ def gaps(
              "write), clarified (the bot asked which page: pages that overlap), "
              "redirected (another agency's theme) or voted-down (an answer with more "
              "👎 than 👍).")] = None,
+    chat: Annotated[str | None, typer.Option(
+        help="Only the questions asked in this kind of chat: private (the bot's own "
+             "chat) or group (a community group that mentioned the bot).")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="How many groups.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
@@ -61,23 +64,25 @@ def gaps(
         fail(f"unknown agency {agency!r}; agencies: {', '.join(agencies)}")
     if reason is not None and reason not in GAP_REASONS:
         fail(f"unknown reason {reason!r}; reasons: {', '.join(GAP_REASONS)}")
+    if chat is not None and chat not in CHAT_TYPES:
+        fail(f"unknown chat {chat!r}; chats: {', '.join(CHAT_TYPES)}")
     engine = _engine(settings)
     start = dt.datetime.combine(first, dt.time(), dt.UTC).timestamp()
     try:
         report = asyncio.run(with_storage(
             settings, lambda storage: gap_report(storage, engine, agencies, start,
                                                  agency=agency, reason=reason,
-                                                 limit=limit), clock))
+                                                 chat_type=chat, limit=limit), clock))
     finally:
         engine.close()
     if as_json:
         typer.echo(json.dumps({"clusters": [g.as_json() for g in report.gaps],
-                               "since": first.isoformat(), "reason": reason,
+                               "since": first.isoformat(), "reason": reason, "chat": chat,
                                "total": report.total,
                                "clustered": report.clustered, "single": report.single},
                               ensure_ascii=False, indent=1))
         return
-    scope = f" for {agency}" if agency else ""
+    scope = (f" for {agency}" if agency else "") + (f" in {chat} chats" if chat else "")
     what = f"questions {reason}" if reason else "questions not answered or voted down"
     typer.echo(f"Since {first.isoformat()}: {report.total} {what}{scope}.")
     if report.clustered < report.total:
@@ -87,6 +92,8 @@ def gaps(
     for rank, g in enumerate(report.gaps, start=1):
         langs = ", ".join(f"{n} {lang}" for lang, n in g.langs.items())
         why = ", ".join(f"{why} {n}" for why, n in g.reasons.items())
+        if g.chats.get(GROUP):
+            why += f"; in groups {g.chats[GROUP]}"
         typer.echo(f"{rank}. [{g.count}] {g.agency or 'no agency'}: {g.label} ({langs}; {why})")
         for q in g.questions[1:]:
             typer.echo(f"     - {q}")

@@ -26,6 +26,7 @@ from aiogram.utils.i18n import gettext as _
 from embeddings import DocKind
 
 from ..services import Answer, Answers, Catalog, Groups, StaffChats, User, links, smalltalk
+from ..services.answers import GROUP
 from . import cards, keyboards
 from .replies import send
 from .staff import GROUPS, admins
@@ -170,7 +171,7 @@ async def question(message: Message, question: str, bot: Bot, answers: Answers,
         await _reply(bot, message, cards.group_hint(me.username or ""),
                      keyboards.ask_in_bot(me.username or "", ask=False))
         return
-    answer = await answers.ask(user.id, smalltalk.question_text(question))
+    answer = await answers.ask(user.id, smalltalk.question_text(question), chat_type=GROUP)
     with i18n.use_locale(answer.lang):
         content, markup = _answer(answer, catalog, answers, me.username or "")
         await _reply(bot, message, content, markup)

@@ -76,6 +76,15 @@ def refusal(code: str) -> Text:
     return Text(texts.get(code, _("This cannot be done now.")))
 
 
+def why(reasons: dict[str, int]) -> str:
+    """Why a digest's group of questions is there, e.g. ": no page 4, 👎 3" (the
+    reasons of questions logged before they were recorded are not shown)."""
+    names = {"abstained": _("no page"), "clarified": _("unclear which page"),
+             "redirected": _("sent to another agency"), "voted-down": "👎"}
+    shown = [f"{names[r]} {n}" for r, n in reasons.items() if r in names]
+    return ": " + ", ".join(shown) if shown else ""
+
+
 def weekly(agency: str, w: Weekly) -> Text:
     blocks: list[object] = [Bold(_("Weekly digest for {agency}").format(agency=agency))]
     if w.due:
@@ -90,9 +99,9 @@ def weekly(agency: str, w: Weekly) -> Text:
     blocks.append(_("Citizens' questions waiting for an answer: {open} (past the due date: "
                     "{overdue}).").format(open=w.open_questions, overdue=w.overdue_questions))
     if w.gaps:
-        blocks.append(Text(_("Questions citizens asked that no page answers (most asked "
-                             "first; a page on them would help):"), "\n", as_list(
-            *[f"• {label} ({n})" for label, n in w.gaps])))
+        blocks.append(Text(_("Questions the bot could not answer well, most asked first (a "
+                             "new or clearer page would help):"), "\n", as_list(
+            *[f"• {g.label} ({g.count}{why(g.reasons)})" for g in w.gaps])))
     if w.disliked:
         blocks.append(Text(_("Pages citizens marked 👎 this week:"), "\n", as_list(
             *[f"• {title}: {n}" for title, n in w.disliked[:SHOWN]])))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from embeddings import Decision, DocKind, Hit, SearchEngine, SearchResult
 
-from ..storage import TRANSIENT_DB_ERRORS, Storage
+from ..storage import GROUP, PRIVATE, TRANSIENT_DB_ERRORS, Storage
 from .catalog import Catalog, Checked, Entry
 from .masking import mask
 from .observe import UNOBSERVED, AnswerOutcome, Observer
@@ -18,6 +18,7 @@ from .watches import Watches
 logger = logging.getLogger(__name__)
 
 VOTES = (1, -1)
+__all__ = ["GROUP", "PRIVATE", "Answer", "Answers", "Hit", "Offers", "outcome_of"]
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,9 @@ class Answers:
         self.watches = watches
         self.observer = observer
 
-    async def ask(self, user_id: int, text: str) -> Answer:
-        """Answer `text`; the question is logged masked, under the user's id."""
+    async def ask(self, user_id: int, text: str, *, chat_type: str = PRIVATE) -> Answer:
+        """Answer `text`; the question is logged masked, under the user's id, with
+        where it was asked (`chat_type`: one of :data:`bot.storage.CHAT_TYPES`)."""
         started = time.perf_counter()
         result = await self.engine.asearch(text, k=self.results)
         searched = time.perf_counter() - started
@@ -111,7 +113,7 @@ class Answers:
                 user_id=user_id, text=mask(result.query), lang=result.lang,
                 topic_id=hits[0].id if hits else None, confidence=result.confidence,
                 confident=result.confident, results=[h.id for h in hits],
-                outcome=outcome.value,
+                outcome=outcome.value, chat_type=chat_type,
             )
         except TRANSIENT_DB_ERRORS as exc:  # the answer comes from the index: give it
             logger.warning("question from user %d not logged: database unavailable (%s)",

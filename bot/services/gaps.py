@@ -16,7 +16,10 @@ pages that overlap, or one that does not say plainly what it covers),
 `redirected` (an out-of-scope theme's agency named), `voted-down` (a confident
 answer with more 👎 than 👍: a page that is wrong or not enough), and
 `not-recorded` for questions logged before reasons were recorded. A report
-can keep one reason only.
+can keep one reason only. The log also records where each question was
+asked (`private`, the bot's chat, or `group`, a community group that
+mentioned the bot; none before it was recorded): each group counts its
+questions by that too, and a report can keep one kind of chat.
 
 Used by ``saual gaps`` and the weekly digest.
 """
@@ -34,7 +37,7 @@ import numpy as np
 from embeddings import Agency, SearchEngine
 from embeddings.gaps import DISTANCE, Cluster, cluster_questions
 
-from ..storage import Storage, gap_reason
+from ..storage import NOT_RECORDED, Storage, gap_reason
 from .tickets import agency_scores
 
 MAX_QUESTIONS = 2000  # the newest this many are clustered (encoding time grows with them)
@@ -49,7 +52,9 @@ class Gap:
     """One group of questions: its label (its most central question), the
     agency most likely to handle it (None: none recognised), how many questions
     it holds, a few examples (most central first), the count per language and
-    per reason it is in the report (:func:`bot.storage.gap_reason`)."""
+    per reason it is in the report (:func:`bot.storage.gap_reason`) and per
+    kind of chat it was asked in (:data:`bot.storage.CHAT_TYPES`, or
+    `not-recorded`)."""
 
     label: str
     agency: str | None
@@ -57,10 +62,12 @@ class Gap:
     questions: list[str]
     langs: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
+    chats: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {"label": self.label, "agency": self.agency, "count": self.count,
-                "questions": self.questions, "langs": self.langs, "reasons": self.reasons}
+                "questions": self.questions, "langs": self.langs, "reasons": self.reasons,
+                "chats": self.chats}
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,10 @@ def route(engine: SearchEngine, questions: list[str],
     return best if total[best] > 0 else None
 
 
+def _most_first(counts: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 async def gap_report(
     storage: Storage,
     engine: SearchEngine,
@@ -120,6 +131,7 @@ async def gap_report(
     *,
     agency: str | None = None,
     reason: str | None = None,
+    chat_type: str | None = None,
     limit: int = 20,
     min_size: int = 2,
     max_questions: int = MAX_QUESTIONS,
@@ -128,12 +140,14 @@ async def gap_report(
     """The groups of questions not answered (or voted down) since `since` (unix
     seconds), biggest first, at most `limit`; only `agency`'s when given (an id
     of `agencies`, else ValueError); only the questions there for `reason` when
-    given (one of :data:`bot.storage.GAP_REASONS`, else ValueError). A group
-    has at least `min_size` questions;
+    given (one of :data:`bot.storage.GAP_REASONS`, else ValueError); only those
+    asked in `chat_type` when given (one of :data:`bot.storage.CHAT_TYPES`,
+    else ValueError). A group has at least `min_size` questions;
     `distance` is where grouping stops (:func:`embeddings.gaps.cluster_questions`)."""
     if agency is not None and agency not in agencies:
         raise ValueError(f"unknown agency {agency!r}")
-    source = await storage.questions.gaps_source(since, limit=max_questions, reason=reason)
+    source = await storage.questions.gaps_source(since, limit=max_questions, reason=reason,
+                                                 chat_type=chat_type)
     records = source.questions
     texts = [r.text for r in records]
     model = engine.index.topic_model  # its paraphrase projection, when the build has one
@@ -158,10 +172,11 @@ async def gap_report(
                 continue
             langs = Counter(records[i].lang for i in c.members)
             reasons = Counter(gap_reason(records[i]) for i in c.members)
+            chats = Counter(records[i].chat_type or NOT_RECORDED for i in c.members)
             gaps.append(Gap(shown(c.label), owner, c.size,
                             [shown(q) for q in c.questions[:EXAMPLES]],
-                            dict(sorted(langs.items())),
-                            dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))))
+                            dict(sorted(langs.items())), _most_first(reasons),
+                            _most_first(chats)))
         return gaps[:limit]
 
     gaps = await loop.run_in_executor(None, build)

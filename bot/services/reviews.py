@@ -190,7 +190,7 @@ class Reviews:
         report = next((r for r in tickets if r.agency == agency), None)
         return Weekly(agency, self.due(agency, lang), report.open if report else 0,
                       report.overdue if report else 0, disliked,
-                      [(g.label, g.count) for g in gaps if g.agency == agency][:DIGEST_GAPS])
+                      [g for g in gaps if g.agency == agency][:DIGEST_GAPS])
 
     async def send_digests(self, chats: list[StaffChat], tickets: list[AgencyReport],
                            say: Callable[[int, str, Weekly], Awaitable[bool]],
@@ -238,8 +238,9 @@ class Weekly:
     open_questions: int  # citizens' questions waiting for the agency
     overdue_questions: int
     disliked: list[tuple[str, int]]  # (page title, 👎 in the last 7 days)
-    # (the group's most central question, how many asked): unanswered needs routed here
-    gaps: list[tuple[str, int]] = field(default_factory=list)
+    # the gap report's groups routed here: unanswered needs (label, how many
+    # asked, and why each is there)
+    gaps: list[Gap] = field(default_factory=list)
 
 
 # -- what a maintainer does: saual review list / apply / reject ----------------------

@@ -26,8 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ..clock import SYSTEM, Clock
 from .analytics import (
+    CHAT_TYPES,
     GAP_REASONS,
+    GROUP,
     NOT_RECORDED,
+    PRIVATE,
     VOTED_DOWN,
     FeedbackRecord,
     FeedbackRepo,
@@ -59,8 +62,11 @@ from .watches import CHANGE_SOURCE, Notice, PageFactsRepo, StoredFacts, Watch, W
 
 __all__ = [
     "CHANGE_SOURCE",
+    "CHAT_TYPES",
     "GAP_REASONS",
+    "GROUP",
     "NOT_RECORDED",
+    "PRIVATE",
     "STATUSES",
     "TRANSIENT_DB_ERRORS",
     "VOTED_DOWN",

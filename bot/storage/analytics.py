@@ -24,6 +24,16 @@ class QuestionRecord:
     # What the citizen got: an AnswerOutcome value (answered, clarified,
     # redirected, abstained); None for questions logged before it was recorded.
     outcome: str | None = None
+    # Where it was asked: one of CHAT_TYPES; None for questions logged before it
+    # was recorded.
+    chat_type: str | None = None
+
+
+# Where a question was asked: the bot's private chat, or a community group
+# where someone mentioned the bot (inline queries are not logged).
+PRIVATE = "private"
+GROUP = "group"
+CHAT_TYPES = (PRIVATE, GROUP)
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,8 @@ def gap_reason(question: QuestionRecord) -> str:
 def _question(row) -> QuestionRecord:
     return QuestionRecord(row.id, row.user_id, row.text, row.lang, row.topic_id,
                           float(row.confidence), bool(row.confident),
-                          tuple(row.results.split()), row.created_at, row.outcome)
+                          tuple(row.results.split()), row.created_at, row.outcome,
+                          row.chat_type)
 
 
 class QuestionRepo(Repo):
@@ -76,12 +87,15 @@ class QuestionRepo(Repo):
         confident: bool,
         results: tuple[str, ...] | list[str] = (),
         outcome: str | None = None,
+        chat_type: str = PRIVATE,
     ) -> int:
+        if chat_type not in CHAT_TYPES:
+            raise ValueError(f"unknown chat type {chat_type!r}; one of {', '.join(CHAT_TYPES)}")
         async with self.engine.begin() as conn:
             result = await conn.execute(questions.insert().values(
                 user_id=user_id, text=text, lang=lang, topic_id=topic_id,
                 confidence=confidence, confident=confident, results=" ".join(results),
-                created_at=self.now(), outcome=outcome,
+                created_at=self.now(), outcome=outcome, chat_type=chat_type,
             ))
         return int(result.inserted_primary_key[0])
 
@@ -99,7 +113,8 @@ class QuestionRepo(Repo):
 
 
     async def gaps_source(self, since: float, *, limit: int = 2000,
-                          reason: str | None = None) -> GapSource:
+                          reason: str | None = None,
+                          chat_type: str | None = None) -> GapSource:
         """The questions asked from `since` (unix seconds) that the bot did not
         answer (`confident` false: it abstained, or asked which page was meant)
         or whose answer got more 👎 than 👍 (net vote below zero), each once,
@@ -107,7 +122,9 @@ class QuestionRepo(Repo):
 
         `reason` keeps one kind (:data:`GAP_REASONS`): the answers voted down,
         or the questions not answered with that outcome (questions logged
-        before outcomes were recorded have none, and are then left out)."""
+        before outcomes were recorded have none, and are then left out).
+        `chat_type` keeps the questions asked in one kind of chat
+        (:data:`CHAT_TYPES`; those logged before it was recorded have none)."""
         votes = (sa.select(feedback.c.question_id, sa.func.sum(feedback.c.value).label("net"))
                  .group_by(feedback.c.question_id).subquery())
         if reason is None:
@@ -119,6 +136,11 @@ class QuestionRepo(Repo):
         else:
             raise ValueError(f"unknown reason {reason!r}; one of {', '.join(GAP_REASONS)}")
         wanted = sa.and_(questions.c.created_at >= since, kind)
+        if chat_type is not None:
+            if chat_type not in CHAT_TYPES:
+                raise ValueError(f"unknown chat type {chat_type!r}; one of "
+                                 f"{', '.join(CHAT_TYPES)}")
+            wanted = sa.and_(wanted, questions.c.chat_type == chat_type)
         source = questions.outerjoin(votes, votes.c.question_id == questions.c.id)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(

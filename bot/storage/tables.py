@@ -78,6 +78,9 @@ questions = sa.Table(
     sa.Column("outcome", sa.String(10), nullable=True,
               comment="what the citizen got: answered, clarified, redirected or abstained "
                       "(null: logged before this was recorded)"),
+    sa.Column("chat_type", sa.String(7), nullable=True,
+              comment="where it was asked: private (the bot's chat) or group (a community "
+                      "group that mentioned the bot); null: logged before this was recorded"),
 )
 
 feedback = sa.Table(

@@ -49,6 +49,7 @@ async def test_a_question_gets_an_answer_card_with_its_source(
 
     [row] = await _question_rows(saual)
     assert row.user_id == citizen.user.id and row.confident and row.outcome == "answered"
+    assert row.chat_type == "private"
     assert row.text == question
     assert row.topic_id in ("residence-registration", "id-card")
     assert len(row.results) == 3

@@ -164,6 +164,7 @@ async def test_a_mention_gets_a_short_answer_with_the_page_in_the_bot(member, sa
                            "https://egov.kz/cms/ru/services/passport/id_card"]
     [row] = await saual.storage.questions.recent()
     assert "123 45 67" not in row.text and row.topic_id == "id-card"
+    assert row.chat_type == "group"  # the gap report can tell it from the bot's own chat
 
     [reply_kk] = messages(await member.mention("жеке куәлікті қалай алуға болады"), COMMUNITY)
     assert reply_kk.text.startswith(ID_CARD_KK)  # the question's language

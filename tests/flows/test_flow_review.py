@@ -233,8 +233,10 @@ async def test_the_digest_names_the_agencys_unanswered_needs_once_a_round(
 
     async def gaps(since: float) -> list[Gap]:
         asked.append(since)
-        return [Gap("как получить разрешение на оружие", "mvd", 7, []),
+        return [Gap("как получить разрешение на оружие", "mvd", 7, [],
+                    reasons={"abstained": 4, "voted-down": 2, "not-recorded": 1}),
                 Gap("где взять справку об участке", "cec", 3, []),
+                Gap("прописка через егов", "mvd", 2, [], reasons={"not-recorded": 2}),
                 Gap("погода завтра", None, 2, [])]
 
     monkeypatch.setattr(saual, "gaps", gaps)
@@ -245,7 +247,9 @@ async def test_the_digest_names_the_agencys_unanswered_needs_once_a_round(
     assert await saual.send_digests(bot) == 2
     assert asked == [clock.now - 7 * 24 * 3600]  # one report for both chats, of the week
     mvd = "\n".join(c.text for c in session.calls[before:] if c.params.get("chat_id") == MVD)
-    assert "нет ответа ни на одной странице" in mvd
-    assert "• как получить разрешение на оружие (7)" in mvd
+    assert "не смог хорошо ответить" in mvd
+    # why each group is there, in the chat's language (reasons not recorded: not named)
+    assert "• как получить разрешение на оружие (7: нет страницы 4, 👎 2)" in mvd
+    assert "• прописка через егов (2)" in mvd
     assert "справку об участке" not in mvd and "погода" not in mvd
     assert await saual.send_digests(bot) == 0 and len(asked) == 1  # claimed: no new report

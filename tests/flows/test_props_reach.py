@@ -55,6 +55,7 @@ async def test_a_mention_anywhere_asks_the_rest_and_nothing_unmasked_is_kept(
         # what the asker got is logged with the question, and agrees with it
         assert row.outcome in {o.value for o in AnswerOutcome}
         assert row.confident == (row.outcome == AnswerOutcome.ANSWERED)
+        assert row.chat_type == "group"
 
 
 @settings(max_examples=40)
