@@ -30,6 +30,7 @@ from pathlib import Path, PurePosixPath
 from .agencies import ID, Agency, entries, entry_line, load_agencies, read_yaml
 from .errors import CorpusError, Problem, Ref
 from .langs import LANGS
+from .normalize import fold
 from .pages import (
     DocKind,
     Document,
@@ -209,6 +210,30 @@ def _load_redirects(path: Path, problems: list[Problem], agencies: dict[str, Age
     return out
 
 
+def check_examples(docs: Iterable[Document], near_misses: Mapping[str, Mapping[str, Iterable[str]]],
+                   problems: list[Problem]) -> None:
+    """An example question on two topics' pages, or one that is also a near miss,
+    teaches the topic model both answers to one question: each is a problem
+    of the page that repeats it (the same words after :func:`fold`)."""
+    # (lang, folded question) -> (topic id, whether it is a near miss of it)
+    owner: dict[tuple[str, str], tuple[str, bool]] = {}
+    for tid, by_lang in sorted(near_misses.items()):
+        for lang, questions in by_lang.items():
+            for q in questions:
+                owner.setdefault((lang, fold(q)), (tid, True))
+    for doc in docs:
+        if doc.kind != DocKind.PAGE:
+            continue
+        for q in doc.questions:
+            tid, near = owner.setdefault((doc.lang, fold(q)), (doc.id, False))
+            if near or tid != doc.id:
+                what = "a near miss" if near else "an example question"
+                problems.append(Problem(doc.path, 0, "questions",
+                                        f"example question {q!r} is also {what} of "
+                                        f"{tid!r}: the topic model would learn two answers "
+                                        "to it"))
+
+
 def _load_near_misses(folder: Path, problems: list[Problem], topics: dict
                       ) -> tuple[dict[str, dict[str, tuple[str, ...]]], list[Path]]:
     """Near-miss questions by topic: ``<topic id>: {kk: [...], ru: [...]}`` in
@@ -357,6 +382,7 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True,
                                         "has no page"))
     docs += _load_redirects(root / "out_of_scope.yaml", problems, agencies, topics)
     near_misses, near_miss_paths = _load_near_misses(root / "near_misses", problems, topics)
+    check_examples(docs, near_misses, problems)
     if problems:
         raise CorpusError(problems)
     files = [*page_paths, *qa_paths, *near_miss_paths]

@@ -69,6 +69,35 @@ def test_duplicate_ids_unknown_topic_and_category(knowledge):
     assert any("topic 'hunting-licence' is not in catalog.yaml" in r for r in reasons)
 
 
+def test_an_example_question_has_one_answer(knowledge):
+    """The same example question on two topics, or one that is also a near miss,
+    would teach the topic model two answers to it: the page that repeats it is
+    named (the same words whatever the case, punctuation or ё)."""
+    pages = knowledge / "pages"
+    _edit(pages / "documents/id-card.ru.md", "keywords: [",
+          "questions:\n  - где сделать удостоверение\n  - как сменить прописку\n"
+          "  - чехол для удостоверения купить\nkeywords: [")
+    _edit(pages / "documents/residence-registration.ru.md", "keywords: [",
+          "questions:\n  - Как сменить прописку?\nkeywords: [")
+    _edit(pages / "documents/residence-registration.kk.md", "keywords: [",
+          "questions:\n  - где сделать удостоверение\nkeywords: [")  # another language: fine
+    (knowledge / "near_misses").mkdir()
+    (knowledge / "near_misses/documents.yaml").write_text(
+        "id-card:\n  ru:\n    - Чехол для удостоверения, купить!\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_knowledge(knowledge)
+    found = {(Path(p.path).name, p.field, p.reason) for p in caught.value.problems}
+    assert found == {
+        ("id-card.ru.md", "questions",
+         "example question 'чехол для удостоверения купить' is also a near miss of 'id-card': "
+         "the topic model would learn two answers to it"),
+        # the page read later repeats the one read first
+        ("residence-registration.ru.md", "questions",
+         "example question 'Как сменить прописку?' is also an example question of 'id-card': "
+         "the topic model would learn two answers to it"),
+    }
+
+
 def test_catalogue_topic_without_pages_is_an_error(knowledge):
     for path in (knowledge / "pages/participation").glob("*.md"):
         path.unlink()
