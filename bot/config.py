@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     # Search behaviour (defaults are the engine's; see embeddings.SearchConfig).
     search_lexical_weight: float = Field(default=SearchConfig.lexical_weight, ge=0, le=1)
     search_fusion: str = Field(default=SearchConfig.fusion, pattern="^(zscore|rrf)$")
-    search_min_confidence: float = Field(default=SearchConfig.min_confidence, ge=0, le=1)
+    # None: the engine's own thresholds, one for a build with a topic model and
+    # one without; a value applies to both.
+    search_min_confidence: float | None = Field(default=None, ge=0, le=1)
     search_clarify_confidence: float = Field(default=SearchConfig.clarify_confidence, ge=0,
                                              le=1)
     search_max_query_chars: int = Field(default=SearchConfig.max_query_chars, ge=50, le=20000)
@@ -125,7 +127,8 @@ class Settings(BaseSettings):
             raise ValueError("DELIVERY_LEASE must be more than twice DELIVERY_TIMEOUT")
         return self
 
-    @field_validator("bot_token", "webhook_url", "webhook_secret", mode="before")
+    @field_validator("bot_token", "webhook_url", "webhook_secret", "search_min_confidence",
+                     mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `BOT_TOKEN=` in .env (as .env.example has it) means "not set".
@@ -144,7 +147,9 @@ class Settings(BaseSettings):
         return SearchConfig(
             lexical_weight=self.search_lexical_weight,
             fusion=self.search_fusion,
-            min_confidence=self.search_min_confidence,
+            **({} if self.search_min_confidence is None else {
+                "min_confidence": self.search_min_confidence,
+                "model_min_confidence": self.search_min_confidence}),
             clarify_confidence=self.search_clarify_confidence,
             # Without a topic model, the confidence that makes close topics worth
             # offering also makes the question one on a government theme.

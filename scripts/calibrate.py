@@ -79,7 +79,7 @@ def main() -> int:
     p = 1 / (1 + np.exp(-x @ w))
     scope = np.array(scoped)
     free = ~np.array(elsewhere)
-    for t in np.arange(0.3, 0.75, 0.05):
+    for t in np.arange(0.3, 0.91, 0.05):
         confident = (p >= t) & free
         line = (f"min_confidence {t:.2f}: out-of-scope false answers "
                 f"{confident[~scope].mean():.3f}, in-scope abstains "

@@ -34,7 +34,7 @@ def engine(tmp_path_factory) -> SearchEngine:
     root = knowledge.parent / "index"
     build_index(load_knowledge(with_questions(knowledge)), encoder, root)
     # thresholds that make all three decisions reachable with the test encoder
-    return SearchEngine.open(root, encoder, SearchConfig(min_confidence=0.9,
+    return SearchEngine.open(root, encoder, SearchConfig(model_min_confidence=0.9,
                                                          clarify_confidence=0.3))
 
 
