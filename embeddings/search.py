@@ -88,10 +88,10 @@ class SearchConfig:
     # by scripts/calibrate.py on calibration.jsonl for "the first hit is right"
     # (refitted when the pages' example questions went from 4-6 to 8-11 and the
     # near misses doubled: the model's probabilities got surer).
-    # At or above min_confidence the engine answers; from clarify_confidence it
-    # asks which of the first topics (up to clarify_options, those within
-    # clarify_gap of the first) is meant; below, it abstains. min_confidence is
-    # the highest threshold (in steps of 0.05) that keeps the in-scope questions
+    # At or above model_min_confidence the engine answers; from clarify_confidence
+    # it asks which of the first topics (up to clarify_options, those within
+    # clarify_gap of the first) is meant; below, it abstains. model_min_confidence
+    # is the highest threshold (in steps of 0.05) that keeps the in-scope questions
     # not answered at or under 5% on calibration.jsonl with clarify_confidence
     # 0.45: 0.70 there leaves 4.2% not answered (2.1% asked about, 2.1%
     # abstained) and answers 7.7% of the out-of-scope questions (0.75: 5.3%).

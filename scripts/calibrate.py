@@ -79,9 +79,10 @@ def main() -> int:
     p = 1 / (1 + np.exp(-x @ w))
     scope = np.array(scoped)
     free = ~np.array(elsewhere)
+    threshold = "model_min_confidence" if model else "min_confidence"
     for t in np.arange(0.3, 0.91, 0.05):
         confident = (p >= t) & free
-        line = (f"min_confidence {t:.2f}: out-of-scope false answers "
+        line = (f"{threshold} {t:.2f}: out-of-scope false answers "
                 f"{confident[~scope].mean():.3f}, in-scope abstains "
                 f"{(~confident[scope]).mean():.3f}")
         if model:

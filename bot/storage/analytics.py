@@ -68,6 +68,12 @@ def gap_reason(question: QuestionRecord) -> str:
     return question.outcome if question.outcome in GAP_REASONS else NOT_RECORDED
 
 
+def _known_chat_type(chat_type: str) -> str:
+    if chat_type not in CHAT_TYPES:
+        raise ValueError(f"unknown chat type {chat_type!r}; one of {', '.join(CHAT_TYPES)}")
+    return chat_type
+
+
 def _question(row) -> QuestionRecord:
     return QuestionRecord(row.id, row.user_id, row.text, row.lang, row.topic_id,
                           float(row.confidence), bool(row.confident),
@@ -89,8 +95,7 @@ class QuestionRepo(Repo):
         outcome: str | None = None,
         chat_type: str = PRIVATE,
     ) -> int:
-        if chat_type not in CHAT_TYPES:
-            raise ValueError(f"unknown chat type {chat_type!r}; one of {', '.join(CHAT_TYPES)}")
+        _known_chat_type(chat_type)
         async with self.engine.begin() as conn:
             result = await conn.execute(questions.insert().values(
                 user_id=user_id, text=text, lang=lang, topic_id=topic_id,
@@ -137,10 +142,7 @@ class QuestionRepo(Repo):
             raise ValueError(f"unknown reason {reason!r}; one of {', '.join(GAP_REASONS)}")
         wanted = sa.and_(questions.c.created_at >= since, kind)
         if chat_type is not None:
-            if chat_type not in CHAT_TYPES:
-                raise ValueError(f"unknown chat type {chat_type!r}; one of "
-                                 f"{', '.join(CHAT_TYPES)}")
-            wanted = sa.and_(wanted, questions.c.chat_type == chat_type)
+            wanted = sa.and_(wanted, questions.c.chat_type == _known_chat_type(chat_type))
         source = questions.outerjoin(votes, votes.c.question_id == questions.c.id)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(
