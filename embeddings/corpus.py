@@ -187,7 +187,12 @@ def _load_redirects(path: Path, problems: list[Problem], agencies: dict[str, Age
             problems.append(Problem(str(path), line, f"{tid}.agency",
                                     f"unknown agency {entry.get('agency')!r}", Ref.AGENCY))
         title, keywords = entry.get("title"), entry.get("keywords")
+        questions = entry.get("questions", {})
         ok = True
+        if not (isinstance(questions, dict) and set(questions) <= set(LANGS)):
+            problems.append(Problem(str(path), line, f"{tid}.questions",
+                                    "must map kk and ru to lists of questions"))
+            ok, questions = False, {}
         for lang in LANGS:
             if not (isinstance(title, dict) and isinstance(title.get(lang), str)
                     and title[lang].strip()):
@@ -199,39 +204,53 @@ def _load_redirects(path: Path, problems: list[Problem], agencies: dict[str, Age
                 problems.append(Problem(str(path), line, f"{tid}.keywords.{lang}",
                                         "needs a list of words or phrases"))
                 ok = False
+            asked = questions.get(lang, [])
+            if not (isinstance(asked, list) and all(isinstance(q, str) and q.strip()
+                                                    for q in asked)):
+                problems.append(Problem(str(path), line, f"{tid}.questions.{lang}",
+                                        "must be a list of questions (text)"))
+                ok = False
         if not ok or agency is None:
             continue
         out.extend(
             Document(tid, lang, title[lang].strip(), summary=title[lang].strip(),
                      agency=agency.id, source_url=agency.website,
                      keywords=tuple(w.strip() for w in keywords[lang]), path=str(path),
-                     kind=DocKind.REDIRECT)
+                     kind=DocKind.REDIRECT,
+                     questions=tuple(q.strip() for q in questions.get(lang, [])))
             for lang in LANGS)
     return out
 
 
 def check_examples(docs: Iterable[Document], near_misses: Mapping[str, Mapping[str, Iterable[str]]],
                    problems: list[Problem]) -> None:
-    """An example question on two topics' pages, or one that is also a near miss,
-    teaches the topic model both answers to one question: each is a problem
-    of the page that repeats it (the same words after :func:`fold`)."""
-    # (lang, folded question) -> (topic id, whether it is a near miss of it)
-    owner: dict[tuple[str, str], tuple[str, bool]] = {}
+    """An example question on two topics' pages, or one that is also a near miss
+    or an out-of-scope theme's question, teaches the topic model two answers to
+    one question: each is a problem of the page that repeats it (the same words
+    after :func:`fold`)."""
+    docs = list(docs)
+    # (lang, folded question) -> (topic or theme id, what it is there; "" for a
+    # page's example question)
+    owner: dict[tuple[str, str], tuple[str, str]] = {}
     for tid, by_lang in sorted(near_misses.items()):
         for lang, questions in by_lang.items():
             for q in questions:
-                owner.setdefault((lang, fold(q)), (tid, True))
+                owner.setdefault((lang, fold(q)), (tid, "a near miss of"))
+    for doc in docs:
+        if doc.kind == DocKind.REDIRECT:
+            for q in doc.questions:
+                owner.setdefault((doc.lang, fold(q)), (doc.id, "a question of the out-of-scope "
+                                                               "theme"))
     for doc in docs:
         if doc.kind != DocKind.PAGE:
             continue
         for q in doc.questions:
-            tid, near = owner.setdefault((doc.lang, fold(q)), (doc.id, False))
-            if near or tid != doc.id:
-                what = "a near miss" if near else "an example question"
+            tid, what = owner.setdefault((doc.lang, fold(q)), (doc.id, ""))
+            if what or tid != doc.id:
                 problems.append(Problem(doc.path, 0, "questions",
-                                        f"example question {q!r} is also {what} of "
-                                        f"{tid!r}: the topic model would learn two answers "
-                                        "to it"))
+                                        f"example question {q!r} is also "
+                                        f"{what or 'an example question of'} {tid!r}: the "
+                                        "topic model would learn two answers to it"))
 
 
 def _load_near_misses(folder: Path, problems: list[Problem], topics: dict

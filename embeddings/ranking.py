@@ -114,11 +114,11 @@ class TopicProbabilities:
     def probabilities(self, vector: np.ndarray, terms: list[str]) -> tuple[np.ndarray, float]:
         """(P per topic of the build, P(no page answers)).
 
-        An out-of-scope theme was trained as "no page answers", so it gets that
-        probability: a question on it still finds it and is pointed to its
-        agency. A topic the model was not trained on (a Q&A answer published
-        after the build's model) gets the best page's probability, so the model
-        neither favours nor hides it: retrieval decides.
+        An out-of-scope theme is a class of its own; in a model trained before
+        it was (themes as "no page answers") it gets that probability. A topic
+        the model was not trained on (a Q&A answer published after the build's
+        model) gets the best page's probability, so the model neither favours
+        nor hides it: retrieval decides.
         """
         p = self.model.probabilities(vector, terms)
         none = float(p[self.none]) if self.none is not None else 0.0

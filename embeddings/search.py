@@ -232,8 +232,12 @@ class SearchEngine:
             topic_p, none_p = stats.model.probabilities(scored.vector, scored.terms)
             ranking = ranking + cfg.model_weight * np.log(topic_p + 1e-6)
         ranked = np.argsort(-ranking)
+        # An out-of-scope theme ranked first names the agency that handles it,
+        # when the topic model (if the build has one) recognises a government
+        # theme at all: a recipe ranks some theme first too, by default.
         elsewhere = (self._hit(index, int(ranked[0]), scored.fused, lang, intents)
-                     if len(ranked) and stats.redirect[ranked[0]] else None)
+                     if len(ranked) and stats.redirect[ranked[0]]
+                     and (none_p is None or none_p < 0.5) else None)
         order = ranked[~stats.redirect[ranked]][:k]
 
         hits = [self._hit(index, int(t), scored.fused, lang, intents) for t in order]

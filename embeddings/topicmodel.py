@@ -9,10 +9,13 @@ knowledge base itself provides:
   and keyword list, each question also as citizens mistype it: Kazakh in Latin
   script (the project's transliteration in reverse), Kazakh without its own
   letters, Russian in Latin, one typo;
-- negatives (the class ``NONE``): the out-of-scope themes
-  (``knowledge/out_of_scope.yaml``) and the near-miss questions written for
-  each topic (``knowledge/near_misses/``): a topic's words asking for
-  something no page answers.
+- the out-of-scope themes (``knowledge/out_of_scope.yaml``), each a class of
+  its own from its title, keywords and questions: no page answers them, but
+  the engine names the agency that does only when the model recognises the
+  theme, not for any question no page answers (a recipe is not forest use);
+- negatives (the class ``NONE``): the near-miss questions written for each
+  topic (``knowledge/near_misses/``): a topic's words asking for something no
+  page answers.
 
 Each text goes through the engine's own query pipeline (transliteration and
 typo correction against the index vocabulary), so the model sees a training
@@ -59,7 +62,8 @@ FILE = "topic_model.npz"
 class Example:
     text: str
     lang: str
-    label: str  # a topic id, or NONE
+    label: str  # a topic id, an out-of-scope theme's id, or NONE
+    theme: bool = False  # the label is an out-of-scope theme's
 
 
 # -- augmentation ----------------------------------------------------------
@@ -122,20 +126,17 @@ def examples(corpus: Corpus, near_misses: dict[str, dict[str, list[str]]] | None
     rng = random.Random(seed)
     out: list[Example] = []
     for doc in corpus.documents:
-        if doc.kind == DocKind.PAGE:
-            label = doc.id
-        elif doc.kind == DocKind.REDIRECT:
-            label = NONE
-        else:
+        if doc.kind not in (DocKind.PAGE, DocKind.REDIRECT):
             continue  # published Q&A answers belong to the page they came from
-        out.append(Example(doc.title, doc.lang, label))
-        if doc.summary:
-            out.append(Example(doc.summary, doc.lang, label))
+        theme = doc.kind == DocKind.REDIRECT
+        texts = [doc.title]
+        if doc.summary and doc.summary != doc.title:
+            texts.append(doc.summary)
         if doc.keywords:
-            out.append(Example(", ".join(doc.keywords), doc.lang, label))
-            out.extend(Example(k, doc.lang, label) for k in doc.keywords)
+            texts += [", ".join(doc.keywords), *doc.keywords]
+        out.extend(Example(t, doc.lang, doc.id, theme) for t in texts)
         for q in doc.questions:
-            out.extend(Example(v, doc.lang, label) for v in variants(q, doc.lang, rng))
+            out.extend(Example(v, doc.lang, doc.id, theme) for v in variants(q, doc.lang, rng))
     for by_lang in (near_misses or {}).values():
         for lang, questions in by_lang.items():
             for q in questions:
@@ -308,10 +309,12 @@ def train(
     y = np.array([position[s.label] for s in samples])
     dense_coef, lexical_coef, intercept, iterations = fit_softmax(
         vectors, lexical, y, len(classes), l2=1.0 / (c * len(samples)), max_iter=max_iter)
-    pages = y != position.get(NONE, -1)  # the paraphrases of pages, not the near misses
+    # The paraphrases of pages, not the near misses nor the out-of-scope themes.
+    pages = np.array([s.label != NONE and not s.theme for s in samples])
     paraphrase = fit_projection(vectors[pages], y[pages].tolist())
     info = {"examples": len(samples), "classes": len(classes),
             "none_examples": sum(1 for s in samples if s.label == NONE),
+            "theme_examples": sum(1 for s in samples if s.theme),
             "terms": len(lexicon.terms), "c": c, "iterations": iterations,
             "paraphrase_dims": 0 if paraphrase is None else int(paraphrase.matrix.shape[1])}
     return TopicModel(classes, dense_coef, lexical_coef, intercept, lexicon, info, paraphrase)

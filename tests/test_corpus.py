@@ -7,6 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from embeddings import CorpusError, load_knowledge, load_passages, parse_page
+from embeddings.corpus import QUESTIONS
+from embeddings.topicmodel import examples
 
 
 def test_fixture_loads_with_chunks_per_section(knowledge):
@@ -160,6 +162,45 @@ def test_out_of_scope_themes_load_as_redirects_in_both_languages(knowledge):
     assert ru.agency == "mvd" and ru.source_url == corpus.agencies["mvd"].website
     [chunk] = [c for c in corpus.chunks() if c.doc_id == "hunting" and c.lang == "ru"]
     assert "охотничий билет" in chunk.text
+    assert kk.questions == ru.questions == ()
+
+
+def test_an_out_of_scope_theme_carries_questions_indexed_and_trained_as_its_class(knowledge):
+    """A theme's questions are searched like a page's example questions and
+    teach the topic model the theme (a class of its own, not a page's)."""
+    (knowledge / "out_of_scope.yaml").write_text(
+        THEMES + "    questions:\n      ru: [' где купить путёвку на охоту на утку ']\n",
+        encoding="utf-8")
+    corpus = load_knowledge(knowledge)
+    [kk, ru] = [d for d in corpus.documents if d.kind == "redirect"]
+    assert (kk.questions, ru.questions) == ((), ("где купить путёвку на охоту на утку",))
+    [chunk] = [c for c in corpus.chunks() if c.doc_id == "hunting" and c.ordinal == QUESTIONS]
+    assert (chunk.lang, chunk.text) == ("ru", "где купить путёвку на охоту на утку")
+    trained = [e for e in examples(corpus) if e.text == "где купить путёвку на охоту на утку"]
+    assert [(e.lang, e.label, e.theme) for e in trained] == [("ru", "hunting", True)]
+
+
+def test_a_page_question_that_a_theme_also_asks_is_refused(knowledge):
+    themes = THEMES + "    questions:\n      kk: ['Аңшы куәлігін қалай аламын?', 7]\n" \
+        "      ru: [где сделать удостоверение]\n"
+    (knowledge / "out_of_scope.yaml").write_text(themes, encoding="utf-8")
+    _edit(knowledge / "pages/documents/id-card.ru.md", "keywords: [",
+          "questions:\n  - Где сделать удостоверение?\nkeywords: [")
+    with pytest.raises(CorpusError) as caught:
+        load_knowledge(knowledge)
+    found = {(Path(p.path).name, p.field, p.reason) for p in caught.value.problems}
+    assert found == {
+        ("out_of_scope.yaml", "hunting.questions.kk", "must be a list of questions (text)"),
+    }
+    (knowledge / "out_of_scope.yaml").write_text(themes.replace("', 7]", "']"), encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_knowledge(knowledge)
+    found = {(Path(p.path).name, p.field, p.reason) for p in caught.value.problems}
+    assert found == {
+        ("id-card.ru.md", "questions",
+         "example question 'Где сделать удостоверение?' is also a question of the out-of-scope "
+         "theme 'hunting': the topic model would learn two answers to it"),
+    }
 
 
 def test_bad_out_of_scope_themes_are_reported_with_line_and_field(knowledge):

@@ -202,9 +202,16 @@ def test_with_the_model_an_out_of_scope_theme_still_names_its_agency(knowledge, 
     build_index(load_knowledge(with_questions(knowledge)), encoder, root)
     engine = SearchEngine.open(root, encoder)
     assert engine.index.topic_model is not None
+    assert "hunting" in engine.index.topic_model.classes  # a class of its own
     result = engine.search("охотничий билет разрешение на охоту")
     assert result.elsewhere is not None and result.elsewhere.id == "hunting"
     assert result.decision == Decision.ABSTAIN and result.on_topic
+    # A question no page answers and the theme does not name: no agency to turn
+    # to (trained as "no page answers", the theme used to share that
+    # probability and rank first for any such question, a recipe included).
+    result = engine.search("удостоверение тракториста в частной автошколе цена")
+    assert result.elsewhere is None
+    assert result.decision == Decision.ABSTAIN and not result.on_topic
 
 
 def test_a_topic_the_model_does_not_know_is_ranked_by_retrieval(knowledge, encoder, tmp_path):

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 from botkit import Citizen
+from topickit import HUNTING_THEME, with_questions
 
 from bot.app import Saual
 from bot.services import Checked
@@ -141,6 +142,31 @@ async def test_a_theme_no_page_covers_names_the_agency_to_turn_to(knowledge, set
             proposal.text
         [row] = await _question_rows(app)
         assert not row.confident and row.outcome == "redirected"
+    finally:
+        await app.close()
+
+
+async def test_a_question_no_page_answers_names_no_theme_the_model_did_not_recognise(
+        knowledge, settings, encoder, clock, session):
+    """With a topic model, an out-of-scope theme is named only when the model
+    recognises it, not for every question no page answers (a near miss of the
+    fixture's model here; a recipe in the shipped knowledge)."""
+    settings = settings.model_copy(update={"search_min_confidence": None})  # the engine's
+    (knowledge / "out_of_scope.yaml").write_text(HUNTING_THEME, encoding="utf-8")
+    build_index(load_knowledge(with_questions(knowledge)), encoder, settings.index_dir)
+    app = await Saual.create(settings, encoder=encoder, clock=clock)
+    try:
+        citizen = Citizen(app.dispatcher, app.bot(session=session), session, clock)
+        asked = "удостоверение тракториста в частной автошколе цена"
+        calls = await citizen.send(asked)
+        reply = next(c for c in calls if c.method == "sendMessage")
+        assert reply.text.startswith(f"Извините, на вопрос «{asked}» я не нашёл")
+        assert "ведомств" not in reply.text and "Охота" not in reply.text
+        assert [b["text"] for b in reply.buttons] == ["📚 Меню"]
+        calls = await citizen.send("охотничий билет разрешение на охоту")
+        reply = next(c for c in calls if c.method == "sendMessage")
+        assert "В боте нет страницы о теме «Охота и охотничий билет»." in reply.text
+        assert [b["text"] for b in reply.buttons] == ["✉️ Задать вопрос ведомству", "📚 Меню"]
     finally:
         await app.close()
 
