@@ -15,6 +15,7 @@ from embeddings import (
     CorpusError,
     Decision,
     IndexCorrupt,
+    SearchConfig,
     SearchEngine,
     build_index,
     current_build,
@@ -212,6 +213,11 @@ def test_with_the_model_an_out_of_scope_theme_still_names_its_agency(knowledge, 
     result = engine.search("удостоверение тракториста в частной автошколе цена")
     assert result.elsewhere is None
     assert result.decision == Decision.ABSTAIN and not result.on_topic
+    # A theme that ranks first without the model's say-so names no agency,
+    # and no page is answered in its place either.
+    unsure = SearchEngine.open(root, encoder, SearchConfig(theme_min_probability=1.01))
+    result = unsure.search("охотничий билет разрешение на охоту")
+    assert result.elsewhere is None and result.decision == Decision.ABSTAIN
 
 
 def test_a_topic_the_model_does_not_know_is_ranked_by_retrieval(knowledge, encoder, tmp_path):
