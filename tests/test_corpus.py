@@ -71,6 +71,13 @@ def test_duplicate_ids_unknown_topic_and_category(knowledge):
     assert any("topic 'hunting-licence' is not in catalog.yaml" in r for r in reasons)
 
 
+def _problems(knowledge) -> set[tuple[str, str, str]]:
+    """(file name, field, reason) of every problem loading `knowledge` finds."""
+    with pytest.raises(CorpusError) as caught:
+        load_knowledge(knowledge)
+    return {(Path(p.path).name, p.field, p.reason) for p in caught.value.problems}
+
+
 def test_an_example_question_has_one_answer(knowledge):
     """The same example question on two topics, or one that is also a near miss,
     would teach the topic model two answers to it: the page that repeats it is
@@ -86,9 +93,7 @@ def test_an_example_question_has_one_answer(knowledge):
     (knowledge / "near_misses").mkdir()
     (knowledge / "near_misses/documents.yaml").write_text(
         "id-card:\n  ru:\n    - Чехол для удостоверения, купить!\n", encoding="utf-8")
-    with pytest.raises(CorpusError) as caught:
-        load_knowledge(knowledge)
-    found = {(Path(p.path).name, p.field, p.reason) for p in caught.value.problems}
+    found = _problems(knowledge)
     assert found == {
         ("id-card.ru.md", "questions",
          "example question 'чехол для удостоверения купить' is also a near miss of 'id-card': "
@@ -186,16 +191,12 @@ def test_a_page_question_that_a_theme_also_asks_is_refused(knowledge):
     (knowledge / "out_of_scope.yaml").write_text(themes, encoding="utf-8")
     _edit(knowledge / "pages/documents/id-card.ru.md", "keywords: [",
           "questions:\n  - Где сделать удостоверение?\nkeywords: [")
-    with pytest.raises(CorpusError) as caught:
-        load_knowledge(knowledge)
-    found = {(Path(p.path).name, p.field, p.reason) for p in caught.value.problems}
+    found = _problems(knowledge)
     assert found == {
         ("out_of_scope.yaml", "hunting.questions.kk", "must be a list of questions (text)"),
     }
     (knowledge / "out_of_scope.yaml").write_text(themes.replace("', 7]", "']"), encoding="utf-8")
-    with pytest.raises(CorpusError) as caught:
-        load_knowledge(knowledge)
-    found = {(Path(p.path).name, p.field, p.reason) for p in caught.value.problems}
+    found = _problems(knowledge)
     assert found == {
         ("id-card.ru.md", "questions",
          "example question 'Где сделать удостоверение?' is also a question of the out-of-scope "
