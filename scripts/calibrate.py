@@ -9,7 +9,9 @@ contains and, when the build has a topic model, the log-probability it gives
 the first topic), fits a logistic regression and prints the coefficients and,
 per threshold, the out-of-scope false-answer rate, the in-scope abstain rate
 and (with a topic model) the clarifying-question rate, for `SearchConfig` in
-embeddings/search.py. Without a topic model the target is "in scope"; with
+embeddings/search.py; with a topic model, also the same rates per floor of the
+model's probability of the first topic (`model_min_probability`) at the
+threshold in use. Without a topic model the target is "in scope"; with
 one, "the first topic is right" (so a wrong first topic is not answered but
 asked about).
 
@@ -48,7 +50,7 @@ def main() -> int:
         questions += loaded
     model = engine.index.topic_model is not None
     stats = engine._state[2]
-    features, labels, scoped, elsewhere = [], [], [], []
+    features, labels, scoped, elsewhere, tops = [], [], [], [], []
     for q in questions:
         r = engine.search(q.q)
         row = [10 * (r.best_cosine - 0.85), r.coverage, r.unknown]
@@ -59,6 +61,7 @@ def main() -> int:
                 topic_p, _ = stats.model.probabilities(scored.vector, scored.terms)
                 top = float(topic_p[engine.index.topic_ids.index(r.hits[0].id)])
             row.append(math.log(top + 1e-6))
+            tops.append(top)
         features.append(row)
         right = bool(q.expected) and bool(r.hits) and r.hits[0].id in q.expected
         labels.append(1.0 if (right if model else q.expected) else 0.0)
@@ -91,6 +94,18 @@ def main() -> int:
                 line += (f"; clarify from {c:.2f}: in-scope {clarify[scope].mean():.3f}, "
                          f"abstains {(~confident & ~clarify)[scope].mean():.3f}")
         print(line)
+    if model:
+        # The second condition to answer: the model's own probability of the
+        # first topic (SearchConfig.model_min_probability), at the threshold in use.
+        t, c = engine.config.model_min_confidence, engine.config.clarify_confidence
+        top = np.array(tops)
+        for floor in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5):
+            confident = (p >= t) & (top >= floor) & free
+            clarify = ~confident & (p >= c) & free
+            print(f"model_min_probability {floor:.1f} (model_min_confidence {t:.2f}, clarify "
+                  f"from {c:.2f}): out-of-scope false answers {confident[~scope].mean():.3f}, "
+                  f"in-scope clarify {clarify[scope].mean():.3f}, abstains "
+                  f"{(~confident & ~clarify)[scope].mean():.3f}")
     return 0
 
 

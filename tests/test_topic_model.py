@@ -119,6 +119,22 @@ def test_a_model_saved_before_the_projection_still_loads(knowledge, encoder, tmp
         load_index(root, encoder)
 
 
+def test_a_match_the_model_doubts_is_asked_about_not_answered(knowledge, encoder, tmp_path):
+    """Answering takes the confidence and the model's own probability of the
+    first topic; a confident match below the probability floor is asked about."""
+    root = tmp_path / "index"
+    build_index(load_knowledge(with_questions(knowledge)), encoder, root)
+    question = "где получить удостоверение личности"
+    sure = SearchEngine.open(root, encoder, SearchConfig(model_min_probability=0.0))
+    answered = sure.search(question)
+    assert answered.decision == Decision.ANSWER and answered.hits[0].id == "id-card"
+    doubting = SearchEngine.open(root, encoder, SearchConfig(model_min_probability=1.01))
+    asked = doubting.search(question)
+    assert asked.confidence == answered.confidence
+    assert asked.decision == Decision.CLARIFY and not asked.confident
+    assert asked.hits[0].id == "id-card" and asked.options >= 2
+
+
 def test_a_rebuild_with_the_same_examples_reuses_the_model(knowledge, encoder, tmp_path):
     corpus = load_knowledge(with_questions(knowledge))
     root = tmp_path / "index"
