@@ -351,11 +351,15 @@ def main() -> int:
     serving = serving_memory(kb_root)
     plain = serving_memory(retrieval_root)
     training = training_memory()
+    model = load_index(kb_root, encoder).topic_model
+    weights = 0 if model is None else (model.dense_coef.size + model.lexical_coef.size
+                                       + model.intercept.size)
     out("Peak resident memory, each in a process of its own: serving (the encoder and the "
         f"knowledge-base index loaded, three questions searched) {serving} MiB with the topic "
         f"model, {plain} MiB without it; `saual index` training the topic model (a new "
         f"build folder, embeddings from the cache) {training} MiB, most of it L-BFGS's "
-        "history of the model's 4 million weights. The benchmark process itself, which "
+        f"history of the model's {weights / 1e6:.1f} million weights. The benchmark "
+        "process itself, which "
         "loads several indexes (and trains their models unless a published build's can be "
         "reused), peaked at "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB.\n")
