@@ -22,19 +22,22 @@ typo correction against the index vocabulary), so the model sees a training
 question exactly as it would see it asked. Its features are the frozen
 encoder's query embedding and, beside it, TF-IDF weights of the analyzer's
 lexical terms (stems, boundary 4-grams, synonym concepts); the model is one
-multinomial logistic regression (scikit-learn) over both. It is saved in the
-build as plain arrays (``topic_model.npz``: no pickle) and scored with numpy,
-so serving does not import scikit-learn.
+multinomial logistic regression over both (scikit-learn's objective, fitted
+with SciPy's L-BFGS). It is saved in the build as plain arrays
+(``topic_model.npz``: no pickle) and scored with numpy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -51,9 +54,11 @@ MODEL_VERSION = 1
 # the inverse L2 strength as scikit-learn's C; 60 L-BFGS iterations gave the
 # hit@1 of a fit run to convergence (148) in 40% of the time; a history of 5
 # instead of SciPy's 10 took 41 s instead of 60 and 400 MB less, hit@1 within
-# one question on every set.
+# one question on every set. Started from the centred features and the class
+# frequencies (fit_softmax), 40 iterations reach a lower loss than 60 did from
+# zero, in 47-52 s instead of 78 on the 311 classes of 2026-12 (2 cores).
 C = 20.0
-MAX_ITER = 60
+MAX_ITER = 40
 MAXCOR = 5
 FILE = "topic_model.npz"
 
@@ -321,7 +326,8 @@ def train(
 
 
 def fit_softmax(dense: np.ndarray, lexical, y: np.ndarray, n_classes: int, *, l2: float,
-                max_iter: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+                max_iter: int, workers: int | None = None,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Multinomial logistic regression (mean cross-entropy + l2/2 |W|^2, the
     intercept unpenalised) over a dense block and a sparse block of features,
     by SciPy's L-BFGS.
@@ -329,7 +335,15 @@ def fit_softmax(dense: np.ndarray, lexical, y: np.ndarray, n_classes: int, *, l2
     scikit-learn's LogisticRegression would take the two blocks only as one
     sparse matrix, and multiplying the dense 384 columns as sparse made a fit
     2.5 times slower (0.98 s against 0.38 s per product on the 22,560 training
-    questions); here each block is multiplied as what it is, in float32.
+    questions); here each block is multiplied as what it is, in float32, the
+    sparse products split by rows over `workers` threads (SciPy releases the
+    GIL there: 0.25 s -> 0.12 s on two cores).
+
+    The fit starts where a few iterations would otherwise go: the dense block
+    centred (its mean is folded back into the intercept, so the model and the
+    penalty are the same) and the intercept at the classes' log frequencies.
+    On the 30,123 questions of 311 classes that reached in 30 iterations a
+    lower loss (0.387) than 60 iterations from zero had (0.405).
     """
     from scipy.optimize import minimize
 
@@ -337,34 +351,66 @@ def fit_softmax(dense: np.ndarray, lexical, y: np.ndarray, n_classes: int, *, l2
     v = lexical.shape[1]
     k = n_classes
     rows = np.arange(n)
-    lexical_t = lexical.T.tocsr()
+    mean = dense.mean(axis=0, dtype=np.float64).astype(np.float32)
+    centred = dense - mean
+    workers = max(1, min(workers or os.cpu_count() or 1, 8))
+    pool = ThreadPoolExecutor(workers)
+    forward = _row_blocks(lexical.tocsr(), workers)
+    backward = _row_blocks(lexical.T.tocsr(), workers)
 
-    def unpack(theta: np.ndarray):
-        wd = theta[: d * k].reshape(d, k).astype(np.float32)
-        wl = theta[d * k: (d + v) * k].reshape(v, k).astype(np.float32)
-        return wd, wl, theta[(d + v) * k:].astype(np.float32)
+    def sparse_product(blocks: list[tuple[int, int, object]], x: np.ndarray,
+                       height: int) -> np.ndarray:
+        out = np.empty((height, x.shape[1]), dtype=np.float32)
+
+        def one(block: tuple[int, int, object]) -> None:
+            start, stop, part = block
+            out[start:stop] = part @ x
+
+        list(pool.map(one, blocks))
+        return out
+
+    weights = (d + v) * k
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        wd, wl, b = unpack(theta)
-        z = dense @ wd + lexical @ wl + b
+        wd = theta[: d * k].reshape(d, k).astype(np.float32)
+        wl = theta[d * k: weights].reshape(v, k).astype(np.float32)
+        z = sparse_product(forward, wl, n)
+        z += centred @ wd
+        z += theta[weights:].astype(np.float32)
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         total = p.sum(axis=1)
-        loss = float(np.mean(np.log(total) - z[rows, y]))
-        loss += 0.5 * l2 * float(np.sum(wd.astype(np.float64) ** 2)
-                                 + np.sum(wl.astype(np.float64) ** 2))
+        w = theta[:weights]
+        loss = float(np.mean(np.log(total) - z[rows, y])) + 0.5 * l2 * float(w @ w)
         p /= total[:, None]
         p[rows, y] -= 1.0
         p /= n
-        grad = np.concatenate([(dense.T @ p + l2 * wd).ravel(),
-                               (lexical_t @ p + l2 * wl).ravel(), p.sum(axis=0)])
-        return loss, grad.astype(np.float64)
+        grad = np.empty_like(theta)
+        grad[: d * k] = (centred.T @ p).ravel()
+        grad[d * k: weights] = sparse_product(backward, p, v).ravel()
+        grad[:weights] += l2 * w
+        grad[weights:] = p.sum(axis=0)
+        return loss, grad
 
-    theta0 = np.zeros((d + v + 1) * k)
-    result = minimize(objective, theta0, jac=True, method="L-BFGS-B",
-                      options={"maxiter": max_iter, "maxcor": MAXCOR})
-    wd, wl, b = unpack(result.x)
-    return wd.T.copy(), wl.T.copy(), b, int(result.nit)
+    theta0 = np.zeros(weights + k)
+    counts = np.bincount(y, minlength=k)
+    theta0[weights:] = np.log(np.maximum(counts, 1) / n)
+    try:
+        result = minimize(objective, theta0, jac=True, method="L-BFGS-B",
+                          options={"maxiter": max_iter, "maxcor": MAXCOR})
+    finally:
+        pool.shutdown()
+    x = result.x
+    wd = x[: d * k].reshape(d, k)
+    intercept = x[weights:] - mean.astype(np.float64) @ wd
+    return (wd.T.astype(np.float32), x[d * k: weights].reshape(v, k).T.astype(np.float32),
+            intercept.astype(np.float32), int(result.nit))
+
+
+def _row_blocks(matrix, parts: int) -> list[tuple[int, int, object]]:
+    """`matrix` (CSR) cut into `parts` bands of rows: (first row, end row, band)."""
+    bounds = np.linspace(0, matrix.shape[0], parts + 1).astype(int)
+    return [(int(a), int(b), matrix[a:b]) for a, b in pairwise(bounds) if b > a]
 
 
 def analyzer_terms(analyzer: Analyzer, words: Sequence[str], lang: str) -> list[str]:

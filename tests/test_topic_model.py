@@ -55,15 +55,20 @@ def test_one_typo_changes_one_longer_word():
     assert tm.with_typo("да нет", rng) == "да нет"
 
 
-def test_the_fit_is_scikit_learns_logistic_regression():
+@pytest.mark.parametrize("workers", [1, 3])
+def test_the_fit_is_scikit_learns_logistic_regression(workers):
+    """The same objective, whatever the threads the sparse products are split
+    over; the dense block shares an offset, as embeddings do, which the fit
+    centres away and must fold back into the intercept."""
     from sklearn.linear_model import LogisticRegression
 
     rng = np.random.default_rng(0)
-    dense = rng.normal(size=(120, 6)).astype(np.float32)
+    dense = (rng.normal(size=(120, 6)) + np.array([3.0, -2.0, 0, 0, 1.0, 0])).astype(np.float32)
     lexical = sparse.random(120, 15, density=0.2, random_state=1, dtype=np.float32,
                             format="csr")
-    y = (dense[:, 0] + lexical.toarray()[:, 0] > 0).astype(int) + (dense[:, 1] > 1)
-    wd, wl, b, _ = tm.fit_softmax(dense, lexical, y, 3, l2=1.0 / (2.0 * 120), max_iter=500)
+    y = (dense[:, 0] + lexical.toarray()[:, 0] > 3).astype(int) + (dense[:, 1] > -1)
+    wd, wl, b, _ = tm.fit_softmax(dense, lexical, y, 3, l2=1.0 / (2.0 * 120), max_iter=500,
+                                  workers=workers)
     ours = dense @ wd.T + lexical @ wl.T + b
     reference = LogisticRegression(C=2.0, max_iter=2000, tol=1e-8).fit(
         sparse.hstack([sparse.csr_matrix(dense), lexical]).tocsr(), y)
