@@ -325,6 +325,24 @@ def train(
     return TopicModel(classes, dense_coef, lexical_coef, intercept, lexicon, info, paraphrase)
 
 
+def usable_cpus(cgroup: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """How many CPUs this process may keep busy: those it may run on (a
+    container's or taskset's CPU set), fewer when a cgroup v2 quota allows less
+    time than that (``docker run --cpus 2`` on a 32-core host: 2, where
+    ``os.cpu_count()`` says 32)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    try:
+        quota, period = cgroup.read_text(encoding="ascii").split()[:2]
+        if quota != "max" and int(period) > 0:
+            cpus = min(cpus, max(1, -(-int(quota) // int(period))))
+    except (OSError, ValueError):
+        pass  # no cgroup v2 limit readable: the CPU set is the limit
+    return max(1, cpus)
+
+
 def fit_softmax(dense: np.ndarray, lexical, y: np.ndarray, n_classes: int, *, l2: float,
                 max_iter: int, workers: int | None = None,
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -353,7 +371,7 @@ def fit_softmax(dense: np.ndarray, lexical, y: np.ndarray, n_classes: int, *, l2
     rows = np.arange(n)
     mean = dense.mean(axis=0, dtype=np.float64).astype(np.float32)
     centred = dense - mean
-    workers = max(1, min(workers or os.cpu_count() or 1, 8))
+    workers = max(1, min(workers or usable_cpus(), 8))
     pool = ThreadPoolExecutor(workers)
     forward = _row_blocks(lexical.tocsr(), workers)
     backward = _row_blocks(lexical.T.tocsr(), workers)

@@ -81,6 +81,24 @@ def test_the_fit_is_scikit_learns_logistic_regression(workers):
     assert np.abs(softmax(ours) - softmax(theirs)).max() < 0.02
 
 
+@pytest.mark.parametrize(("cpu_max", "expected"), [
+    ("200000 100000\n", 2),  # docker run --cpus 2
+    ("150000 100000\n", 2),  # 1.5 CPUs keep two threads partly busy
+    ("50000 100000\n", 1),
+    ("max 100000\n", None),  # no quota: the CPU set
+    ("garbage\n", None),
+    (None, None),  # cgroup v1, or not Linux: no file
+])
+def test_the_fit_uses_the_cpus_a_container_allows(tmp_path, monkeypatch, cpu_max, expected):
+    monkeypatch.setattr(tm.os, "sched_getaffinity", lambda pid: set(range(32)), raising=False)
+    path = tmp_path / "cpu.max"
+    if cpu_max is not None:
+        path.write_text(cpu_max, encoding="ascii")
+    assert tm.usable_cpus(path) == (expected or 32)
+    monkeypatch.setattr(tm.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert tm.usable_cpus(path) == 1  # a quota never raises the CPU set
+
+
 def test_the_build_trains_the_model_and_search_uses_it(knowledge, encoder, tmp_path):
     corpus = load_knowledge(with_questions(knowledge))
     assert corpus.near_misses["id-card"]["kk"] == ("банк картасын қалай ашамын",)
