@@ -83,10 +83,18 @@ def main() -> int:
     scope = np.array(scoped)
     free = ~np.array(elsewhere)
     threshold = "model_min_confidence" if model else "min_confidence"
+    # With a topic model the engine answers only when the model also gives the
+    # first topic SearchConfig.model_min_probability: the rates per threshold
+    # count that floor, so that "in-scope not answered" (asked about or
+    # abstained) is what citizens would get.
+    top = np.array(tops) if model else np.ones(len(labels))
+    floor_in_use = engine.config.model_min_probability if model else 0.0
+    if model:
+        print(f"(per threshold: at model_min_probability {floor_in_use:.2f}, the floor in use)")
     for t in np.arange(0.3, 0.91, 0.05):
-        confident = (p >= t) & free
+        confident = (p >= t) & (top >= floor_in_use) & free
         line = (f"{threshold} {t:.2f}: out-of-scope false answers "
-                f"{confident[~scope].mean():.3f}, in-scope abstains "
+                f"{confident[~scope].mean():.3f}, in-scope not answered "
                 f"{(~confident[scope]).mean():.3f}")
         if model:
             for c in (0.35, 0.45):
@@ -98,7 +106,6 @@ def main() -> int:
         # The second condition to answer: the model's own probability of the
         # first topic (SearchConfig.model_min_probability), at the threshold in use.
         t, c = engine.config.model_min_confidence, engine.config.clarify_confidence
-        top = np.array(tops)
         for floor in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5):
             confident = (p >= t) & (top >= floor) & free
             clarify = ~confident & (p >= c) & free
