@@ -12,23 +12,31 @@ identifiers a citizen might type are replaced with placeholders:
   digits (``+1 202 555 0123``) -> ``[phone]``
 - IIN (individual identification number), 12 digits -> ``[IIN]``
 - bank card numbers, 13 to 19 digits -> ``[card]``
+- any longer run of digits (two identifiers glued together, or one behind
+  other digits) -> ``[number]``
 
 How digits are found. The text is matched through a *view* of the same length:
 every character is folded on its own (a Unicode decimal digit to its ASCII
-digit, fullwidth and other compatibility forms by NFKC, every kind of space and
-the zero-width characters to a space, every dash to ``-``), so matches map back
-to the original characters and the rest of the text is returned untouched.
-Digits are grouped into *clusters*: digit groups joined by runs of up to
-``MAX_SEP`` separators (spaces, tabs, newlines, ``. / _ -`` and parentheses),
-with a leading ``+``. The groups of a cluster are then cut into identifiers by
-a small dynamic programme that masks as many digits as possible (a run of
-groups becomes an identifier when its digit count and first digits fit one of
-the kinds above), so ``87011234567 900101300123`` is a phone and an IIN, and a
-lone group of 20 digits is no identifier at all. The programme is linear in the
-number of groups (an identifier has at most 19 digits) and every regular
+digit, fullwidth and other compatibility forms by NFKC, every kind of space to
+a space, every dash to ``-``, and every invisible character to U+200B: the
+zero-width ones, the soft hyphen, direction marks, variation selectors and the
+keycap mark of «8️⃣»), so matches map back to the original characters and the
+rest of the text is returned untouched. An invisible character is a separator
+between digits and part of an e-mail address (``ivan\u200b@mail.ru``), so it
+hides nothing. In a word of 9 or more digits and letters that is at least half
+digits, the letters O and l that look like 0 and 1 are read as those
+digits (``9OO1O13OO123``). Digits are grouped into *clusters*: digit groups
+joined by runs of up to ``MAX_SEP`` separators (spaces, tabs, newlines,
+invisible characters, ``. / _ -`` and parentheses), with a leading ``+``. The
+groups of a cluster are then cut into identifiers by a small dynamic programme
+that masks as many digits as possible (a run of groups becomes an identifier
+when its digit count and first digits fit one of the kinds above), so
+``87011234567 900101300123`` is a phone and an IIN; a group of 20 digits or
+more is no identifier and is masked whole as a number. The programme is linear
+in the number of groups (an identifier has at most 19 digits) and every regular
 expression here has disjoint neighbouring classes, so there is no catastrophic
-backtracking: a 4,000-character message of alternating digits and separators
-is masked in about 15 ms (the e-mail pattern starts only where a run of address
+backtracking: a 4,000-character message of alternating digits and separators is
+masked in about 15 ms (the e-mail pattern starts only where a run of address
 characters starts: without that it went quadratic, 110 ms on 4,000 digits).
 
 What is left alone, and why:
@@ -36,9 +44,11 @@ What is left alone, and why:
 - dates with a four-digit year (``01.12.2026``, ``2026-12-01``, ``1/2/2026``)
   are single tokens that never join an identifier, so a date range
   ``01.12.2026-15.12.2026`` (16 digits) is not a card;
-- amounts: groups of thousands (``150 000``, ``3 692``) or a group of up to 10
-  digits followed by a currency (тенге, теңге, тг, ₸, KZT, руб, $, ...), and a
-  range of them (``150 000 - 200 000 тенге``);
+- amounts: groups of thousands (``150 000``, ``3 692``) of up to 11 digits, or
+  a group of up to 10 digits, followed by a currency (тенге, теңге, тг, ₸,
+  KZT, руб, $, ...: a whole word, so «сомневаюсь» is no сом), and a range of
+  them (``150 000 - 200 000 тенге``); 12 digits in groups of thousands are an
+  IIN even before «тенге»;
 - everything under 9 digits: years, short numbers (1414, 109), house and flat
   numbers, article, law and precinct numbers.
 
@@ -52,7 +62,8 @@ by separators may add up to an identifier length (``12 345 6789``).
 
 Accepted misses: groups further apart than ``MAX_SEP`` separators are separate
 numbers; a date-shaped part of an identifier (``01.01.2012.3456``) stays a date;
-an identifier glued to an amount with a currency loses its tail to the amount.
+an identifier glued to an amount with a currency loses its tail to the amount;
+look-alike letters in a number written in groups (``9OO 1O1``) stay letters.
 
 The functions are pure and total: any string in, a string out; ``mask`` is
 idempotent.
@@ -71,18 +82,38 @@ MAX_SEP = 6  # separator characters that may join two digit groups
 
 PLACEHOLDERS = {
     "email": "[email]", "account": "[account]", "card": "[card]", "iin": "[IIN]",
-    "phone": "[phone]", "document": "[document]",
+    "phone": "[phone]", "document": "[document]", "number": "[number]",
 }
+LONGEST = 19  # digits of the longest identifier (a card number)
 
-_SEP = r"[ \t\n\r\f\v._/()\-]"
-EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+# What view() turns every invisible character into.
+HIDDEN = "\u200b"
+_SEP = rf"[ \t\n\r\f\v._/()\-{HIDDEN}]"
+EMAIL = re.compile(rf"(?<![\w.%+{HIDDEN}-])[\w.%+{HIDDEN}-]+@[\w{HIDDEN}-]+"
+                   rf"(?:\.[\w{HIDDEN}-]+)+")
 IBAN = re.compile(r"(?<![0-9A-Za-z])KZ[0-9]{2}(?: ?[0-9A-Z]){16}(?![0-9A-Za-z])", re.IGNORECASE)
 CLUSTER = re.compile(rf"(?:\+ ?)?\(?[0-9]+(?:{_SEP}{{1,{MAX_SEP}}}[0-9]+)*")
 GROUP = re.compile(r"[0-9]+")
-CURRENCY = re.compile(r" *(?:тенге|теңге|тг\b|тнг|₸|kzt|руб|₽|\$|usd|долл|eur|евро|€|сом)",
-                      re.IGNORECASE)
+# A currency after an amount: a sign, or a whole word (with its endings and an
+# abbreviation's dot), so that «сомневаюсь» or «рубрика» is not one.
+CURRENCY = re.compile(
+    r" *(?:[₸₽$€]|(?:тенге\w*|теңге\w*|тг|тнг|kzt|руб(?:л[а-яё]*)?|usd|"
+    r"долл(?:ар[а-яё]*)?|eur|евро|сом(?:а|ов|ы)?)(?!\w))",
+    re.IGNORECASE)
+# A thousands-grouped amount has at most this many digits (99 billion); 12 in
+# groups of three are an IIN as often as a sum nobody asks the bot about.
+AMOUNT_DIGITS = 11
+# A word of digits with look-alike letters in it (see view()).
+LOOKALIKE = re.compile(r"(?<!\w)[0-9OoОоIl]{9,}(?!\w)")
+_LOOKALIKE_DIGITS = str.maketrans("OoОоIl", "000011")
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _invisible(ch: str) -> bool:
+    """Format characters (zero-width, soft hyphen, direction marks...), variation
+    selectors, the combining grapheme joiner and enclosing marks (the keycap)."""
+    return (unicodedata.category(ch) in ("Cf", "Me") or "\ufe00" <= ch <= "\ufe0f"
+            or "\U000e0100" <= ch <= "\U000e01ef" or ch == "\u034f")
 
 
 @lru_cache(maxsize=4096)
@@ -90,7 +121,9 @@ def _fold(ch: str) -> str:
     digit = unicodedata.decimal(ch, None)
     if digit is not None:
         return str(digit)
-    if ch in _INVISIBLE or ch.isspace():
+    if _invisible(ch):
+        return HIDDEN
+    if ch.isspace():
         return " "
     if ch in _DASHES:
         return "-"
@@ -100,10 +133,20 @@ def _fold(ch: str) -> str:
 
 def view(text: str) -> str:
     """`text` with each character folded on its own (same length): ASCII digits,
-    plain spaces and dashes, NFKC forms."""
+    plain spaces and dashes, NFKC forms, U+200B for every invisible character."""
     if text.isascii():
         return text
     return "".join(c if c < "\x80" else _fold(c) for c in text)
+
+
+def _digits_view(seen: str) -> str:
+    """`seen` with the look-alike letters of a mostly-digit word read as digits."""
+    def read(m: re.Match[str]) -> str:
+        word = m.group()
+        digits = sum(c.isdigit() for c in word)
+        return word.translate(_LOOKALIKE_DIGITS) if digits * 2 >= len(word) else word
+
+    return LOOKALIKE.sub(read, seen)
 
 
 def _replace(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
@@ -189,6 +232,9 @@ def _amount_start(seen: str, tokens: list[_Token], last: int) -> int | None:
         first -= 1
     if tokens[last].kept or (first == last and len(tokens[last].digits) > 10):
         return None
+    if (sum(len(t.digits) for t in tokens[first:last + 1]) > AMOUNT_DIGITS
+            or (tokens[first].digits.startswith("0") and last > first)):
+        return None  # too long for a sum, or a leading 0 no sum is written with
     return first
 
 
@@ -221,7 +267,7 @@ def _segments(tokens: list[_Token], lead: str) -> list[tuple[int, int, str]]:
             if tokens[j].kept:
                 break
             digits += tokens[j].digits
-            if len(digits) > 19:
+            if len(digits) > LONGEST:
                 break
             kind = _kind(digits, lead if i == 0 else "")
             if kind:
@@ -253,7 +299,7 @@ def _letter_before(seen: str, start: int) -> int | None:
 
 
 def _numbers_pass(text: str) -> str:
-    seen = view(text)
+    seen = _digits_view(view(text))
     spans = []
     for cluster in CLUSTER.finditer(seen):
         first_digit = GROUP.search(seen, cluster.start()).start()
@@ -267,6 +313,8 @@ def _numbers_pass(text: str) -> str:
                     and len("".join(t.digits for t in tokens[:j])) == 8:
                 start = letter
             spans.append((start, tokens[j - 1].end, PLACEHOLDERS[kind]))
+        spans += [(token.start, token.end, PLACEHOLDERS["number"]) for token in tokens
+                  if len(token.digits) > LONGEST]
     return _replace(text, spans) if spans else text
 
 
