@@ -106,11 +106,12 @@ class Answers:
         try:
             # The user's record is missing when the database was unavailable at
             # first contact (Users.seen): write it now, the question refers to it.
-            # result.query: the question as searched (cut, no NUL or lone surrogate,
-            # which a database refuses).
+            # Masked whole, then cut as a search cuts it (no NUL or lone surrogate,
+            # which a database refuses): cut first, an IIN across the cut would
+            # keep up to 11 digits, which no identifier's pattern fits.
             await self.storage.users.get_or_create(user_id)
             question_id = await self.storage.questions.add(
-                user_id=user_id, text=mask(result.query), lang=result.lang,
+                user_id=user_id, text=self.engine.fit_query(mask(text)), lang=result.lang,
                 topic_id=hits[0].id if hits else None, confidence=result.confidence,
                 confident=result.confident, results=[h.id for h in hits],
                 outcome=outcome.value, chat_type=chat_type,

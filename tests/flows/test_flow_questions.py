@@ -215,6 +215,16 @@ async def test_the_question_log_is_masked_and_logs_hold_no_raw_text(citizen, sau
     assert f"question {row.id} from user {citizen.user.id}" in caplog.text
 
 
+async def test_an_identifier_across_the_cut_is_masked_before_the_cut(citizen, saual):
+    # A search reads the first 1,000 characters; cut first, the IIN's first 11
+    # digits would have been stored (a birth date and more), fitting no pattern.
+    question = "а" * 988 + " 900101300123 удостоверение личности"
+    await citizen.send(question)
+    [row] = await _question_rows(saual)
+    assert "9001013" not in row.text and "[IIN]" in row.text
+    assert len(row.text) <= 1000
+
+
 async def test_html_in_a_question_is_just_text(citizen, session):
     # (a bare "<b>" is one letter: noise, answered with a hint, not quoted)
     calls = await citizen.send("<b>рецепт плова</b>")
