@@ -294,6 +294,34 @@ def test_cli_json_human_and_errors(cli_env):
         assert result.exit_code == 1 and message in result.output, result.output
 
 
+def test_since_counts_days_in_kazakhstan_time(cli_env):
+    # 20 May, 21:00 UTC is 21 May, 02:00 in Kazakhstan (UTC+5): "today" is the
+    # 21st, and a question asked at 01:00 on the 21st there belongs to it.
+    late = dt.datetime(2026, 5, 20, 21, tzinfo=dt.UTC).timestamp()
+    clock = FrozenClock(late)
+
+    async def logged():
+        storage = Storage.from_url(f"sqlite+aiosqlite:///{cli_env}/saual.sqlite3", clock=clock)
+        await storage.migrate()
+        for when, text in ((late - 3600, "лицензия на охоту как получить"),  # 01:00 on the 21st
+                           (late - 1800, "лицензия на охоту как получить"),
+                           (late - 3 * 3600, "рецепт бешбармака")):  # 23:00 on the 20th
+            clock.now = when
+            await storage.users.get_or_create(7)
+            await storage.questions.add(user_id=7, text=text, lang="ru", topic_id=None,
+                                        confidence=0.1, confident=False, results=[],
+                                        outcome="abstained", chat_type=PRIVATE)
+        clock.now = late
+        await storage.close()
+
+    asyncio.run(logged())
+    result = runner.invoke(app, ["gaps", "--since", "2026-05-21", "--json"], obj=clock)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["since"] == "2026-05-21" and data["total"] == 2
+    assert data["clusters"][0]["label"] == "лицензия на охоту как получить"
+
+
 def test_the_projection_brings_one_needs_wordings_together():
     """Synthetic needs whose wordings scatter along a few directions (script,
     typos, style) more than the needs differ: grouping the raw vectors mixes

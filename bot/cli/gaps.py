@@ -31,7 +31,8 @@ def _since(value: str | None, today: dt.date) -> dt.date:
 def gaps(
     ctx: typer.Context,
     since: Annotated[str | None, typer.Option(
-        help=f"First day to read (YYYY-MM-DD, UTC); default {DEFAULT_DAYS} days ago.")] = None,
+        help=f"First day to read (YYYY-MM-DD, from 00:00 Kazakhstan time); default "
+             f"{DEFAULT_DAYS} days ago.")] = None,
     agency: Annotated[str | None, typer.Option(
         help="Only the groups this agency (an id of agencies.yaml) handles.")] = None,
     reason: Annotated[str | None, typer.Option(
@@ -49,10 +50,11 @@ def gaps(
     biggest group first, each with the agency most likely to handle it."""
     from ..services import Directory, DirectoryError
     from ..services.gaps import gap_report
+    from ..services.reviews import KZ  # days as staff and the digest count them
 
     settings = load_settings()
     clock = clock_of(ctx)
-    today = dt.datetime.fromtimestamp(clock.time(), dt.UTC).date()
+    today = dt.datetime.fromtimestamp(clock.time(), KZ).date()
     first = _since(since, today)
     if first > today:
         fail(f"--since {first.isoformat()} is after today ({today.isoformat()})")
@@ -67,7 +69,7 @@ def gaps(
     if chat is not None and chat not in CHAT_TYPES:
         fail(f"unknown chat {chat!r}; chats: {', '.join(CHAT_TYPES)}")
     engine = _engine(settings)
-    start = dt.datetime.combine(first, dt.time(), dt.UTC).timestamp()
+    start = dt.datetime.combine(first, dt.time(), KZ).timestamp()
     try:
         report = asyncio.run(with_storage(
             settings, lambda storage: gap_report(storage, engine, agencies, start,
