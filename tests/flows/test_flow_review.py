@@ -173,6 +173,36 @@ async def test_a_correction_reaches_the_page_through_the_maintainers(
     assert page.sections[2].text == new_text
 
 
+async def test_an_open_correction_takes_only_the_text_it_asked_for(
+        saual, citizen, session, mvd_staff):
+    """While the section prompt waits, the staff member's answer to a citizen's
+    question card and their commands go where they always go; the section text
+    is what replies to the prompt (or to nothing)."""
+    await mvd_staff.send("/review")
+    await mvd_staff.press("Получение удостоверения личности")
+    await mvd_staff.press("Исправить страницу на русском")
+    await mvd_staff.press("Документы")
+    prompt = [m for m in session.messages.values() if m["chat"]["id"] == MVD
+              and m.get("text", "").startswith("Отправьте новый текст раздела")][-1]
+    await citizen.send("/ask Как получить паспорт, если старый потерян за границей?")
+    await citizen.press("✅")
+    await citizen.press("Нет, ответ только для меня")
+    await citizen.press("Отправить")
+    card = [m for m in session.messages.values() if m["chat"]["id"] == MVD
+            and m.get("text", "").startswith("Вопрос №")][-1]
+    await mvd_staff.press("Взять", card)
+    answer = "Новый паспорт выдают в ЦОНе, срок десять рабочих дней."
+    calls = await mvd_staff.reply(answer, card)
+    assert any(answer in c.text for c in calls if c.params.get("chat_id") == citizen.user.id)
+    status = await mvd_staff.send("/status")
+    assert "Исправление" not in text_of(status)
+    assert await saual.storage.reviews.pending() == []
+    saved = await mvd_staff.reply("Старое удостоверение и фото.", prompt)
+    assert "Исправление №1 раздела «Документы» сохранено" in text_of(saved)
+    [pending] = await saual.storage.reviews.pending()
+    assert pending.text == "Старое удостоверение и фото."
+
+
 async def test_confirmations_are_written_into_both_pages(saual, mvd_staff, maintainer):
     await mvd_staff.send("/review")
     await mvd_staff.press("Получение удостоверения личности")
