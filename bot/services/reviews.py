@@ -119,20 +119,30 @@ class Reviews:
 
     # -- /review -------------------------------------------------------------------
     def due(self, agency: str, lang: str) -> list[Due]:
-        """The agency's pages that are unverified or overdue, titled in `lang`:
-        unverified first, then the longest unchecked."""
+        """The agency's topics with a page in any language that is unverified or
+        overdue (a correction of the Kazakh page leaves it a draft while the
+        Russian one stays verified), titled in `lang`: unverified first, then the
+        longest unchecked (by its oldest page)."""
         today = kz_today(self.clock())
         out = []
         for topic in self.catalog.agency_topics(agency):
-            page = self.catalog.page(topic, lang)
-            if page is None:
+            titled = self.catalog.page(topic, lang)
+            if titled is None:
                 continue
-            checked = page.checked
-            verified = checked is not None and checked.verified
-            reason = review_kind(verified, checked.on if verified else "", today,
-                                 self.review_days)
-            if reason is not None:
-                out.append(Due(topic, page.title, reason, checked.on if verified else ""))
+            reasons = []
+            for other in LANGS:
+                page = self.catalog.page(topic, other)
+                if page is None or page.lang != other:
+                    continue
+                checked = page.checked
+                verified = checked is not None and checked.verified
+                on = checked.on if verified else ""
+                reason = review_kind(verified, on, today, self.review_days)
+                if reason is not None:
+                    reasons.append((reason != AuditKind.UNVERIFIED, on, reason))
+            if reasons:
+                _, on, reason = min(reasons)
+                out.append(Due(topic, titled.title, reason, on))
         return sorted(out, key=lambda d: (d.reason != AuditKind.UNVERIFIED, d.verified_on,
                                           d.title.casefold()))
 

@@ -14,6 +14,7 @@ from botkit import Citizen
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
+from bot.handlers.callbacks import ReviewCB
 from embeddings import build_index, load_knowledge, parse_page
 
 MVD, CEC = -100500, -100700
@@ -218,6 +219,32 @@ async def test_confirmations_are_written_into_both_pages(saual, mvd_staff, maint
     assert (await maintainer("index")).exit_code == 0
     await saual.reload_index()
     assert saual.catalog.page("id-card", "kk").checked.verified
+
+
+async def test_a_corrected_kazakh_page_is_listed_in_a_russian_staff_chat(
+        saual, mvd_staff, maintainer):
+    # Both pages confirmed, then the Kazakh one corrected: it is a draft again
+    # while the Russian one stays verified, and the Russian-speaking staff chat
+    # must still be asked to check the topic (before, only after 180 days).
+    await mvd_staff.send("/review")
+    await mvd_staff.press("Получение удостоверения личности")
+    await mvd_staff.press("Подтверждаю")
+    assert (await maintainer("review", "apply", "1")).exit_code == 0
+    await mvd_staff.send("/review")  # verified: not listed, opened as its button would
+    await mvd_staff.press_data(ReviewCB(act="open", t="id-card").pack(),
+                               mvd_staff.last_with_buttons())
+    await mvd_staff.press("Исправить страницу на казахском")
+    await mvd_staff.press("§")
+    await mvd_staff.send("Жаңа мәтін.")
+    assert (await maintainer("review", "apply", "2")).exit_code == 0
+    assert (await maintainer("index")).exit_code == 0
+    await saual.reload_index()
+    assert saual.catalog.page("id-card", "ru").checked.verified
+    assert not saual.catalog.page("id-card", "kk").checked.verified
+    [due] = [d for d in saual.reviews.due("mvd", "ru") if d.id == "id-card"]
+    assert due.title == "Получение удостоверения личности" and due.reason == "unverified"
+    await mvd_staff.send("/review")
+    assert "🆕 Получение удостоверения личности" in [b["text"] for b in mvd_staff.buttons()]
 
 
 async def test_a_rejected_correction_writes_nothing(saual, mvd_staff, maintainer):
