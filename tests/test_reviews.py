@@ -4,6 +4,8 @@ refuses."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -200,6 +202,45 @@ async def test_apply_refuses_a_correction_whose_section_moved(storage, knowledge
                     encoding="utf-8")
     with pytest.raises(ReviewError, match="not where it was"):
         await apply_review(storage, knowledge, review.id, "2026-12-03", force=True)
+
+
+async def test_two_applies_at_once_never_lose_an_edit(storage, knowledge):
+    # Two corrections of two sections of one page, made on the same content and
+    # applied at the same moment (two maintainers): the first is written, the
+    # second is refused as made on content that changed, not written over it.
+    seen = digest_of(knowledge)
+    reviews = [await storage.reviews.add(
+        topic_id="id-card", agency="mvd", kind=ReviewKind.CORRECTION, page_digest=seen,
+        user_id=1, chat_id=-5, lang="ru", section=section, heading=heading, text=text)
+        for section, heading, text in ((0, "Кто получает", "ПЕРВАЯ ПРАВКА"),
+                                       (2, "Документы", "ВТОРАЯ ПРАВКА"))]
+    done = await asyncio.gather(*(apply_review(storage, knowledge, r.id, "2026-12-03")
+                                  for r in reviews), return_exceptions=True)
+    assert [isinstance(d, ReviewError) for d in done] == [False, True], done
+    assert "changed after the correction was proposed" in str(done[1])
+    doc = parse_page(page_text(knowledge), NAME)
+    assert doc.sections[0].text == "ПЕРВАЯ ПРАВКА" and doc.sections[2].text != "ВТОРАЯ ПРАВКА"
+    states = [(await storage.reviews.get(r.id)).state for r in reviews]
+    assert states == ["applied", "pending"]  # the second can be forced, or rejected
+
+
+async def test_apply_waits_for_another_and_then_says_so(storage, knowledge, monkeypatch):
+    import fcntl
+    import os
+
+    review = await storage.reviews.add(topic_id="id-card", agency="mvd",
+                                       kind=ReviewKind.CONFIRM, page_digest=digest_of(knowledge),
+                                       user_id=1, chat_id=-5)
+    fd = os.open(knowledge, os.O_RDONLY)  # another process holds the folder
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    monkeypatch.setattr("bot.services.reviews.LOCK_WAIT", 0.2)
+    try:
+        with pytest.raises(ReviewError, match="another `saual review apply` is writing"):
+            await apply_review(storage, knowledge, review.id, "2026-12-03")
+    finally:
+        os.close(fd)
+    assert (await storage.reviews.get(review.id)).state == "pending"
+    assert await apply_review(storage, knowledge, review.id, "2026-12-03")
 
 
 async def test_apply_names_what_is_missing(storage, knowledge):

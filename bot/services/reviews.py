@@ -13,6 +13,8 @@ was confirmed.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -51,6 +53,7 @@ DIGEST_GAPS = 5  # groups of unanswered questions named in a weekly digest
 SEEN_CHARS = 8  # how much of a content digest a button carries (64-byte callback data)
 CORRECTION_CHARS = 3500  # one Telegram message holds 4096; a section is shorter
 DUE_LIST = 30  # pages per /review list
+LOCK_WAIT = 30.0  # seconds `saual review apply` waits for another one to finish
 
 
 class ReviewError(Exception):
@@ -270,11 +273,48 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+@contextlib.asynccontextmanager
+async def _knowledge_lock(knowledge_dir: Path, wait: float | None = None):
+    """Hold the knowledge folder for one `saual review apply` at a time (an
+    advisory lock on the folder itself, released when the process ends
+    however it ends): two maintainers applying two corrections of one page at
+    once both read the old file, and the second write lost the first."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: nothing to lock with; one maintainer at a time
+        yield
+        return
+    fd = os.open(knowledge_dir, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + (LOCK_WAIT if wait is None else wait)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise ReviewError(f"another `saual review apply` is writing into "
+                                      f"{knowledge_dir}; try again when it is done") from None
+                await asyncio.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
 async def apply_review(storage: Storage, knowledge_dir: Path, review_id: int,
                        today: str, *, force: bool = False) -> list[Path]:
     """Write a pending review into the page files; the paths written. A review
     made on content the files no longer have is refused (with `force`, a
-    correction is written when its section still has the same heading)."""
+    correction is written when its section still has the same heading). One
+    apply at a time reads and writes the files (:func:`_knowledge_lock`)."""
+    if not knowledge_dir.is_dir():
+        raise ReviewError(f"no knowledge folder at {knowledge_dir}")
+    async with _knowledge_lock(knowledge_dir):
+        return await _apply(storage, knowledge_dir, review_id, today, force=force)
+
+
+async def _apply(storage: Storage, knowledge_dir: Path, review_id: int, today: str, *,
+                 force: bool) -> list[Path]:
     review = await storage.reviews.get(review_id)
     if review is None:
         raise ReviewError(f"no review #{review_id}")
