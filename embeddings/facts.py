@@ -59,6 +59,8 @@ __all__ = ["RULES", "Change", "ChangeKind", "Facts", "index_facts", "material_ch
 # space, thin space and figure space.
 _GROUP = " \u00a0\u202f\u2009\u2007"
 _SP = f"[{_GROUP}]"  # a space within one line (a day and its month, a phone's groups)
+# Between a date's parts: a space, or the line break of hard-wrapped text.
+_DSP = f"[{_GROUP}\n]"
 _STOP = r"\s<>()\[\]{}«»\"'`“”„|"  # characters no link contains (as pages write them)
 _TLDS = "kz|ru|com|org|net|gov|info|edu|io|int"
 _URL = re.compile(
@@ -89,20 +91,21 @@ _ORDINAL = r"(?:-?(?:го|е|інші|ыншы|ші|шы|і|ы))?"  # «31-го 
 _ISO = re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)")
 _DOTTED = re.compile(r"(?<![\d.])(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>\d{4})(?!\d)")
 # "2019 жылғы 1 қарашадан", "2019 ж. 1 қараша"
-_YEAR_DAY_MONTH = re.compile(rf"(?i)(?<!\d)(?P<y>{_Y})(?:{_SP}*{_YEAR_WORD}{_SP}*|{_SP}+)"
-                             rf"(?P<d>\d{{1,2}}){_ORDINAL}{_SP}+(?:{_MONTH})")
+_YEAR_DAY_MONTH = re.compile(rf"(?i)(?<!\d)(?P<y>{_Y})(?:{_DSP}*{_YEAR_WORD}{_DSP}*|{_DSP}+)"
+                             rf"(?P<d>\d{{1,2}}){_ORDINAL}{_DSP}+(?:{_MONTH})")
 # "1 ноября 2019 года", "1-го ноября", "31 наурызға", "1 қараша 2019 ж."
-_DAY_MONTH = re.compile(rf"(?i)(?<![\d.,])(?P<d>\d{{1,2}}){_ORDINAL}{_SP}+(?:{_MONTH})"
-                        rf"(?:{_SP}+(?P<y>{_Y})(?!\d))?")
-_MONTH_YEAR = re.compile(rf"(?i)(?:{_MONTH}){_SP}+(?P<y>{_Y})(?!\d)")  # "ноябрь 2019"
+_DAY_MONTH = re.compile(rf"(?i)(?<![\d.,])(?P<d>\d{{1,2}}){_ORDINAL}{_DSP}+(?:{_MONTH})"
+                        rf"(?:{_DSP}+(?P<y>{_Y})(?!\d))?")
+_MONTH_YEAR = re.compile(rf"(?i)(?:{_MONTH}){_DSP}+(?P<y>{_Y})(?!\d)")  # "ноябрь 2019"
 # "2019 жылғы қараша", "2019 ж. қарашада"
-_YEAR_MONTH = re.compile(rf"(?i)(?<!\d)(?P<y>{_Y}){_SP}*{_YEAR_WORD}{_SP}*(?:{_MONTH})")
-_YEAR = re.compile(rf"(?i)(?<!\d)(?P<y>{_Y}){_SP}*{_YEAR_WORD}")  # "с 2019 года", "2019 жылдан"
+_YEAR_MONTH = re.compile(rf"(?i)(?<!\d)(?P<y>{_Y}){_DSP}*{_YEAR_WORD}{_DSP}*(?:{_MONTH})")
+_YEAR = re.compile(rf"(?i)(?<!\d)(?P<y>{_Y}){_DSP}*{_YEAR_WORD}")  # "с 2019 года", "2019 жылдан"
 # The most specific forms first: a date's digits are not read again as a
 # shorter date or as numbers.
 _DATES = (_ISO, _DOTTED, _YEAR_DAY_MONTH, _DAY_MONTH, _MONTH_YEAR, _YEAR_MONTH, _YEAR)
 
-_LIST_MARKER = re.compile(r"(?m)^[ \t]*\d{1,3}[.)][ \t]")
+# «1. », «1.», «1)» at a line's start: structure, not a number (not «1.5»).
+_LIST_MARKER = re.compile(r"(?m)^[ \t]*\d{1,3}[.)](?!\d)")
 _TIME = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
 _NUMBER = re.compile(
     rf"(?<![\d.,])(\d{{1,3}}(?:[{_GROUP}]\d{{3}})+(?![\d])|\d+)"  # grouped or plain digits

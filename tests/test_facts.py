@@ -47,6 +47,10 @@ def kinds(old: Facts, new: Facts) -> set[ChangeKind]:
     ("1 ноября 2019 года", "2019-11-01"),
     ("2019 жылғы 1 қарашадан", "01.11.2019"),
     ("1. Подайте заявление", "- Подайте заявление"),  # list markers are structure
+    ("1.Паспорт\n2.Фото", "1. Паспорт\n2. Фото"),  # a space added after a marker
+    ("1)паспорт", "1) паспорт"),
+    ("с 1\nянваря 2024 года", "с 1 января 2024 года"),  # a date hard-wrapped
+    ("2019 жылғы\n1 қарашадан", "01.11.2019"),
 ])
 def test_the_same_fact_written_differently_is_the_same_fact(a, b):
     assert text_facts(a) == text_facts(b)
