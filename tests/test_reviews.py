@@ -243,6 +243,31 @@ async def test_apply_waits_for_another_and_then_says_so(storage, knowledge, monk
     assert await apply_review(storage, knowledge, review.id, "2026-12-03")
 
 
+async def test_a_failed_write_leaves_the_review_pending_and_the_files_as_they_were(
+        storage, knowledge, monkeypatch):
+    from bot.services import reviews as module
+
+    review = await storage.reviews.add(topic_id="id-card", agency="mvd",
+                                       kind=ReviewKind.CONFIRM, page_digest=digest_of(knowledge),
+                                       user_id=1, chat_id=-5)
+    before = {lang: page_text(knowledge, lang) for lang in ("kk", "ru")}
+    real, calls = module._write, []
+
+    def disk_full_on_the_second(path, text):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(path, text)
+
+    monkeypatch.setattr(module, "_write", disk_full_on_the_second)
+    with pytest.raises(ReviewError, match=r"No space left on device.*as they were"):
+        await apply_review(storage, knowledge, review.id, "2026-12-03")
+    assert {lang: page_text(knowledge, lang) for lang in ("kk", "ru")} == before
+    assert (await storage.reviews.get(review.id)).state == "pending"
+    monkeypatch.setattr(module, "_write", real)
+    assert len(await apply_review(storage, knowledge, review.id, "2026-12-03")) == 2
+
+
 async def test_apply_names_what_is_missing(storage, knowledge):
     with pytest.raises(ReviewError, match="no review #99"):
         await apply_review(storage, knowledge, 99, "2026-12-03")

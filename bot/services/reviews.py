@@ -366,11 +366,27 @@ async def _apply(storage: Storage, knowledge_dir: Path, review_id: int, today: s
             parse_page(text, str(files[lang].relative_to(knowledge_dir)))
         except CorpusError as exc:
             raise ReviewError(f"review #{review_id}: the page would not load: {exc}") from exc
+    # The files first, then the decision: a failed write leaves the review
+    # pending and the files as they were (a decision first left a review
+    # "applied" that no file held); a review rejected meanwhile is undone.
+    written: list[str] = []
+    try:
+        for lang, text in new.items():
+            _write(files[lang], text)
+            written.append(lang)
+    except OSError as exc:
+        _restore(files, texts, written)
+        raise ReviewError(f"review #{review_id}: could not write {files[lang]}: {exc}; "
+                          "the page files are as they were") from exc
     if not await storage.reviews.decide(review_id, ReviewState.APPLIED):
-        raise ReviewError(f"review #{review_id} was decided meanwhile")
-    for lang, text in new.items():
-        _write(files[lang], text)
+        _restore(files, texts, written)
+        raise ReviewError(f"review #{review_id} was decided meanwhile; nothing written")
     return [files[lang] for lang in new]
+
+
+def _restore(files: dict[str, Path], texts: dict[str, str], langs: list[str]) -> None:
+    for lang in langs:
+        _write(files[lang], texts[lang])
 
 
 async def reject_review(storage: Storage, review_id: int) -> Review:
