@@ -59,6 +59,12 @@ async def publish_edit(saual, name: str, old: str, new: str) -> None:
     await saual.reload_index()
 
 
+def last_in(session, chat: int, start: str) -> dict:
+    """The last message the bot sent to `chat` whose text begins with `start`."""
+    return [m for m in session.messages.values() if m["chat"]["id"] == chat
+            and m.get("text", "").startswith(start)][-1]
+
+
 def text_of(calls) -> str:
     return "\n".join(c.text for c in calls if c.method in ("sendMessage", "editMessageText"))
 
@@ -183,14 +189,12 @@ async def test_an_open_correction_takes_only_the_text_it_asked_for(
     await mvd_staff.press("Получение удостоверения личности")
     await mvd_staff.press("Исправить страницу на русском")
     await mvd_staff.press("Документы")
-    prompt = [m for m in session.messages.values() if m["chat"]["id"] == MVD
-              and m.get("text", "").startswith("Отправьте новый текст раздела")][-1]
+    prompt = last_in(session, MVD, "Отправьте новый текст раздела")
     await citizen.send("/ask Как получить паспорт, если старый потерян за границей?")
     await citizen.press("✅")
     await citizen.press("Нет, ответ только для меня")
     await citizen.press("Отправить")
-    card = [m for m in session.messages.values() if m["chat"]["id"] == MVD
-            and m.get("text", "").startswith("Вопрос №")][-1]
+    card = last_in(session, MVD, "Вопрос №")
     await mvd_staff.press("Взять", card)
     answer = "Новый паспорт выдают в ЦОНе, срок десять рабочих дней."
     calls = await mvd_staff.reply(answer, card)
