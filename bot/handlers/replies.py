@@ -6,6 +6,8 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Filter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
     ForceReply,
@@ -77,3 +79,37 @@ async def present(
         await send(bot, callback.from_user.id, content, markup)
     else:
         await show(bot, callback, content, markup)
+
+
+# Where a prompt's message id is kept in the conversation's state data.
+PROMPT = "prompt"
+
+
+async def ask_for(bot: Bot, chat_id: int, content: Text, state: FSMContext) -> Message:
+    """Send a prompt the answer to which comes as a reply (ForceReply), and
+    remember it: :class:`PromptAnswer` then tells its answer from other messages."""
+    sent = await send(bot, chat_id, content, ForceReply(selective=True))
+    await state.update_data({PROMPT: sent.message_id})
+    return sent
+
+
+class PromptAnswer(Filter):
+    """Whether a message is the answer to the prompt its sender's state waits
+    on (:func:`ask_for`): a reply to that prompt, or a message that replies to
+    nothing. In a staff chat a reply to anything else (a citizen's question
+    card, a publication request) and a command (but `commands`, such as
+    /skip) go to their own handlers while the prompt waits; before, a staff
+    member's answer to a citizen became an announcement, a rejection reason
+    or a page correction."""
+
+    def __init__(self, *commands: str):
+        self.commands = commands
+
+    async def __call__(self, message: Message, state: FSMContext) -> bool:
+        text = message.text or ""
+        if text.startswith("/"):
+            return text.split(maxsplit=1)[0].split("@")[0] in self.commands
+        reply = message.reply_to_message
+        if reply is None:
+            return True
+        return reply.message_id == (await state.get_data()).get(PROMPT)

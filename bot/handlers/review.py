@@ -23,8 +23,8 @@ from ..services import LANGS, ReviewError, Reviews
 from ..services.reviews import DUE_LIST, SEEN_CHARS, kz_date
 from . import cards, keyboards, review_cards
 from .callbacks import ReviewCB
-from .replies import send, show
-from .staff import REPLY, LinkedChat, refused
+from .replies import PromptAnswer, ask_for, send, show
+from .staff import LinkedChat, refused
 
 
 class Correcting(StatesGroup):
@@ -98,22 +98,9 @@ async def section_chosen(callback: CallbackQuery, callback_data: ReviewCB, bot: 
     await state.set_state(Correcting.text)
     await state.update_data(t=callback_data.t, l=callback_data.l, n=callback_data.n,
                             d=callback_data.d)
-    prompt = await send(bot, callback.message.chat.id,
-                        review_cards.section_prompt(page.sections[callback_data.n].heading,
-                                                    callback_data.l), REPLY)
-    await state.update_data(p=prompt.message_id)
-
-
-async def for_the_prompt(message: Message, state: FSMContext) -> bool:
-    """Whether a staff member's message is the section text asked for: a reply
-    to the prompt, or a message that replies to nothing. A command, or a reply
-    to something else (a citizen's question card, a publication request), is
-    not: it goes to its own handler while the prompt waits."""
-    if not message.text or message.text.startswith("/"):
-        return False
-    if message.reply_to_message is None:
-        return True
-    return message.reply_to_message.message_id == (await state.get_data()).get("p")
+    await ask_for(bot, callback.message.chat.id,
+                  review_cards.section_prompt(page.sections[callback_data.n].heading,
+                                              callback_data.l), state)
 
 
 async def got_correction(message: Message, bot: Bot, agency: str, reviews: Reviews,
@@ -126,8 +113,7 @@ async def got_correction(message: Message, bot: Bot, agency: str, reviews: Revie
     except ReviewError as exc:
         code = str(exc)
         if code in ("empty", "long", "heading"):  # they can send it again
-            prompt = await send(bot, message.chat.id, review_cards.refusal(code), REPLY)
-            await state.update_data(p=prompt.message_id)
+            await ask_for(bot, message.chat.id, review_cards.refusal(code), state)
             return
         await state.clear()
         await send(bot, message.chat.id, review_cards.refusal(code))
@@ -153,7 +139,7 @@ def build() -> Router:
     linked.callback_query.filter(LinkedChat())
     linked.message.register(review, Command("review"))
     linked.message.register(cancel, Correcting.text, Command("cancel"))
-    linked.message.register(got_correction, Correcting.text, F.text, for_the_prompt)
+    linked.message.register(got_correction, Correcting.text, F.text, PromptAnswer())
     linked.callback_query.register(open_page, ReviewCB.filter(F.act == "open"))
     linked.callback_query.register(confirm, ReviewCB.filter(F.act == "ok"))
     linked.callback_query.register(pick_section, ReviewCB.filter(F.act == "fix"))

@@ -12,7 +12,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, ForceReply, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.formatting import Bold, Text, as_list
 from aiogram.utils.i18n import gettext as _
 
@@ -21,15 +21,14 @@ from embeddings import Lang
 from ..services import Announcements, Draft, StaffChats, Tickets, valid_url
 from . import cards, keyboards
 from .callbacks import ComposeCB
-from .replies import send, show
+from .replies import PromptAnswer, ask_for, send, show
 
 if TYPE_CHECKING:  # built once by bot.app.Saual, reaches handlers by name
     from ..ticket_notifier import TelegramNotifier
 
 GROUPS = ("group", "supergroup")
 # A bot in a group with privacy mode on sees only commands and replies to it:
-# each prompt asks the staff member's client to reply to it.
-REPLY = ForceReply(selective=True)
+# each prompt asks the staff member's client to reply to it (replies.ask_for).
 
 
 class Compose(StatesGroup):
@@ -104,8 +103,8 @@ async def refused(message: Message, bot: Bot, staff: StaffChats) -> None:
 async def announce(message: Message, bot: Bot, state: FSMContext) -> None:
     await state.set_state(Compose.kk)
     await state.update_data(kk="", ru="", url="", regions=[])
-    await send(bot, message.chat.id, Text(_("Send the announcement text in Kazakh, or /skip. "
-                                            "/cancel stops.")), REPLY)
+    await ask_for(bot, message.chat.id, Text(_("Send the announcement text in Kazakh, or "
+                                               "/skip. /cancel stops.")), state)
 
 
 async def cancel(message: Message, bot: Bot, state: FSMContext) -> None:
@@ -117,7 +116,7 @@ async def got_kk(message: Message, bot: Bot, state: FSMContext) -> None:
     if message.text and not message.text.startswith("/"):
         await state.update_data(kk=message.text)
     await state.set_state(Compose.ru)
-    await send(bot, message.chat.id, Text(_("Send the text in Russian, or /skip.")), REPLY)
+    await ask_for(bot, message.chat.id, Text(_("Send the text in Russian, or /skip.")), state)
 
 
 async def got_ru(message: Message, bot: Bot, state: FSMContext) -> None:
@@ -126,13 +125,13 @@ async def got_ru(message: Message, bot: Bot, state: FSMContext) -> None:
     data = await state.get_data()
     if not (data.get(Lang.KK) or data.get(Lang.RU)):
         await state.set_state(Compose.kk)
-        await send(bot, message.chat.id, Text(_("An announcement needs a text in at least "
-                                                "one language. Send the text in Kazakh, "
-                                                "or /skip.")), REPLY)
+        await ask_for(bot, message.chat.id, Text(_("An announcement needs a text in at least "
+                                                   "one language. Send the text in Kazakh, "
+                                                   "or /skip.")), state)
         return
     await state.set_state(Compose.link)
-    await send(bot, message.chat.id, Text(_("Send a link to the full text (https://...), "
-                                            "or /skip.")), REPLY)
+    await ask_for(bot, message.chat.id, Text(_("Send a link to the full text (https://...), "
+                                               "or /skip.")), state)
 
 
 async def got_link(message: Message, bot: Bot, state: FSMContext,
@@ -140,9 +139,9 @@ async def got_link(message: Message, bot: Bot, state: FSMContext,
     text = (message.text or "").strip()
     if not text.startswith("/"):
         if not valid_url(text):
-            await send(bot, message.chat.id, Text(_("This is not a web address. Send a link "
-                                                    "that starts with https://, or /skip.")),
-                       REPLY)
+            await ask_for(bot, message.chat.id, Text(_("This is not a web address. Send a "
+                                                       "link that starts with https://, or "
+                                                       "/skip.")), state)
             return
         await state.update_data(url=text)
     await state.set_state(Compose.regions)
@@ -232,9 +231,9 @@ def build() -> Router:
     staff.message.register(cancel, Command("cancel"))
     staff.message.register(announce, Command("announce"))
     staff.message.register(status, Command("status"))
-    staff.message.register(got_kk, Compose.kk, F.text)
-    staff.message.register(got_ru, Compose.ru, F.text)
-    staff.message.register(got_link, Compose.link, F.text)
+    staff.message.register(got_kk, Compose.kk, F.text, PromptAnswer("/skip"))
+    staff.message.register(got_ru, Compose.ru, F.text, PromptAnswer("/skip"))
+    staff.message.register(got_link, Compose.link, F.text, PromptAnswer("/skip"))
     staff.callback_query.register(preview, Compose.regions, ComposeCB.filter(F.act == "next"))
     staff.callback_query.register(region_pressed, Compose.regions, ComposeCB.filter())
     staff.callback_query.register(confirm, Compose.preview, ComposeCB.filter())

@@ -17,7 +17,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, ForceReply, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.formatting import Bold, Text, as_list
 from aiogram.utils.i18n import I18n
@@ -28,7 +28,7 @@ from embeddings import Lang
 from ..services import Actor, Answers, Refusal, Tickets, User, has_personal_data, mask, valid_length
 from . import keyboards, ticket_publication
 from .callbacks import AskCB, ReplyCB, TicketCB, row_id
-from .replies import send, show
+from .replies import PromptAnswer, ask_for, send, show
 from .staff import LinkedChat
 from .ticket_cards import answered, date, informal, not_here, passed, receipt, status_of, too_many
 
@@ -148,6 +148,8 @@ async def confirm(callback: CallbackQuery, bot: Bot, state: FSMContext, tickets:
                   notifier: TelegramNotifier, user: User, locale: str) -> None:
     data = await state.get_data()
     await state.clear()
+    if "agency" not in data:  # a second tap on "send": the first one sent it
+        return
     sent = await tickets.submit(user.id, data["agency"], data["text"], data["lang"],
                                 data.get("topic"), bool(data.get("public")), notifier.via(bot))
     if sent.ticket is None:
@@ -255,9 +257,9 @@ async def reject(callback: CallbackQuery, callback_data: TicketCB, bot: Bot, act
         return
     await state.set_state(Rejecting.reason)
     await state.update_data(ticket=ticket.id)
-    await send(bot, actor.chat_id, Text(_("Why is question #{id} rejected? The citizen will "
-                                          "read the reason.").format(id=ticket.id)),
-               ForceReply(selective=True))
+    await ask_for(bot, actor.chat_id, Text(_("Why is question #{id} rejected? The citizen "
+                                             "will read the reason.").format(id=ticket.id)),
+                  state)
 
 
 async def got_reason(message: Message, bot: Bot, actor: Actor, tickets: Tickets,
@@ -306,7 +308,7 @@ def build() -> Router:
     staff.callback_query.register(move, TicketCB.filter(F.act == "move"))
     staff.callback_query.register(moved, TicketCB.filter(F.act == "to"))
     staff.callback_query.register(reject, TicketCB.filter(F.act == "rej"))
-    staff.message.register(got_reason, Rejecting.reason, F.text)
+    staff.message.register(got_reason, Rejecting.reason, F.text, PromptAnswer())
     staff.callback_query.register(ticket_publication.no_publication,
                                   TicketCB.filter(F.act == "np"))
     staff.message.register(ticket_publication.got_wording, F.reply_to_message.from_user.is_bot,
