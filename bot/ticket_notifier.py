@@ -22,13 +22,14 @@ from aiogram.utils.formatting import Bold, Text
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from .handlers import keyboards, review_cards
+from .handlers import cards, keyboards, review_cards
 from .handlers.replies import send
 from .handlers.ticket_cards import card, date, informal, passed
 from .services import GONE, NOT_SAID, Change, Directory, Reminder, Said, Ticket, Weekly
 from .services.ticket_posts import ChangeKind
 
 logger = logging.getLogger(__name__)
+REASON_CHARS = 500  # of a rejection reason on the staff card (the citizen gets it whole)
 
 
 class TelegramNotifier:
@@ -64,8 +65,10 @@ class TelegramNotifier:
         if change.kind == ChangeKind.PASSED:
             return "↪️ " + passed(ticket.id, self.directory.name(change.agency, lang))
         if change.kind == ChangeKind.REJECTED:
-            return "⛔ " + _("Rejected by {who}: {reason}").format(who=change.who,
-                                                                   reason=ticket.answer)
+            # Quoted short: the card is edited with this line, and a reason of
+            # thousands of characters made the edit too long to be accepted.
+            return "⛔ " + _("Rejected by {who}: {reason}").format(
+                who=change.who, reason=cards.quote(ticket.answer or "", REASON_CHARS))
         return "✅ " + _("Answered by {who}.").format(who=change.who)
 
     async def digest(self, chat_id: int, lang: str, weekly: Weekly) -> bool:

@@ -59,12 +59,12 @@ class WatchCB(CallbackData, prefix="b"):
 
 
 class VoteCB(CallbackData, prefix="v"):
-    q: int  # question log id
+    q: RowId  # question log id
     v: int  # 1 or -1
 
 
 class MoreCB(CallbackData, prefix="o"):
-    q: int  # question log id
+    q: RowId  # question log id
 
 
 class StationsCB(CallbackData, prefix="p"):

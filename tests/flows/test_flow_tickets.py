@@ -442,3 +442,72 @@ async def test_two_processes_checking_at_once_send_one_reminder(saual, citizen, 
     first, second = await asyncio.gather(saual.tickets.reminders(), saual.tickets.reminders())
     assert len(first) + len(second) == 1
     assert (await saual.tickets.get(1)).reminded == 1
+
+
+# -- prompts that wait while staff do something else (a review's finds) ---------------
+
+SECOND = "Как заменить удостоверение личности после смены фамилии при замужестве?"
+
+
+async def test_a_waiting_reject_prompt_lets_an_answer_to_another_card_through(
+        saual, citizen, session):
+    mvd = await linked(saual, citizen, "mvd", -100500)
+    await ask(citizen, QUESTION, public=False)
+    first = staff_card(session, -100500)
+    await ask(citizen, SECOND, public=False)
+    second = staff_card(session, -100500)
+    await mvd.press("Отклонить", first)  # the reason is asked for #1...
+    prompt = [m for m in session.messages.values() if m["chat"]["id"] == -100500
+              and m.get("text", "").startswith("Почему вопрос №1 отклонён")][-1]
+    answer = "Замена удостоверения в ЦОНе, нужен документ о браке, срок 10 рабочих дней."
+    calls = await mvd.reply(answer, second)  # ...while #2 is answered on its card
+    assert answer in said(calls, citizen.user.id)
+    assert (await saual.tickets.get(2)).answer == answer
+    assert (await saual.tickets.get(1)).status != "rejected"
+    calls = await mvd.reply("Вопрос не к МВД.", prompt)  # the reason, in reply to its prompt
+    assert (await saual.tickets.get(1)).status == "rejected"
+    assert "Вопрос не к МВД." in said(calls, citizen.user.id)
+
+
+async def test_an_announcement_being_written_lets_an_answer_to_a_card_through(
+        saual, citizen, session):
+    mvd = await linked(saual, citizen, "mvd", -100500)
+    await ask(citizen, QUESTION, public=False)
+    card = staff_card(session, -100500)
+    await mvd.send("/announce")
+    answer = "Обратитесь в ЦОН с удостоверением личности."
+    calls = await mvd.reply(answer, card)
+    assert answer in said(calls, citizen.user.id)
+    calls = await mvd.send("/skip")  # the announcement goes on where it was
+    assert "на русском" in said(calls, -100500)
+
+
+async def test_a_long_rejection_reason_still_fits_the_card(saual, citizen, session):
+    mvd = await linked(saual, citizen, "mvd", -100500)
+    await ask(citizen, "Как получить паспорт? " + "Подробности поездки. " * 90, public=False)
+    card = staff_card(session, -100500)  # the card quotes the long question
+    await mvd.press("Отклонить", card)
+    reason = "Причина " * 400
+    calls = await mvd.send(reason)
+    assert reason.strip() in said(calls, citizen.user.id)  # the citizen reads it whole
+    card = session.messages[card["message_id"]]
+    assert "Отклонил" in card["text"] and mvd.buttons(card) == []
+
+
+async def test_a_second_tap_on_send_sends_nothing_more(saual, citizen, caplog):
+    await citizen.send(f"/ask {QUESTION}")
+    await citizen.press("✅")
+    await citizen.press("Нет, ответ только для меня")
+    send_button = citizen.last_with_buttons()
+    await asyncio.gather(citizen.press("Отправить", send_button),
+                         citizen.press("Отправить", send_button))
+    assert [t.id for t in await saual.tickets.mine(citizen.user.id)] == [1]
+    assert errors(caplog) == []
+
+
+async def test_a_forged_vote_on_a_huge_question_id_is_refused_quietly(saual, citizen, caplog):
+    await citizen.send("где получить удостоверение личности")
+    for data in ("v:99999999999999999999:1", "o:99999999999999999999"):
+        calls = await citizen.press_data(data, citizen.last_with_buttons())
+        assert WENT_WRONG not in said(calls, citizen.user.id)
+    assert errors(caplog) == []
