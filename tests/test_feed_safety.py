@@ -55,6 +55,8 @@ def resolver(names: dict[str, list[str]]):
     "224.0.0.1", "239.255.255.250", "ff02::1", "ff0e::1", "240.0.0.1", "255.255.255.255",
     "192.0.2.1", "198.18.0.1", "::ffff:127.0.0.1", "::ffff:169.254.169.254",
     "::ffff:10.0.0.1", "2002:a00:1::1", "64:ff9b::a9fe:a9fe", "2001:db8::1",
+    # reserved ranges Python's is_global lets through (a review's finds)
+    "::7f00:1", "::ffff:0:a00:1", "::ffff:0:7f00:1", "64:ff9b:1::a00:1", "fec0::1",
 ])
 def test_internal_addresses_are_not_public(ip):
     assert not public_address(ip)

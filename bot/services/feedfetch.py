@@ -20,7 +20,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+# IPv6 ranges that carry an IPv4 address in their low 32 bits: NAT64 (well-known
+# and local-use), IPv4-compatible (deprecated) and SIIT's IPv4-translated.
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+CARRY_IPV4 = (NAT64, ipaddress.ip_network("64:ff9b:1::/48"), ipaddress.ip_network("::/96"),
+              ipaddress.ip_network("::ffff:0:0:0/96"))
 
 FeedFetcher = Callable[[str], Awaitable[bytes]]  # the body of the feed at a URL, or FeedError
 
@@ -47,16 +51,25 @@ def _embedded(addr: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
     found = [a for a in (addr.ipv4_mapped, addr.sixtofour) if a is not None]
     if addr.teredo:
         found += list(addr.teredo)
-    if addr in NAT64:
+    if any(addr in net for net in CARRY_IPV4):
         found.append(ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF))
     return found
 
 
 def public_address(ip: str) -> bool:
-    """True when `ip` is globally reachable unicast, and so is any IPv4 inside it."""
+    """True when `ip` is globally reachable unicast, and so is any IPv4 inside it
+    (Python's `is_global` alone passes some reserved IPv6 ranges: site-local
+    fec0::/10, and those that carry an IPv4 address without NAT64's prefix)."""
     addr = ipaddress.ip_address(ip.split("%", 1)[0])
-    inner = _embedded(addr) if isinstance(addr, ipaddress.IPv6Address) else []
-    return all(a.is_global and not a.is_multicast for a in [addr, *inner])
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        checked = [addr.ipv4_mapped]  # an IPv4 address written as IPv6: that address
+    elif isinstance(addr, ipaddress.IPv6Address):
+        checked = [addr, *_embedded(addr)]
+    else:
+        checked = [addr]
+    return all(a.is_global and not (a.is_multicast or a.is_reserved or a.is_private
+                                    or getattr(a, "is_site_local", False))
+               for a in checked)
 
 
 def loopback_address(ip: str) -> bool:
