@@ -37,6 +37,7 @@ MAX_KEY = 200
 MAX_BODY = 64 * 1024  # bytes; an announcement is two texts of at most 4,096 characters
 MAX_DEPTH = 32  # nesting of arrays and objects (a Telegram update nests about 8 deep)
 MAX_DIGITS = 32  # digits of an integer (Telegram's ids have at most 16)
+ID_MAX = 2**31 - 1  # a row id: PostgreSQL's INTEGER
 
 
 class BodyError(ValueError):
@@ -124,9 +125,13 @@ class AnnouncementsAPI:
 
     async def _agency(self, request: web.Request) -> str | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        # A token is printable ASCII; bytes that are not UTF-8 arrive as
+        # surrogates, which hashing the token cannot encode (it answered 500).
+        if scheme.lower() != "bearer" or not token or not (token.isascii()
+                                                            and token.isprintable()):
             return None
-        return await self.staff.agency_for_token(token.strip())
+        return await self.staff.agency_for_token(token)
 
     def _unauthorized(self) -> web.Response:
         return _errors(401, ("Authorization", "a valid agency token is required: "
@@ -164,10 +169,12 @@ class AnnouncementsAPI:
         agency = await self._agency(request)
         if agency is None:
             return self._unauthorized()
-        try:
-            announcement_id = int(request.match_info["id"])
-        except ValueError:
+        raw = request.match_info["id"]
+        # A row id is a positive 32-bit integer (PostgreSQL's INTEGER): a longer
+        # one made the database raise, and the API answer 500.
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and 0 < int(raw) <= ID_MAX):
             return _errors(404, ("id", "no such announcement"))
+        announcement_id = int(raw)
         status = await self.announcements.status(announcement_id)
         if status is None or status.announcement.agency != agency:
             return _errors(404, ("id", "no such announcement"))

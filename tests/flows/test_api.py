@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from botkit import Citizen
@@ -104,6 +106,22 @@ async def test_status_is_per_agency(client, token, saual):
     assert (await client.get(f"{URL}/{created['id']}", headers=auth(other))).status == 404
     assert (await client.get(f"{URL}/999", headers=auth(token))).status == 404
     assert (await client.get(f"{URL}/abc", headers=auth(token))).status == 404
+    for huge in ("2147483648", "99999999999999999999", "-1", "0", "١"):  # a review's finds
+        assert (await client.get(f"{URL}/{huge}", headers=auth(token))).status == 404
+
+
+async def test_a_token_of_bytes_that_are_not_text_is_refused_not_a_server_error(client):
+    # Bytes that are not UTF-8 reach the server as surrogates (aiohttp decodes
+    # headers with surrogateescape): hashing them raised, and the API answered 500.
+    # Sent on a bare connection: aiohttp's client would not send such bytes.
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(b"GET " + URL.encode() + b"/1 HTTP/1.1\r\nHost: saual\r\n"
+                 b"Authorization: Bearer \xff\xfe\r\nConnection: close\r\n\r\n")
+    await writer.drain()
+    status = await reader.readline()
+    writer.close()
+    assert status.split()[1] == b"401", status
+
 
 
 async def test_the_webhook_server_serves_the_api(saual, bot, token):
