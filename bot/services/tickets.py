@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from embeddings import Agency, SearchEngine, SearchResult
 
-from ..storage import Storage, Ticket, TicketStatus
+from ..storage import OPEN_STATUSES, Storage, Ticket, TicketStatus
 from .catalog import LANGS
 from .masking import mask
 from .qa_page import plain
@@ -194,9 +194,11 @@ class Tickets:
         if ticket is None:
             return Outcome(refusal=Refusal.NOT_ASKER)
         if ticket.status == TicketStatus.ANSWERED:
-            approved, ticket = ticket, await self.reopen(ticket)
-            await self.publication.withdraw(approved)  # its page, if its wording was approved
-            await self.posts.show(ticket, say, reopened=True)
+            reopened = await self.reopen(ticket)
+            if reopened is not None:
+                await self.publication.withdraw(ticket)  # its page, if its wording was approved
+                await self.posts.show(reopened, say, reopened=True)
+                ticket = reopened
         return Outcome(ticket)
 
     # -- the staff ------------------------------------------------------------------
@@ -247,10 +249,12 @@ class Tickets:
             return Outcome(refusal=Refusal.NOT_HERE)
         if agency not in self.agencies:
             return Outcome(old, Refusal.UNKNOWN_AGENCY)
+        ticket = await self.storage.tickets.change(
+            old.id, OPEN_STATUSES, agency=agency, status=TicketStatus.OPEN, staff_chat=None,
+            staff_message=None, reminded=0)
+        if ticket is None:  # answered, rejected or passed on meanwhile
+            return Outcome(refusal=Refusal.NOT_HERE)
         logger.info("ticket %d reassigned %s -> %s", old.id, old.agency, agency)
-        ticket = await self.storage.tickets.update(old.id, agency=agency, status=TicketStatus.OPEN,
-                                                   staff_chat=None, staff_message=None,
-                                                   reminded=0)
         await self.posts.mark(old, actor, Change(ChangeKind.PASSED, actor.name, agency=agency), say)
         delivered = await self.posts.show(ticket, say)
         await say.tell(ticket, await self.citizen_lang(ticket),
@@ -264,10 +268,13 @@ class Tickets:
         ticket = await self.held(ticket_id, actor)
         if ticket is None:
             return Outcome(refusal=Refusal.NOT_HERE)
-        logger.info("ticket %d rejected by %s", ticket.id, ticket.agency)
-        ticket = await self.storage.tickets.update(ticket.id, status=TicketStatus.REJECTED,
+        ticket = await self.storage.tickets.change(ticket.id, OPEN_STATUSES,
+                                                   status=TicketStatus.REJECTED,
                                                    answer=stored_text(reason),
                                                    answered_at=self.clock())
+        if ticket is None:  # answered, rejected or passed on meanwhile
+            return Outcome(refusal=Refusal.NOT_HERE)
+        logger.info("ticket %d rejected by %s", ticket.id, ticket.agency)
         await self.posts.mark(ticket, actor, Change(ChangeKind.REJECTED, actor.name), say)
         await say.tell(ticket, await self.citizen_lang(ticket), Change(ChangeKind.REJECTED))
         return Outcome(ticket)
@@ -289,27 +296,34 @@ class Tickets:
         text = text.strip()
         if len(text) < MIN_ANSWER:
             return Outcome(ticket, Refusal.TOO_SHORT)
-        ticket = await self.storage.tickets.update(ticket.id, status=TicketStatus.ANSWERED,
+        closed = ticket
+        ticket = await self.storage.tickets.change(ticket.id, OPEN_STATUSES,
+                                                   status=TicketStatus.ANSWERED,
                                                    answer=stored_text(text),
                                                    answered_at=self.clock())
+        if ticket is None:  # a colleague answered (or rejected) it a moment before
+            return Outcome(await self.storage.tickets.get(closed.id) or closed, Refusal.CLOSED)
         logger.info("ticket %d answered by %s", ticket.id, ticket.agency)
         said = await say.tell(ticket, await self.citizen_lang(ticket),
                               Change(ChangeKind.ANSWERED, actor.name, text=text, copy=copy))
         await self.posts.mark(ticket, actor, Change(ChangeKind.ANSWERED, actor.name), say)
         return Outcome(ticket, delivered=said.ok)
 
-    async def reopen(self, ticket: Ticket) -> Ticket:
+    async def reopen(self, ticket: Ticket) -> Ticket | None:
         """Open an answered ticket again with a new due date. The time to answer
         keeps counting from the question (the report's median includes the
         detour); the new answer goes through the staff's approval again (the
         caller withdraws a published answer: :meth:`.Publication.withdraw`)."""
         now = self.clock()
-        ticket = await self.storage.tickets.update(
-            ticket.id, status=TicketStatus.OPEN, answered_at=None, reminded=0, taken_by=None,
-            rating=None, due_at=add_working_days(now, self.config.due_days), public_question=None,
+        reopened = await self.storage.tickets.change(
+            ticket.id, (TicketStatus.ANSWERED,), status=TicketStatus.OPEN, answered_at=None,
+            reminded=0, taken_by=None, rating=None,
+            due_at=add_working_days(now, self.config.due_days), public_question=None,
             publish_message=None)
+        if reopened is None:  # reopened already (a double tap), or no longer answered
+            return None
         logger.info("ticket %d reopened by the citizen", ticket.id)
-        return ticket
+        return reopened
 
     # -- reminders and the report ---------------------------------------------------
     async def reminders(self) -> list[Reminder]:

@@ -56,7 +56,7 @@ from .staff import StaffChat, StaffMember, StaffRepo
 from .stations import StationImport, StationRepo
 from .subscriptions import Follows, SubscriptionRepo
 from .tables import metadata
-from .tickets import Ticket, TicketRepo, TicketStatus
+from .tickets import OPEN_STATUSES, Ticket, TicketRepo, TicketStatus
 from .users import User, UserRepo
 from .watches import CHANGE_SOURCE, Notice, PageFactsRepo, StoredFacts, Watch, WatchRepo
 
@@ -66,6 +66,7 @@ __all__ = [
     "GAP_REASONS",
     "GROUP",
     "NOT_RECORDED",
+    "OPEN_STATUSES",
     "PRIVATE",
     "STATUSES",
     "TRANSIENT_DB_ERRORS",

@@ -165,6 +165,18 @@ class TicketRepo(Repo):
         assert found is not None
         return found
 
+    async def change(self, ticket_id: int, statuses: tuple[str, ...], **values) -> Ticket | None:
+        """Set columns of one ticket if its status is still one of `statuses`; the
+        ticket as it is now, or None when another change came first (two staff
+        answering at once: one answer is stored and sent, not both)."""
+        async with self.engine.begin() as conn:
+            done = await conn.execute(tickets.update().where(
+                tickets.c.id == ticket_id, tickets.c.status.in_([str(s) for s in statuses]))
+                .values(**values))
+        if done.rowcount != 1:
+            return None
+        return await self.get(ticket_id)
+
     async def staff_chat_of(self, agency: str) -> tuple[int, str] | None:
         """The agency's staff chat and its language (the most recently linked chat)."""
         async with self.engine.connect() as conn:

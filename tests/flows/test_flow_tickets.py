@@ -511,3 +511,31 @@ async def test_a_forged_vote_on_a_huge_question_id_is_refused_quietly(saual, cit
         calls = await citizen.press_data(data, citizen.last_with_buttons())
         assert WENT_WRONG not in said(calls, citizen.user.id)
     assert errors(caplog) == []
+
+
+async def test_two_staff_answering_at_once_answer_once(saual, citizen, session, monkeypatch):
+    # Both read the ticket open (a database round trip apart), then both wrote;
+    # the citizen got two answers. Now the second write finds it answered.
+    mvd = await linked(saual, citizen, "mvd", -100500)
+    colleague = Citizen(saual.dispatcher, citizen.bot, session, citizen.clock, user_id=4242,
+                        group=-100500)
+    await saual.staff.add_member("mvd", 4242)
+    await ask(citizen, QUESTION, public=False)
+    card = staff_card(session, -100500)
+    repo = saual.storage.tickets
+    read = repo.by_staff_message
+
+    async def slow_read(*args):
+        found = await read(*args)
+        await asyncio.sleep(0.02)
+        return found
+
+    monkeypatch.setattr(repo, "by_staff_message", slow_read)
+    before = len(session.calls)
+    await asyncio.gather(mvd.reply("Ответ первого сотрудника: обратитесь в ЦОН.", card),
+                         colleague.reply("Ответ второго сотрудника: подайте на egov.kz.", card))
+    calls = session.calls[before:]
+    told = [c.text for c in calls if c.params.get("chat_id") == citizen.user.id]
+    assert len(told) == 1
+    assert (await saual.tickets.get(1)).answer in told[0]
+    assert "уже закрыт" in said(calls, -100500)  # the second one is told so
