@@ -6,6 +6,7 @@ is refused; the rights check is a filter on the router (:class:`LinkedChat`)."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, F, Router
@@ -102,7 +103,9 @@ async def refused(message: Message, bot: Bot, staff: StaffChats) -> None:
 
 async def announce(message: Message, bot: Bot, state: FSMContext) -> None:
     await state.set_state(Compose.kk)
-    await state.update_data(kk="", ru="", url="", regions=[])
+    # `draft`: this announcement's own key, so that a second tap on "send" (or a
+    # retried update) queues it once
+    await state.update_data(kk="", ru="", url="", regions=[], draft=secrets.token_hex(8))
     await ask_for(bot, message.chat.id, Text(_("Send the announcement text in Kazakh, or "
                                                "/skip. /cancel stops.")), state)
 
@@ -196,11 +199,14 @@ async def confirm(callback: CallbackQuery, callback_data: ComposeCB, bot: Bot,
                   state: FSMContext, agency: str, announcements: Announcements) -> None:
     data = await state.get_data()
     await state.clear()
+    if "draft" not in data:  # a second tap: the first one queued it (or cancelled it)
+        return
     if callback_data.act != "ok":
         await show(bot, callback, Text(_("The announcement is cancelled.")))
         return
-    found, _created = await announcements.publish(agency, _draft(data, announcements),
-                                                  source="staff")
+    found, _created = await announcements.publish(
+        agency, _draft(data, announcements), source="staff",
+        dedupe_key=f"staff:{callback.message.chat.id}:{data['draft']}")
     await show(bot, callback, Text(_("Announcement #{id} is queued for {n} recipients. "
                                      "/status shows its delivery.")
                                    .format(id=found.id, n=found.recipients)))

@@ -97,6 +97,8 @@ class Announcements:
         dedupe key was used before (nothing new is queued)."""
         if agency not in self.directory.agencies:
             raise ValueError(f"unknown agency {agency!r}")
+        if not (draft.text_kk.strip() or draft.text_ru.strip()):
+            raise ValueError("an announcement needs a text in at least one language")
         announcement, created = await self.storage.announcements.create(
             agency=agency, source=source, text_kk=draft.text_kk, text_ru=draft.text_ru,
             url=draft.url, regions=draft.regions, dedupe_key=dedupe_key, body_hash=body_hash,

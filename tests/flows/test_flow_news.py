@@ -4,6 +4,9 @@ and composes an announcement; the outbox worker delivers it."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import pytest
 from botkit import Citizen
 
@@ -142,6 +145,24 @@ async def test_compose_preview_confirm_and_delivery(staff, saual, bot, session, 
 
     calls = await staff.send("/status")
     assert f"#{announcement.id}" in calls[0].text and "доставлено 2" in calls[0].text
+
+
+async def test_a_second_tap_on_send_queues_the_announcement_once(staff, saual, caplog):
+    # Telegram delivers both taps; both passed the "preview" state, the second
+    # read a cleared draft and queued an empty announcement (a review's find).
+    await staff.send(f"/link {await saual.staff.invite('mvd')}")
+    await staff.send("/announce")
+    await staff.send("/skip")
+    await staff.send("ЦОНы работают в субботу")
+    await staff.send("/skip")
+    await staff.press("Далее")
+    button = staff.last_with_buttons()
+    await asyncio.gather(staff.press("Отправить", button), staff.press("Отправить", button))
+    [announcement] = await saual.storage.announcements.recent("mvd")
+    assert announcement.text_ru == "ЦОНы работают в субботу"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    with pytest.raises(ValueError, match="needs a text"):  # whoever calls, never empty
+        await saual.announcements.publish("mvd", Draft(" ", ""), source="staff")
 
 
 async def test_cancel_and_a_text_in_one_language(staff, saual):
