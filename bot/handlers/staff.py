@@ -20,6 +20,7 @@ from aiogram.utils.i18n import gettext as _
 from embeddings import Lang
 
 from ..services import Announcements, Draft, StaffChats, Tickets, valid_url
+from ..services.reviews import KZ
 from . import cards, keyboards
 from .callbacks import ComposeCB
 from .replies import PromptAnswer, ask_for, send, show
@@ -220,7 +221,7 @@ async def status(message: Message, bot: Bot, agency: str, announcements: Announc
     lines = []
     for s in recent:
         c = s.counts
-        created = dt.datetime.fromtimestamp(s.announcement.created_at, dt.UTC)
+        created = dt.datetime.fromtimestamp(s.announcement.created_at, KZ)  # staff's time
         lines.append(_("#{id} ({date}): queued {queued}, sent {sent}, failed {failed}, "
                        "blocked {blocked}").format(
             id=s.announcement.id, date=created.strftime("%Y-%m-%d %H:%M"), **c))

@@ -5,6 +5,7 @@ and composes an announcement; the outbox worker delivers it."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 
 import pytest
@@ -161,6 +162,9 @@ async def test_a_second_tap_on_send_queues_the_announcement_once(staff, saual, c
     [announcement] = await saual.storage.announcements.recent("mvd")
     assert announcement.text_ru == "ЦОНы работают в субботу"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    calls = await staff.send("/status")  # in Kazakhstan's time, as staff read it
+    kz = dt.datetime.fromtimestamp(announcement.created_at, dt.timezone(dt.timedelta(hours=5)))
+    assert f"({kz:%Y-%m-%d %H:%M})" in calls[0].text
     with pytest.raises(ValueError, match="needs a text"):  # whoever calls, never empty
         await saual.announcements.publish("mvd", Draft(" ", ""), source="staff")
 
