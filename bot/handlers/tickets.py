@@ -151,7 +151,8 @@ async def confirm(callback: CallbackQuery, bot: Bot, state: FSMContext, tickets:
     if "agency" not in data:  # a second tap on "send": the first one sent it
         return
     sent = await tickets.submit(user.id, data["agency"], data["text"], data["lang"],
-                                data.get("topic"), bool(data.get("public")), notifier.via(bot))
+                                data.get("topic"), bool(data.get("public")), notifier.via(bot),
+                                reply_lang=locale)
     if sent.ticket is None:
         await show(bot, callback, too_many(tickets.config.max_open))
         return

@@ -131,8 +131,10 @@ class Tickets:
         return await self.storage.tickets.count_open(user_id) < self.config.max_open
 
     async def open(self, user_id: int, agency: str, text: str, lang: str,
-                   topic_id: str | None, public: bool) -> Ticket | None:
-        """A new ticket, or None when the citizen already has the most open ones."""
+                   topic_id: str | None, public: bool,
+                   reply_lang: str | None = None) -> Ticket | None:
+        """A new ticket, or None when the citizen already has the most open ones.
+        `reply_lang`: the language the bot spoke to them in (:meth:`citizen_lang`)."""
         if agency not in self.agencies:
             raise ValueError(f"unknown agency {agency!r}")
         if not valid_length(text):
@@ -144,24 +146,29 @@ class Tickets:
         ticket = await self.storage.tickets.add(
             user_id=user_id, agency=agency, lang=lang, text=stored_text(text),
             topic_id=topic_id, public=public, now=now,
-            due_at=add_working_days(now, self.config.due_days))
+            due_at=add_working_days(now, self.config.due_days),
+            reply_lang=reply_lang if reply_lang in LANGS else None)
         logger.info("ticket %d from user %d to %s (lang=%s)", ticket.id, user_id, agency, lang)
         return ticket
 
     async def submit(self, user_id: int, agency: str, text: str, lang: str,
-                     topic_id: str | None, public: bool, say: TicketNotifier) -> Outcome:
+                     topic_id: str | None, public: bool, say: TicketNotifier,
+                     reply_lang: str | None = None) -> Outcome:
         """Open a ticket (:meth:`open`) and show it in the agency's staff chat:
         TOO_MANY when the citizen has the most open ones; not `delivered` when the
         agency has no staff chat yet (the ticket waits for one)."""
-        ticket = await self.open(user_id, agency, text, lang, topic_id, public)
+        ticket = await self.open(user_id, agency, text, lang, topic_id, public, reply_lang)
         if ticket is None:
             return Outcome(refusal=Refusal.TOO_MANY)
         return Outcome(ticket, delivered=await self.posts.show(ticket, say))
 
     async def citizen_lang(self, ticket: Ticket) -> str:
-        """The language to write to the asker in: their chosen one, else the question's."""
+        """The language to write to the asker in: their chosen one, else the one the
+        bot spoke to them in when they asked (Telegram's), else the question's."""
         user = await self.storage.users.get(ticket.user_id)
-        return user.language if user and user.language in LANGS else ticket.lang
+        if user and user.language in LANGS:
+            return user.language
+        return ticket.reply_lang if ticket.reply_lang in LANGS else ticket.lang
 
     async def mine(self, user_id: int) -> list[Ticket]:
         return await self.storage.tickets.of_user(user_id)

@@ -305,6 +305,10 @@ tickets = sa.Table(
               comment="the staff member who took the question"),
     sa.Column("rating", sa.SmallInteger, nullable=True,
               comment="the citizen's 👍 (1) or 👎 (-1) on the answer"),
+    sa.Column("reply_lang", sa.String(2), nullable=True,
+              comment="the language of the bot's interface when the citizen asked (kk or "
+                      "ru): what notices about the ticket are written in, unless they chose "
+                      "one; null: asked before it was recorded"),
     sa.Column("public_question", sa.Text, nullable=True,
               comment="the question as the agency's staff worded it for publication (masked); "
                       "the only question text a Q&A page shows"),

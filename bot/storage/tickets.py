@@ -44,6 +44,7 @@ class Ticket:
     rating: int | None = None
     public_question: str | None = None  # the staff's public wording: set = approved
     publish_message: int | None = None  # the staff-chat message asking for that wording
+    reply_lang: str | None = None  # the interface's language when asked
 
     @property
     def is_open(self) -> bool:
@@ -57,11 +58,13 @@ def _ticket(row) -> Ticket:
 
 class TicketRepo(Repo):
     async def add(self, *, user_id: int, agency: str, lang: str, text: str,
-                  topic_id: str | None, public: bool, now: float, due_at: float) -> Ticket:
+                  topic_id: str | None, public: bool, now: float, due_at: float,
+                  reply_lang: str | None = None) -> Ticket:
         async with self.engine.begin() as conn:
             new_id = (await conn.execute(tickets.insert().values(
                 user_id=user_id, agency=agency, lang=lang, text=text, topic_id=topic_id,
-                public=public, status=TicketStatus.OPEN, created_at=now, due_at=due_at)
+                public=public, status=TicketStatus.OPEN, created_at=now, due_at=due_at,
+                reply_lang=reply_lang)
                 .returning(tickets.c.id))).scalar_one()
         found = await self.get(new_id)
         assert found is not None

@@ -539,3 +539,22 @@ async def test_two_staff_answering_at_once_answer_once(saual, citizen, session, 
     assert len(told) == 1
     assert (await saual.tickets.get(1)).answer in told[0]
     assert "уже закрыт" in said(calls, -100500)  # the second one is told so
+
+
+async def test_the_answer_comes_in_the_language_the_bot_spoke_when_asked(
+        saual, citizen, session, bot):
+    # Telegram in Kazakh, no language chosen, the question in Russian: the whole
+    # /ask went in Kazakh, then the answer came in Russian (a review's find).
+    kk = Citizen(saual.dispatcher, bot, session, citizen.clock, user_id=888, language_code="kk")
+    mvd = await linked(saual, citizen, "mvd", -100500)
+    await kk.send(f"/ask {QUESTION}")
+    await kk.press("✅")
+    await kk.press("Жоқ")
+    receipt = await kk.press("✅")
+    assert "сұрағыңыз" in said(receipt, 888)
+    answer = "Обратитесь в ЦОН с удостоверением личности."
+    calls = await mvd.reply(answer, staff_card(session, -100500))
+    told = [c for c in calls if c.params.get("chat_id") == 888]
+    assert answer in told[0].text and "Ведомство ответило" not in told[0].text
+    assert "👍" in [b["text"] for b in told[0].buttons]
+    assert "Бұл менің сұрағыма жауап емес" in [b["text"] for b in told[0].buttons]
