@@ -134,3 +134,30 @@ async def test_every_settled_message_is_counted_by_result(storage, announcements
     await asyncio.wait_for(Delivery(storage, courier, FAST, observer=observer)
                            .run(until_empty=True), 10)
     assert sorted(observer.results) == ["blocked", "failed", "retry", "sent", "sent"]
+
+
+async def test_two_announcements_of_several_parts_reach_a_chat_one_after_the_other(
+        storage, announcements):
+    # One task per claimed row and a pacer that is not first come, first served:
+    # A's and B's parts arrived interleaved (a review's find).
+    class Parts:
+        def __init__(self):
+            self.sent = []
+
+        def render(self, announcement, lang):
+            return [f"{announcement.text_ru} {n}" for n in (1, 2, 3)]
+
+        async def send(self, chat_id, part):
+            await asyncio.sleep(0.005)
+            self.sent.append(part)
+            return Result("ok")
+
+    await followers(storage, [7])
+    await announcements.publish("mvd", Draft(text_ru="A"), source="api")
+    await announcements.publish("mvd", Draft(text_ru="B"), source="api")
+    courier = Parts()
+    config = DeliveryConfig(rate=500, chat_interval=0.02, idle=0.01, flush=0.01,
+                            backoff=0.01, max_attempts=3, lease=5, send_timeout=0.5,
+                            db_retry=0.001)
+    await asyncio.wait_for(Delivery(storage, courier, config).run(until_empty=True), 10)
+    assert courier.sent == ["A 1", "A 2", "A 3", "B 1", "B 2", "B 3"]

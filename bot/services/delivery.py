@@ -196,6 +196,7 @@ class Delivery:
         # unblocks the bot later gets new announcements.
         self._gone: dict[int, tuple[str, float]] = {}
         self._progress: dict[int, int] = {}  # outbox row -> parts sent, while sending
+        self._chats: dict[int, asyncio.Task] = {}  # chat -> its last row's task (_start)
         self._ready = asyncio.Event()  # results wait to be recorded
 
     async def _db(self, what: str, operation: Callable[[], Awaitable[Any]]) -> Any:
@@ -216,7 +217,7 @@ class Delivery:
                     wanted = claim_at_most - len(tasks)
                     items = await self._db("claim", lambda n=wanted: self.repo.claim(
                         n, cfg.lease, self.clock()))
-                    tasks |= {asyncio.create_task(self._deliver(i)) for i in items}
+                    tasks |= {self._start(i) for i in items}
                     if beat is not None:
                         beat()
                 if not tasks:
@@ -274,6 +275,24 @@ class Delivery:
                     self._announcements.clear()
                 self._announcements[announcement_id] = found
         return found
+
+    def _start(self, item: OutboxItem) -> asyncio.Task:
+        """Deliver `item` after this worker's earlier rows for the same chat (rows
+        are claimed in outbox order): two announcements of several parts each
+        reach a chat one after the other, not with their parts interleaved."""
+        before = self._chats.get(item.chat_id)
+
+        async def in_turn() -> None:
+            if before is not None:
+                await asyncio.wait([before])
+            await self._deliver(item)
+
+        task = asyncio.create_task(in_turn())
+        self._chats[item.chat_id] = task
+        task.add_done_callback(
+            lambda done, chat=item.chat_id: self._chats.pop(chat, None)
+            if self._chats.get(chat) is done else None)
+        return task
 
     async def _deliver(self, item: OutboxItem) -> None:
         self._progress[item.id] = item.parts_sent
