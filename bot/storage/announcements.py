@@ -28,7 +28,7 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"  # leased by a worker until `lease_until`
     SENT = "sent"
     FAILED = "failed"  # gave up: a permanent error or too many transient ones
-    BLOCKED = "blocked"  # the subscriber blocked the bot or is gone
+    BLOCKED = "blocked"  # the subscriber blocked the bot, is gone, or stopped news (/stop)
 
 
 STATUSES = tuple(OutboxStatus)
