@@ -49,6 +49,19 @@ class Rejecting(StatesGroup):
     reason = State()
 
 
+# A question being written to an agency takes the citizen's next texts for this
+# long after the bot last asked for one; later, a text is a question to search
+# again (a citizen who pressed "ask the agency" and went away got no more
+# answers, only proposals to send each new question to an agency).
+DRAFT_SECONDS = 30 * 60
+
+
+async def fresh_draft(message: Message, state: FSMContext, tickets: Tickets) -> bool:
+    """Whether the question being written is recent enough to take this text."""
+    asked = (await state.get_data()).get("asked_at")
+    return asked is None or tickets.clock() - asked <= DRAFT_SECONDS
+
+
 # -- the citizen -------------------------------------------------------------------
 
 
@@ -61,6 +74,7 @@ async def begin(chat_id: int, bot: Bot, state: FSMContext, tickets: Tickets, use
     await send(bot, chat_id, informal())
     if not valid_length(text):
         await state.set_state(Asking.text)
+        await state.update_data(asked_at=tickets.clock())
         await send(bot, chat_id, Text(_("Write your question to the agency (10 to 2000 "
                                         "characters).")))
         return
@@ -71,7 +85,7 @@ async def _propose(chat_id: int, bot: Bot, state: FSMContext, tickets: Tickets, 
                    locale: str) -> None:
     ranked, topic, lang = await tickets.propose(text)
     await state.set_state(Asking.agency)
-    await state.update_data(text=text, topic=topic, lang=lang)
+    await state.update_data(text=text, topic=topic, lang=lang, asked_at=tickets.clock())
     names = [(a, tickets.directory.name(a, locale)) for a in ranked[:CHOICES]]
     await send(bot, chat_id, Text(_("Your question:"), "\n", text, "\n\n",
                                   _("I propose to send it to {agency}. Confirm or pick another "
@@ -327,7 +341,9 @@ def build() -> Router:
                                     AskCB.filter(F.act == "pub"))
     citizen.callback_query.register(confirm, Asking.confirm, AskCB.filter(F.act == "ok"))
     citizen.callback_query.register(rated, ReplyCB.filter())
-    citizen.message.register(got_text, Asking.text, F.text, ~F.text.startswith("/"))
-    citizen.message.register(got_text, Asking.agency, F.text, ~F.text.startswith("/"))
+    citizen.message.register(got_text, Asking.text, F.text, ~F.text.startswith("/"),
+                             fresh_draft)
+    citizen.message.register(got_text, Asking.agency, F.text, ~F.text.startswith("/"),
+                             fresh_draft)
     router.include_routers(staff, citizen)
     return router

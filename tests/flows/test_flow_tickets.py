@@ -558,3 +558,16 @@ async def test_the_answer_comes_in_the_language_the_bot_spoke_when_asked(
     assert answer in told[0].text and "Ведомство ответило" not in told[0].text
     assert "👍" in [b["text"] for b in told[0].buttons]
     assert "Бұл менің сұрағыма жауап емес" in [b["text"] for b in told[0].buttons]
+
+
+async def test_a_question_left_unsent_stops_taking_the_citizens_texts(saual, citizen,
+                                                                      ticket_clock):
+    # Pressing "ask the agency" and going away: every later question became a
+    # proposal to send it to an agency, and was never searched (a review's find).
+    await citizen.send("/ask")
+    calls = await citizen.send("где получить удостоверение личности")
+    assert "Ваш вопрос:" in said(calls, citizen.user.id)  # at once: the question written
+    ticket_clock.now += 31 * 60
+    calls = await citizen.send("где получить удостоверение личности")
+    assert "Ваш вопрос:" not in said(calls, citizen.user.id)
+    assert "Получение удостоверения личности" in said(calls, citizen.user.id)
