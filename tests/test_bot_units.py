@@ -85,7 +85,7 @@ def test_callback_data_fits_telegram_limit():
     long_id = "a-very-long-topic-identifier-of-fifty-characters-x"
     assert len(long_id) == 50
     for data in (TopicCB(id=long_id, new=True), FullCB(id=long_id), MenuCB(cat=long_id, new=True),
-                 VoteCB(q=2**31, v=-1), MoreCB(q=2**31), WatchCB(id=long_id, on=False)):
+                 VoteCB(q=2**31 - 1, v=-1), MoreCB(q=2**31 - 1), WatchCB(id=long_id, on=False)):
         assert len(data.pack().encode()) <= 64
     assert TopicCB.unpack(TopicCB(id="id-card", new=True).pack()) == TopicCB(id="id-card",
                                                                            new=True)
