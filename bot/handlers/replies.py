@@ -81,15 +81,20 @@ async def present(
         await show(bot, callback, content, markup)
 
 
-# Where a prompt's message id is kept in the conversation's state data.
-PROMPT = "prompt"
+# Where the prompts' message ids are kept in the conversation's state data.
+PROMPT = "prompts"
+PROMPTS = 10  # the newest this many
 
 
 async def ask_for(bot: Bot, chat_id: int, content: Text, state: FSMContext) -> Message:
     """Send a prompt the answer to which comes as a reply (ForceReply), and
     remember it: :class:`PromptAnswer` then tells its answer from other messages."""
     sent = await send(bot, chat_id, content, ForceReply(selective=True))
-    await state.update_data({PROMPT: sent.message_id})
+    # The conversation's prompts so far (a reply to an earlier one of the same
+    # flow, say the announcement's first, still answers it).
+    earlier = (await state.get_data()).get(PROMPT)
+    earlier = earlier if isinstance(earlier, list) else []
+    await state.update_data({PROMPT: [*earlier[-(PROMPTS - 1):], sent.message_id]})
     return sent
 
 
@@ -112,4 +117,5 @@ class PromptAnswer(Filter):
         reply = message.reply_to_message
         if reply is None:
             return True
-        return reply.message_id == (await state.get_data()).get(PROMPT)
+        prompts = (await state.get_data()).get(PROMPT)
+        return isinstance(prompts, list) and reply.message_id in prompts

@@ -480,6 +480,10 @@ async def test_an_announcement_being_written_lets_an_answer_to_a_card_through(
     assert answer in said(calls, citizen.user.id)
     calls = await mvd.send("/skip")  # the announcement goes on where it was
     assert "на русском" in said(calls, -100500)
+    first = [m for m in session.messages.values() if m["chat"]["id"] == -100500
+             and m.get("text", "").startswith("Отправьте текст объявления на казахском")][-1]
+    calls = await mvd.reply("ЦОНы работают в субботу.", first)  # to the flow's first prompt
+    assert "ссылку" in said(calls, -100500)  # taken as the Russian text: the link is next
 
 
 async def test_a_long_rejection_reason_still_fits_the_card(saual, citizen, session):
