@@ -10,7 +10,15 @@ from collections import defaultdict
 import pytest
 from dbkit import outbox_rows
 
-from bot.services import Announcements, Delivery, DeliveryConfig, Directory, Draft, Result
+from bot.services import (
+    Announcements,
+    Delivery,
+    DeliveryConfig,
+    Directory,
+    Draft,
+    Result,
+    Subscriptions,
+)
 
 FIXTURE_KNOWLEDGE = __import__("pathlib").Path(__file__).parent / "fixtures" / "knowledge"
 
@@ -168,8 +176,9 @@ async def test_what_was_queued_for_a_subscriber_who_stops_is_not_sent(storage, a
     # it all the same (a review's find); resuming does not bring it back.
     await followers(storage, [7, 8])
     [announcement, _] = await announcements.publish("mvd", Draft(text_ru="A"), source="api")
-    await storage.subscriptions.set_paused(7, True)
-    await storage.subscriptions.set_paused(7, False)
+    subscriptions = Subscriptions(storage, announcements.directory)
+    await subscriptions.set_paused(7, True)
+    await subscriptions.set_paused(7, False)
     courier = Scripted()
     await asyncio.wait_for(Delivery(storage, courier, FAST).run(until_empty=True), 10)
     assert {chat for _, chat, _ in courier.sent} == {8}

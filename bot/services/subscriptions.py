@@ -48,5 +48,9 @@ class Subscriptions:
         return followed
 
     async def set_paused(self, user_id: int, paused: bool) -> None:
+        """Pause (/stop) or resume the user's announcements; a pause also closes
+        what was queued for them and not yet sent."""
         logger.info("user %d %s announcements", user_id, "paused" if paused else "resumed")
         await self.storage.subscriptions.set_paused(user_id, paused)
+        if paused:
+            await self.storage.announcements.close_queued(user_id, "stopped by the subscriber")

@@ -253,9 +253,14 @@ class AnnouncementRepo(Repo):
                 if o.status == OutboxStatus.BLOCKED:
                     await conn.execute(users.update().where(users.c.id == o.chat_id)
                                        .values(blocked=True, updated_at=now))
-                    await conn.execute(outbox.update().where(
-                        outbox.c.chat_id == o.chat_id, outbox.c.status == OutboxStatus.PENDING)
-                        .values(status=OutboxStatus.BLOCKED, error=o.error[:300]))
+                    await _close_queued(conn, o.chat_id, o.error)
+
+    async def close_queued(self, chat_id: int, why: str) -> None:
+        """Close the rows queued for `chat_id` and not yet sent (they count as
+        blocked): a subscriber who sent /stop while a broadcast to many was on
+        its way (it takes an hour) gets none of it, now or after resuming."""
+        async with self.engine.begin() as conn:
+            await _close_queued(conn, chat_id, why)
 
     async def depth(self) -> dict[str, int]:
         """Outbox rows per status, every status present (0 when it has none):
@@ -284,3 +289,9 @@ def _text_lang(user_lang: str | None, text_kk: str, text_ru: str) -> str:
     if text_ru:
         return Lang.RU
     return Lang.KK
+
+
+async def _close_queued(conn, chat_id: int, why: str) -> None:
+    await conn.execute(outbox.update().where(
+        outbox.c.chat_id == chat_id, outbox.c.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.BLOCKED, error=why[:300]))

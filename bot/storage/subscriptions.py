@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 from .base import Repo
-from .tables import outbox, subscriptions, users
+from .tables import subscriptions, users
 
 
 class Follows(StrEnum):
@@ -39,16 +39,9 @@ class SubscriptionRepo(Repo):
         return True
 
     async def set_paused(self, user_id: int, paused: bool) -> None:
-        """Pause (/stop) or resume the user's announcements. A pause also closes
-        what was queued for them and not yet sent (a broadcast to many takes an
-        hour): they asked for no more, and resuming does not bring it back."""
         async with self.engine.begin() as conn:
             await conn.execute(users.update().where(users.c.id == user_id)
                                .values(paused=paused, updated_at=self.now()))
-            if paused:  # OutboxStatus.PENDING -> BLOCKED (.announcements imports this module)
-                await conn.execute(outbox.update().where(
-                    outbox.c.chat_id == user_id, outbox.c.status == "pending")
-                    .values(status="blocked", error="stopped by the subscriber"))
 
     async def paused(self, user_id: int) -> bool:
         async with self.engine.connect() as conn:
