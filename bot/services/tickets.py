@@ -239,10 +239,12 @@ class Tickets:
         ticket = await self.held(ticket_id, actor)
         if ticket is None:
             return Outcome(refusal=Refusal.NOT_HERE)
-        if not await self.storage.tickets.take(ticket.id, actor.user_id):
+        taken = await self.storage.tickets.change(ticket.id, (TicketStatus.OPEN,),
+                                                  status=TicketStatus.TAKEN,
+                                                  taken_by=actor.user_id)
+        if taken is None:
             return Outcome(ticket, Refusal.TAKEN)
         logger.info("ticket %d taken by staff user %d", ticket.id, actor.user_id)
-        taken = await self.storage.tickets.get(ticket.id) or ticket
         await self.posts.mark(taken, actor, Change(ChangeKind.TAKEN, actor.name), say)
         return Outcome(taken)
 

@@ -135,14 +135,6 @@ class TicketRepo(Repo):
             return [_ticket(r) for r in await conn.execute(sa.select(tickets)
                                                            .order_by(tickets.c.id))]
 
-    async def take(self, ticket_id: int, staff_user: int) -> bool:
-        """Mark an open ticket taken by `staff_user`; False when someone was first."""
-        async with self.engine.begin() as conn:
-            done = await conn.execute(tickets.update().where(
-                tickets.c.id == ticket_id, tickets.c.status == TicketStatus.OPEN)
-                .values(status="taken", taken_by=staff_user))
-            return done.rowcount == 1
-
     async def mark_reminded(self, ticket_id: int, stage: int) -> bool:
         """Record reminder `stage` unless it (or a later one) was recorded already;
         True for the one caller that recorded it, so one reminder goes however
