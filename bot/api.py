@@ -28,6 +28,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from pydantic import ValidationError
 
+from .handlers.callbacks import row_id
 from .services import Announcements, AnnouncementStatus, StaffChats, body_digest
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,6 @@ MAX_KEY = 200
 MAX_BODY = 64 * 1024  # bytes; an announcement is two texts of at most 4,096 characters
 MAX_DEPTH = 32  # nesting of arrays and objects (a Telegram update nests about 8 deep)
 MAX_DIGITS = 32  # digits of an integer (Telegram's ids have at most 16)
-ID_MAX = 2**31 - 1  # a row id: PostgreSQL's INTEGER
 
 
 class BodyError(ValueError):
@@ -169,12 +169,11 @@ class AnnouncementsAPI:
         agency = await self._agency(request)
         if agency is None:
             return self._unauthorized()
-        raw = request.match_info["id"]
-        # A row id is a positive 32-bit integer (PostgreSQL's INTEGER): a longer
-        # one made the database raise, and the API answer 500.
-        if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and 0 < int(raw) <= ID_MAX):
+        # A row id (PostgreSQL's INTEGER): a longer one made the database raise,
+        # and the API answer 500.
+        announcement_id = row_id(request.match_info["id"])
+        if not announcement_id:
             return _errors(404, ("id", "no such announcement"))
-        announcement_id = int(raw)
         status = await self.announcements.status(announcement_id)
         if status is None or status.announcement.agency != agency:
             return _errors(404, ("id", "no such announcement"))

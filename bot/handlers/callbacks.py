@@ -20,8 +20,9 @@ RowId = Annotated[int, Field(ge=-ID_MAX - 1, le=ID_MAX)]
 
 def row_id(text: str) -> int | None:
     """`text` as a row id, or None when it is not one: only ASCII digits, within
-    the id range (``str.isdigit`` also takes "²", which ``int`` refuses)."""
-    if not (text.isascii() and text.isdigit()):
+    the id range (``str.isdigit`` also takes "²", which ``int`` refuses; and
+    ``int`` refuses more than 4,300 digits, which a URL can carry)."""
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > len(str(ID_MAX)):
         return None
     value = int(text)
     return value if value <= ID_MAX else None
