@@ -47,8 +47,10 @@ class FeedsConfig:
 
 
 def _embedded(addr: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """IPv4 addresses an IPv6 address carries (mapped, 6to4, Teredo, NAT64)."""
-    found = [a for a in (addr.ipv4_mapped, addr.sixtofour) if a is not None]
+    """IPv4 addresses an IPv6 address carries (6to4, Teredo, NAT64 and the
+    other CARRY_IPV4 ranges; an IPv4-mapped address is its IPv4 address, which
+    :func:`public_address` judges alone)."""
+    found = [addr.sixtofour] if addr.sixtofour is not None else []
     if addr.teredo:
         found += list(addr.teredo)
     if any(addr in net for net in CARRY_IPV4):
