@@ -15,7 +15,10 @@ from bot.services.masking import mask
 # Devanagari, Bengali, mathematical bold.
 ZEROS = (0x30, 0xFF10, 0x660, 0x6F0, 0x966, 0x9E6, 0x1D7CE)
 SEPARATORS = (" ", "  ", ".", "/", "_", "-", " - ", "\n", "\t", "\r\n", "\u00a0", "\u202f",
-              "\u2009", "\u200b", "\u3000", "\u2013", " \u200b ", ". ")
+              "\u2009", "\u200b", "\u3000", "\u2013", " \u200b ", ". ",
+              # invisible ones: soft hyphen, direction marks, invisible times, a
+              # keycap's variation selector and enclosing mark
+              "\xad", "\u200f", "\u202c\u2066", "\u2062", "\ufe0f\u20e3")
 TEMPLATES = (
     "Менің ЖСН {} болады, көмектесіңізші.",
     "Мой ИИН: {}. Подскажите, пожалуйста",
