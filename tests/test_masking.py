@@ -70,6 +70,14 @@ from bot.services.masking import mask, redact
         ("ИИН 9OO1O13OO123", "ИИН [IIN]"),
         ("ИИН 9ОО1О13ОО123", "ИИН [IIN]"),  # Cyrillic О
         ("тел 87Ol1234567", "тел [phone]"),
+        # commas between digits (the review's «8,701,123,45,67»), and look-alike
+        # letters in a number written in groups
+        ("тел 8,701,123,45,67", "тел [phone]"),
+        ("ИИН 900,101,300,123", "ИИН [IIN]"),
+        ("карта 4400,4301,2345,6789.", "карта [card]."),
+        ("ИИН 9OO 1O1 3OO 123", "ИИН [IIN]"),
+        ("ИИН 9ОО1О1-3ОО123", "ИИН [IIN]"),  # Cyrillic О
+        ("тел 8 7O1 l23 45 67", "тел [phone]"),
         # a date next to an identifier stays a date
         ("01.12.2026 900101300123", "01.12.2026 [IIN]"),
         ("Меня зовут Айгерим, удостоверение 045678912, адрес ул. Абая 45, кв. 12, "
@@ -105,6 +113,10 @@ def test_personal_data_is_masked(text, masked):
         "стоит 45 000 рублей, 300 долларов, 1 200 000 сомов",
         "ТОО «ОООО» и ООО «Lotos», 1000 llo",  # letters, not digits
         "разница 0,5 процента, 100 000 руб.",
+        "кв. 12, дом 7, подъезд 3, этаж 9",  # a comma and a space end a number
+        "в 2024, 2025, 2026 годах; 3,5 млн; 1234,56",
+        "бюджет 150,000,000 тенге",  # thousands grouped with commas: a sum
+        "1O 2O о 3O, ОО 1 l 2",  # look-alike letters, but too few to be a number
     ],
 )
 def test_ordinary_text_is_left_alone(text):

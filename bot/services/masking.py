@@ -23,11 +23,13 @@ zero-width ones, the soft hyphen, direction marks, variation selectors and the
 keycap mark of «8️⃣»), so matches map back to the original characters and the
 rest of the text is returned untouched. An invisible character is a separator
 between digits and part of an e-mail address (``ivan\u200b@mail.ru``), so it
-hides nothing. In a word of 9 or more digits and letters that is at least half
-digits, the letters O and l that look like 0 and 1 are read as those
-digits (``9OO1O13OO123``). Digits are grouped into *clusters*: digit groups
-joined by runs of up to ``MAX_SEP`` separators (spaces, tabs, newlines,
-invisible characters, ``. / _ -`` and parentheses), with a leading ``+``. The
+hides nothing. In a number of 9 or more digits and look-alike letters that is
+at least half digits, written as one word or in groups that each hold a digit,
+the letters O and l that look like 0 and 1 are read as those digits
+(``9OO1O13OO123``, ``9OO 1O1 3OO 123``). Digits are grouped into *clusters*:
+digit groups joined by runs of up to ``MAX_SEP`` separators (spaces, tabs,
+newlines, invisible characters, ``. / _ -``, parentheses, and a comma with a
+digit right after it: ``8,701,123,45,67``), with a leading ``+``. The
 groups of a cluster are then cut into identifiers by a small dynamic programme
 that masks as many digits as possible (a run of groups becomes an identifier
 when its digit count and first digits fit one of the kinds above), so
@@ -44,7 +46,7 @@ What is left alone, and why:
 - dates with a four-digit year (``01.12.2026``, ``2026-12-01``, ``1/2/2026``)
   are single tokens that never join an identifier, so a date range
   ``01.12.2026-15.12.2026`` (16 digits) is not a card;
-- amounts: groups of thousands (``150 000``, ``3 692``) of up to 11 digits, or
+- amounts: groups of thousands (``150 000``, ``3 692``, ``150,000,000``) of up to 11 digits, or
   a group of up to 10 digits, followed by a currency (тенге, теңге, тг, ₸,
   KZT, руб, $, ...: a whole word, so «сомневаюсь» is no сом), and a range of
   them (``150 000 - 200 000 тенге``); 12 digits in groups of thousands are an
@@ -63,7 +65,8 @@ by separators may add up to an identifier length (``12 345 6789``).
 Accepted misses: groups further apart than ``MAX_SEP`` separators are separate
 numbers; a date-shaped part of an identifier (``01.01.2012.3456``) stays a date;
 an identifier glued to an amount with a currency loses its tail to the amount;
-look-alike letters in a number written in groups (``9OO 1O1``) stay letters.
+a comma followed by a space ends a number (``8, 701, 123``), as it ends an
+item of a list.
 
 The functions are pure and total: any string in, a string out; ``mask`` is
 idempotent.
@@ -88,7 +91,9 @@ LONGEST = 19  # digits of the longest identifier (a card number)
 
 # What view() turns every invisible character into.
 HIDDEN = "\u200b"
-_SEP = rf"[ \t\n\r\f\v._/()\-{HIDDEN}]"
+# A comma joins digits only where a digit follows it at once («8,701,123,45,67»):
+# «кв. 12, дом 7» and «2024, 2025» are lists, not one number.
+_SEP = rf"(?:[ \t\n\r\f\v._/()\-{HIDDEN}]|,(?=[0-9]))"
 EMAIL = re.compile(rf"(?<![\w.%+{HIDDEN}-])[\w.%+{HIDDEN}-]+@[\w{HIDDEN}-]+"
                    rf"(?:\.[\w{HIDDEN}-]+)+")
 IBAN = re.compile(r"(?<![0-9A-Za-z])KZ[0-9]{2}(?: ?[0-9A-Z]){16}(?![0-9A-Za-z])", re.IGNORECASE)
@@ -103,8 +108,13 @@ CURRENCY = re.compile(
 # A thousands-grouped amount has at most this many digits (99 billion); 12 in
 # groups of three are an IIN as often as a sum nobody asks the bot about.
 AMOUNT_DIGITS = 11
-# A word of digits with look-alike letters in it (see view()).
-LOOKALIKE = re.compile(r"(?<!\w)[0-9OoОоIl]{9,}(?!\w)")
+# Digits with look-alike letters among them (see _digits_view()): words that
+# each hold a digit, joined by separators as a cluster's groups are.
+_LOOKALIKE_WORD = r"[OoОоIl]*[0-9][0-9OoОоIl]*"
+LOOKALIKE = re.compile(
+    rf"(?<!\w){_LOOKALIKE_WORD}(?:{_SEP}{{1,{MAX_SEP}}}{_LOOKALIKE_WORD})*(?!\w)")
+_LOOKALIKE_LETTERS = frozenset("OoОоIl")
+LOOKALIKE_MIN = 9  # digits and look-alike letters a number must have to be read
 _LOOKALIKE_DIGITS = str.maketrans("OoОоIl", "000011")
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 
@@ -140,11 +150,17 @@ def view(text: str) -> str:
 
 
 def _digits_view(seen: str) -> str:
-    """`seen` with the look-alike letters of a mostly-digit word read as digits."""
+    """`seen` with the look-alike letters of a mostly-digit number read as
+    digits: words of digits and O/l letters, each with a digit, alone or
+    joined by separators, with at least LOOKALIKE_MIN such characters of which
+    at least half are digits (``9OO1O13OO123``, ``9OO 1O1 3OO 123``)."""
     def read(m: re.Match[str]) -> str:
-        word = m.group()
-        digits = sum(c.isdigit() for c in word)
-        return word.translate(_LOOKALIKE_DIGITS) if digits * 2 >= len(word) else word
+        number = m.group()
+        digits = sum(c.isdigit() for c in number)
+        letters = sum(c in _LOOKALIKE_LETTERS for c in number)
+        if not letters or digits + letters < LOOKALIKE_MIN or digits < letters:
+            return number
+        return number.translate(_LOOKALIKE_DIGITS)
 
     return LOOKALIKE.sub(read, seen)
 
@@ -227,7 +243,7 @@ def _amount_start(seen: str, tokens: list[_Token], last: int) -> int | None:
     thousands (``150 000``), or one group of up to 10 digits; else None."""
     first = last
     while (first > 0 and len(tokens[first].digits) == 3 and not tokens[first - 1].kept
-           and seen[tokens[first - 1].end:tokens[first].start] == " "
+           and seen[tokens[first - 1].end:tokens[first].start] in (" ", ",")
            and 1 <= len(tokens[first - 1].digits) <= 3):
         first -= 1
     if tokens[last].kept or (first == last and len(tokens[last].digits) > 10):
