@@ -184,3 +184,28 @@ async def test_what_was_queued_for_a_subscriber_who_stops_is_not_sent(storage, a
     assert {chat for _, chat, _ in courier.sent} == {8}
     counts = (await announcements.status(announcement.id)).counts
     assert (counts["sent"], counts["blocked"]) == (1, 1)
+
+
+async def test_what_was_queued_from_an_unfollowed_agency_is_not_sent(storage, announcements):
+    # Unfollowing an agency while its broadcast was on its way still brought the
+    # broadcast (a review's leftover). What the citizen still receives through
+    # another follow (a region of a regional announcement) stays, and so does
+    # what comes from agencies they still follow.
+    await followers(storage, [7, 8, 9])
+    subscriptions = Subscriptions(storage, announcements.directory)
+    await subscriptions.toggle(7, "agency", "cec")
+    await subscriptions.toggle(9, "region", "almaty")
+    [national, _] = await announcements.publish("mvd", Draft(text_ru="A"), source="api")
+    [regional, _] = await announcements.publish(
+        "mvd", Draft(text_ru="B", regions=("almaty",)), source="api")
+    [other, _] = await announcements.publish("cec", Draft(text_ru="C"), source="api")
+    assert await subscriptions.toggle(7, "agency", "mvd") is False
+    assert await subscriptions.toggle(9, "agency", "mvd") is False
+    courier = Scripted()
+    await asyncio.wait_for(Delivery(storage, courier, FAST).run(until_empty=True), 10)
+    assert sorted((chat, part) for _, chat, part in courier.sent) == [
+        (7, "C"), (8, "A"), (8, "B"), (9, "B")]
+    counts = (await announcements.status(national.id)).counts
+    assert (counts["sent"], counts["blocked"]) == (1, 2)
+    assert (await announcements.status(regional.id)).counts["sent"] == 2
+    assert (await announcements.status(other.id)).counts["sent"] == 1

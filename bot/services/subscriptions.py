@@ -38,13 +38,19 @@ class Subscriptions:
         )
 
     async def toggle(self, user_id: int, kind: str, target: str) -> bool | None:
-        """Follow or unfollow; True when now followed, None for an unknown target."""
+        """Follow or unfollow; True when now followed, None for an unknown target.
+        An unfollow also closes what was queued for the user and not yet sent
+        from announcements they would no longer receive."""
         known = self.directory.agencies if kind == Follows.AGENCY else self.directory.regions
         if kind not in KINDS or target not in known:
             return None
         followed = await self.storage.subscriptions.toggle(user_id, kind, target)
         logger.info("user %d %s %s %s", user_id, "follows" if followed else "unfollows",
                     kind, target)
+        if not followed:
+            # What was queued for them from what they no longer follow is not sent.
+            await self.storage.announcements.close_unfollowed(
+                user_id, f"unfollowed {kind} {target}")
         return followed
 
     async def set_paused(self, user_id: int, paused: bool) -> None:

@@ -33,6 +33,9 @@ class OutboxStatus(StrEnum):
 
 STATUSES = tuple(OutboxStatus)
 WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+# The source of a change notice: it goes to those who asked to be told of a
+# page's changes (watches.py), not to an agency's or a region's followers.
+CHANGE_SOURCE = "change"
 
 
 @dataclass(frozen=True)
@@ -131,23 +134,10 @@ class AnnouncementRepo(Repo):
                     announcements.c.dedupe_key == dedupe_key))).first()
                 if found:
                     return _announcement(found), False
-            follows = sa.select(subscriptions.c.user_id).where(
-                subscriptions.c.kind == Follows.AGENCY, subscriptions.c.target == agency)
-            any_region = sa.select(subscriptions.c.user_id).where(
-                subscriptions.c.kind == Follows.REGION)
-            if regions:
-                in_region = sa.select(subscriptions.c.user_id).where(
-                    subscriptions.c.kind == Follows.REGION,
-                    subscriptions.c.target.in_(list(regions)))
-                who = sa.or_(sa.and_(users.c.id.in_(follows),
-                                     sa.or_(users.c.id.in_(in_region),
-                                            users.c.id.not_in(any_region))),
-                             users.c.id.in_(in_region))
-            else:
-                who = users.c.id.in_(follows)
             rows = (await conn.execute(
                 sa.select(users.c.id, users.c.language)
-                .where(who, users.c.blocked.is_(sa.false()), users.c.paused.is_(sa.false()))
+                .where(_audience(agency, regions), users.c.blocked.is_(sa.false()),
+                       users.c.paused.is_(sa.false()))
                 .order_by(users.c.id))).all()
             result = await conn.execute(announcements.insert().values(
                 agency=agency, source=source, dedupe_key=dedupe_key, body_hash=body_hash,
@@ -262,6 +252,29 @@ class AnnouncementRepo(Repo):
         async with self.engine.begin() as conn:
             await _close_queued(conn, chat_id, why)
 
+    async def close_unfollowed(self, chat_id: int, why: str) -> int:
+        """Close the rows queued for `chat_id` of announcements it would no
+        longer receive (it unfollowed their agency or region while a broadcast
+        was on its way); how many. Change notices go to those who asked for
+        them, not to followers: they stay."""
+        async with self.engine.begin() as conn:
+            queued = (await conn.execute(
+                sa.select(outbox.c.id, announcements.c.agency, announcements.c.regions)
+                .join(announcements, announcements.c.id == outbox.c.announcement_id)
+                .where(outbox.c.chat_id == chat_id, outbox.c.status == OutboxStatus.PENDING,
+                       announcements.c.source != CHANGE_SOURCE))).all()
+            gone = []
+            for row in queued:
+                still = (await conn.execute(sa.select(users.c.id).where(
+                    users.c.id == chat_id, _audience(row.agency, row.regions.split())))).first()
+                if still is None:
+                    gone.append(row.id)
+            if gone:
+                await conn.execute(outbox.update().where(
+                    outbox.c.id.in_(gone), outbox.c.status == OutboxStatus.PENDING)
+                    .values(status=OutboxStatus.BLOCKED, error=why[:300]))
+        return len(gone)
+
     async def depth(self) -> dict[str, int]:
         """Outbox rows per status, every status present (0 when it has none):
         read at each metrics scrape, by the (status, not_before) index."""
@@ -289,6 +302,24 @@ def _text_lang(user_lang: str | None, text_kk: str, text_ru: str) -> str:
     if text_ru:
         return Lang.RU
     return Lang.KK
+
+
+def _audience(agency: str, regions: Sequence[str]) -> sa.ColumnElement[bool]:
+    """Who an announcement of `agency` for `regions` (none: the whole country)
+    goes to, as a condition on ``users.c.id``: those who follow the agency (for
+    a regional one: and follow one of its regions, or no region at all), and
+    those who follow one of its regions."""
+    follows = sa.select(subscriptions.c.user_id).where(
+        subscriptions.c.kind == Follows.AGENCY, subscriptions.c.target == agency)
+    if not regions:
+        return users.c.id.in_(follows)
+    any_region = sa.select(subscriptions.c.user_id).where(
+        subscriptions.c.kind == Follows.REGION)
+    in_region = sa.select(subscriptions.c.user_id).where(
+        subscriptions.c.kind == Follows.REGION, subscriptions.c.target.in_(list(regions)))
+    return sa.or_(sa.and_(users.c.id.in_(follows),
+                          sa.or_(users.c.id.in_(in_region), users.c.id.not_in(any_region))),
+                  users.c.id.in_(in_region))
 
 
 async def _close_queued(conn, chat_id: int, why: str) -> None:

@@ -17,14 +17,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .announcements import Announcement, OutboxStatus, _announcement
+from .announcements import CHANGE_SOURCE, Announcement, OutboxStatus, _announcement
 from .base import Repo, chunks
 from .tables import announcements, outbox, page_facts, page_watches, users
 
 # The agency of a change notice: the bot itself ("" is no agency id, so no
 # staff chat's /status and no API token ever lists one).
 CHANGE_AGENCY = ""
-CHANGE_SOURCE = "change"
 
 
 @dataclass(frozen=True)
