@@ -220,6 +220,21 @@ async def test_report_ranks_by_count_routes_and_filters(logged, engine, knowledg
         await gap_report(storage, engine, agencies, NOW, agency="nope")
 
 
+async def test_questions_without_words_form_no_group(logged, engine, knowledge):
+    # Citizens who send only their phone number (masked) or a blank line would
+    # have made a group labelled «[phone]» or nothing (a review's leftover).
+    storage, clock = logged
+    rows = [(text, "ru", False, 1, []) for text in ["[phone]", "[phone]", " [IIN] ?", "  ", "…"]]
+    await seed(storage, clock, rows + log_rows())
+    agencies = Directory.load(knowledge).agencies
+    report = await gaps.gap_report(storage, engine, agencies, NOW - 30 * DAY,
+                                   distance=HASH_DISTANCE)
+    assert report.total == 14 and report.clustered == 14 and report.wordless == 5
+    assert sum(g.count for g in report.gaps) + report.single == 9
+    assert all(gaps.has_words(g.label) for g in report.gaps)
+    assert gaps.has_words("[phone] перезвоните") and not gaps.has_words("[card] [email], 12")
+
+
 runner = CliRunner()
 
 

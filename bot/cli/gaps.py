@@ -81,7 +81,8 @@ def gaps(
         typer.echo(json.dumps({"clusters": [g.as_json() for g in report.gaps],
                                "since": first.isoformat(), "reason": reason, "chat": chat,
                                "total": report.total,
-                               "clustered": report.clustered, "single": report.single},
+                               "clustered": report.clustered, "single": report.single,
+                               "wordless": report.wordless},
                               ensure_ascii=False, indent=1))
         return
     scope = (f" for {agency}" if agency else "") + (f" in {chat} chats" if chat else "")
@@ -101,3 +102,6 @@ def gaps(
             typer.echo(f"     - {q}")
     if report.single:
         typer.echo(f"{report.single} questions are like no other (not shown).")
+    if report.wordless:
+        typer.echo(f"{report.wordless} questions hold no words (blank, or only a masked "
+                   "number; not grouped).")

@@ -27,6 +27,7 @@ Used by ``saual gaps`` and the weekly digest.
 from __future__ import annotations
 
 import asyncio
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping
@@ -38,6 +39,7 @@ from embeddings import Agency, SearchEngine
 from embeddings.gaps import DISTANCE, Cluster, cluster_questions
 
 from ..storage import NOT_RECORDED, Storage, gap_reason
+from .masking import PLACEHOLDERS
 from .tickets import agency_scores
 
 MAX_QUESTIONS = 2000  # the newest this many are clustered (encoding time grows with them)
@@ -45,6 +47,7 @@ ROUTE_QUESTIONS = 3  # a group's agency is read from its most central questions
 EXAMPLES = 3  # example questions kept per group
 LABEL_CHARS = 120
 REFERENCE_TITLES = 200  # page titles per language that steady the language means
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
 
 
 @dataclass(frozen=True)
@@ -73,13 +76,22 @@ class Gap:
 @dataclass(frozen=True)
 class GapReport:
     """The groups, biggest first; `total` questions matched the period, the
-    newest `clustered` of them were grouped (fewer when capped); `single` of
-    those are like no other question and are in no group."""
+    newest `clustered` of them were read (fewer when capped); `single` of
+    those are like no other question and are in no group; `wordless` of them
+    hold no word to group by (blank, punctuation, only a masked phone number
+    or IIN: citizens who send their number and nothing else), and are in no
+    group either."""
 
     gaps: list[Gap]
     total: int
     clustered: int
     single: int
+    wordless: int = 0
+
+
+def has_words(text: str) -> bool:
+    """Whether `text` holds a word (a letter) besides the masking placeholders."""
+    return any(ch.isalpha() for ch in _PLACEHOLDER.sub(" ", text))
 
 
 def shown(text: str, limit: int = LABEL_CHARS) -> str:
@@ -148,7 +160,8 @@ async def gap_report(
         raise ValueError(f"unknown agency {agency!r}")
     source = await storage.questions.gaps_source(since, limit=max_questions, reason=reason,
                                                  chat_type=chat_type)
-    records = source.questions
+    read = source.questions
+    records = [r for r in read if has_words(r.text)]
     texts = [r.text for r in records]
     model = engine.index.topic_model  # its paraphrase projection, when the build has one
     paraphrase = model.paraphrase if model is not None else None
@@ -180,4 +193,4 @@ async def gap_report(
         return gaps[:limit]
 
     gaps = await loop.run_in_executor(None, build)
-    return GapReport(gaps, source.total, len(records), single)
+    return GapReport(gaps, source.total, len(read), single, len(read) - len(records))
