@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from dbkit import FrozenClock
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.services import ReviewError, apply_review, reject_review
 from bot.services.reviews import clean_correction, iso_week, kz_date
-from bot.storage import ReviewKind
+from bot.storage import ReviewKind, Storage
 from embeddings import (
     CorpusError,
     PageContent,
@@ -150,12 +151,41 @@ async def test_reviews_are_stored_listed_and_decided_once(storage):
 
 
 async def test_one_digest_a_week_per_agency(storage):
-    assert await storage.reviews.claim_digest("mvd", "2026-W49")
-    assert not await storage.reviews.claim_digest("mvd", "2026-W49")
-    assert await storage.reviews.claim_digest("cec", "2026-W49")
-    await storage.reviews.release_digest("mvd", "2026-W49")
-    assert await storage.reviews.claim_digest("mvd", "2026-W49")
-    assert await storage.reviews.claim_digest("mvd", "2026-W50")
+    lease = await storage.reviews.claim_digest("mvd", "2026-W49", 900)
+    assert lease is not None
+    assert await storage.reviews.claim_digest("mvd", "2026-W49", 900) is None
+    cec = await storage.reviews.claim_digest("cec", "2026-W49", 900)
+    assert cec is not None
+    await storage.reviews.release_digest("mvd", "2026-W49", lease)
+    again = await storage.reviews.claim_digest("mvd", "2026-W49", 900)
+    assert again is not None and await storage.reviews.digest_sent("mvd", "2026-W49", again)
+    assert await storage.reviews.claim_digest("mvd", "2026-W49", 900) is None
+    assert await storage.reviews.claim_digest("mvd", "2026-W50", 900) is not None
+
+
+async def test_a_digest_claimed_by_an_instance_killed_before_sending_is_taken_again(
+        database_url):
+    # A claim was kept for the whole week when its instance died before sending
+    # or giving it back: that agency's staff heard nothing that week (a review's
+    # leftover). Once the claim's time is out a later round takes it; a sent
+    # digest is never taken again, and the late instance cannot mark it sent.
+    clock = FrozenClock(1_000_000.0)
+    storage = Storage.from_url(database_url, clock=clock)
+    await storage.migrate()
+    try:
+        dead = await storage.reviews.claim_digest("mvd", "2026-W49", 900)
+        clock.now += 899
+        assert await storage.reviews.claim_digest("mvd", "2026-W49", 900) is None
+        clock.now += 2
+        taken = await storage.reviews.claim_digest("mvd", "2026-W49", 900)
+        assert taken is not None and taken != dead
+        assert not await storage.reviews.digest_sent("mvd", "2026-W49", dead)
+        await storage.reviews.release_digest("mvd", "2026-W49", dead)  # not its claim now
+        assert await storage.reviews.digest_sent("mvd", "2026-W49", taken)
+        clock.now += 7 * 24 * 3600
+        assert await storage.reviews.claim_digest("mvd", "2026-W49", 900) is None
+    finally:
+        await storage.close()
 
 
 # -- apply -----------------------------------------------------------------------------

@@ -50,6 +50,7 @@ KZ = dt.timezone(dt.timedelta(hours=5))
 WEEK = 7 * 24 * 3600
 DIGEST_HOUR = 9  # the weekly digest: Mondays from 09:00, Kazakhstan time
 DIGEST_GAPS = 5  # groups of unanswered questions named in a weekly digest
+DIGEST_LEASE = 15 * 60  # seconds a claim on a digest holds before another round may take it
 SEEN_CHARS = 8  # how much of a content digest a button carries (64-byte callback data)
 CORRECTION_CHARS = 3500  # one Telegram message holds 4096; a section is shorter
 DUE_LIST = 30  # pages per /review list
@@ -211,7 +212,9 @@ class Reviews:
                            ) -> int:
         """Send each linked staff chat its weekly digest once a week (Monday from
         DIGEST_HOUR, Kazakhstan time, or the first round after it): the instance
-        that claims the week sends; one that cannot send gives the claim back.
+        that claims the week sends; one that cannot send gives the claim back,
+        and a claim not marked sent within DIGEST_LEASE (its instance was
+        killed) is taken again by a later round.
         `gaps(since)` gives the gap report's groups (computed once a round, and
         only when a digest is due: it encodes the week's unanswered questions).
         How many were sent."""
@@ -224,7 +227,8 @@ class Reviews:
         week, sent = iso_week(now), 0
         groups: Sequence[Gap] | None = None
         for chat in chats:
-            if not await self.storage.reviews.claim_digest(chat.agency, week):
+            lease = await self.storage.reviews.claim_digest(chat.agency, week, DIGEST_LEASE)
+            if lease is None:
                 continue
             try:
                 if groups is None:
@@ -232,8 +236,11 @@ class Reviews:
                 ok = await say(chat.chat_id, chat.lang, await self.weekly(
                     chat.agency, chat.lang, tickets, groups))
             except BaseException:
-                await self.storage.reviews.release_digest(chat.agency, week)
+                await self.storage.reviews.release_digest(chat.agency, week, lease)
                 raise
+            if not await self.storage.reviews.digest_sent(chat.agency, week, lease):
+                logger.warning("weekly digest for %s: the claim ran out while sending; "
+                               "another instance may send it too", chat.agency)
             if ok:
                 sent += 1
             else:  # the chat is gone: nobody to tell this week

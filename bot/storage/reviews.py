@@ -106,18 +106,42 @@ class ReviewRepo(Repo):
                 .values(state=str(state), decided_at=self.now()))
         return result.rowcount == 1
 
-    async def claim_digest(self, agency: str, week: str) -> bool:
-        """Claim this week's digest for `agency`: True for the one caller that
-        inserts the row, False when it was claimed already (by any instance)."""
-        stmt = self.upsert(staff_digests).values(agency=agency, week=week, sent_at=self.now())
+    async def claim_digest(self, agency: str, week: str, lease: float) -> float | None:
+        """Claim this week's digest for `agency` for `lease` seconds: the claim's
+        time limit for the one caller that gets it (to hand to
+        :meth:`digest_sent` or :meth:`release_digest`), None when it was sent
+        already or another instance's claim still holds. A claim whose time
+        ran out without the digest being sent (its instance was killed) is
+        taken again."""
+        now = self.now()
+        until = now + lease
+        stmt = self.upsert(staff_digests).values(agency=agency, week=week, sent_at=now,
+                                                 lease_until=until)
         stmt = stmt.on_conflict_do_nothing(
             index_elements=[staff_digests.c.agency, staff_digests.c.week])
         async with self.engine.begin() as conn:
-            result = await conn.execute(stmt)
+            if (await conn.execute(stmt)).rowcount == 1:
+                return until
+            taken = await conn.execute(staff_digests.update().where(
+                staff_digests.c.agency == agency, staff_digests.c.week == week,
+                staff_digests.c.lease_until.is_not(None), staff_digests.c.lease_until < now,
+            ).values(sent_at=now, lease_until=until))
+        return until if taken.rowcount == 1 else None
+
+    async def digest_sent(self, agency: str, week: str, lease: float) -> bool:
+        """Mark the digest claimed with `lease` sent; False when the claim had run
+        out and another instance took it meanwhile (it sends the digest too)."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(staff_digests.update().where(
+                staff_digests.c.agency == agency, staff_digests.c.week == week,
+                staff_digests.c.lease_until == lease,
+            ).values(sent_at=self.now(), lease_until=None))
         return result.rowcount == 1
 
-    async def release_digest(self, agency: str, week: str) -> None:
-        """Give a claim back (its digest could not be sent): a later round retries."""
+    async def release_digest(self, agency: str, week: str, lease: float) -> None:
+        """Give the claim made with `lease` back (its digest could not be sent): a
+        later round retries."""
         async with self.engine.begin() as conn:
             await conn.execute(staff_digests.delete().where(
-                staff_digests.c.agency == agency, staff_digests.c.week == week))
+                staff_digests.c.agency == agency, staff_digests.c.week == week,
+                staff_digests.c.lease_until == lease))

@@ -403,6 +403,9 @@ staff_digests = sa.Table(
     sa.Column("agency", sa.String(50), primary_key=True),
     sa.Column("week", sa.String(8), primary_key=True, comment="ISO week, e.g. 2026-W49"),
     sa.Column("sent_at", sa.Float, nullable=False, comment="unix time"),
+    sa.Column("lease_until", sa.Float, nullable=True,
+              comment="unix time until which the instance that claimed the digest may send "
+                      "it; null once sent (and for digests sent before it was recorded)"),
     comment="the weekly digest sent to each agency's staff chat: one a week, whichever "
             "instance claims it",
 )

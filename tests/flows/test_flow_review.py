@@ -284,6 +284,22 @@ async def test_each_staff_chat_gets_one_weekly_digest(saual, bot, citizen, mvd_s
     assert await saual.send_digests(bot) == 1
 
 
+async def test_a_digest_left_by_a_killed_instance_is_sent_by_a_later_round(
+        saual, bot, citizen, mvd_staff, clock, session):
+    from bot.services.reviews import DIGEST_LEASE, iso_week
+
+    clock.now += 3600  # Monday 15:00 in Kazakhstan: the digest is due
+    # Another instance claimed the week's digest and was killed before sending.
+    assert await saual.storage.reviews.claim_digest("mvd", iso_week(clock.now), DIGEST_LEASE)
+    assert await saual.send_digests(bot) == 0  # its claim still holds
+    clock.now += DIGEST_LEASE + 1
+    before = len(session.calls)
+    assert await saual.send_digests(bot) == 1
+    assert any(c.params.get("chat_id") == MVD for c in session.calls[before:])
+    clock.now += 3600
+    assert await saual.send_digests(bot) == 0
+
+
 async def test_the_digest_names_the_agencys_unanswered_needs_once_a_round(
         saual, bot, citizen, mvd_staff, clock, session, monkeypatch):
     from bot.services.gaps import Gap
