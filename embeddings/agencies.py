@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from . import yamltext
 from .errors import Problem
 from .langs import LANGS, Lang
 
@@ -89,13 +90,23 @@ def entry_line(text: str, entry_id: str) -> int:
 
 
 def read_yaml(path: Path, problems: list[Problem]) -> object:
+    """The YAML document of `path` (:func:`.yamltext.load`: dates as text, a key
+    given twice refused); None with a problem when it is missing, unreadable,
+    not valid YAML or empty (an empty knowledge file is a mistake, never a
+    wish for no agencies or no topics)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamltext.load(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         problems.append(Problem(str(path), 0, "", "file is missing"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
         problems.append(Problem(str(path), line, "", f"not valid YAML: {exc}"))
+    except OSError as exc:
+        problems.append(Problem(str(path), 0, "", f"cannot read: {exc.strerror or exc}"))
+    else:
+        if data is not None:
+            return data
+        problems.append(Problem(str(path), 0, "", "file is empty"))
     return None
 
 
@@ -107,7 +118,7 @@ def entries(path: Path, data: object, key: str,
     if not isinstance(found, list):
         problems.append(Problem(str(path), 1, key, "must be a list"))
         return
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     for i, entry in enumerate(found):
         eid = entry.get("id") if isinstance(entry, dict) else None
         line = entry_line(text, eid) if isinstance(eid, str) else 0

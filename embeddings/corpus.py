@@ -111,17 +111,29 @@ def _load_catalog(path: Path, problems: list[Problem]) -> tuple[dict, dict]:
     if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
         problems.append(Problem(str(path), 1, "categories", "must be a mapping of categories"))
         return {}, {}
+    text = path.read_text(encoding="utf-8-sig")
+    categories = {}
+    for cid, names in data["categories"].items():
+        # The build writes these names for the bot's menu: a category without
+        # both would publish a build that cannot be loaded.
+        if not (isinstance(cid, str) and ID.match(cid) and isinstance(names, dict)
+                and all(isinstance(names.get(lang), str) and names[lang].strip()
+                        for lang in LANGS)):
+            problems.append(Problem(str(path), line_of(text, f"  {cid}"), f"categories.{cid}",
+                                    f"a category is an id with its {' and '.join(LANGS)} "
+                                    "names"))
+            continue
+        categories[cid] = names
     topics = {}
-    text = path.read_text(encoding="utf-8")
-    for entry in data.get("topics") or []:
-        if isinstance(entry, dict) and entry.get("id"):
-            topics[entry["id"]] = entry
-            if entry.get("category") not in data["categories"]:
-                problems.append(Problem(str(path), entry_line(text, str(entry["id"])),
-                                        f"{entry['id']}.category",
-                                        f"unknown category {entry.get('category')!r}",
-                                        Ref.CATEGORY))
-    return data["categories"], topics
+    for entry, tid, line in entries(path, data, "topics", problems):
+        if tid in topics:
+            problems.append(Problem(str(path), line, f"{tid}.id", f"duplicate topic id {tid!r}"))
+        topics[tid] = entry
+        if not isinstance(entry.get("category"), str) or entry["category"] not in categories:
+            problems.append(Problem(str(path), line, f"{tid}.category",
+                                    f"unknown category {entry.get('category')!r}",
+                                    Ref.CATEGORY))
+    return categories, topics
 
 
 def load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]:
@@ -139,7 +151,7 @@ def load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, .
     owner: dict[str, str] = {}
     for i, group in enumerate(groups):
         gid = group.get("id") if isinstance(group, dict) else None
-        line = line_of(text, f"  - id: {gid}") if gid else 0
+        line = entry_line(text, gid) if isinstance(gid, str) else 0
         if not isinstance(gid, str) or not ID.match(gid):
             problems.append(Problem(str(path), line, f"groups[{i}].id", "missing or not an id"))
             continue
@@ -182,7 +194,7 @@ def _load_redirects(path: Path, problems: list[Problem], agencies: dict[str, Age
                                     "duplicate id (or the id of a catalogue topic)"))
             continue
         seen.add(tid)
-        agency = agencies.get(entry.get("agency"))
+        agency = agencies.get(entry["agency"]) if isinstance(entry.get("agency"), str) else None
         if agency is None:
             problems.append(Problem(str(path), line, f"{tid}.agency",
                                     f"unknown agency {entry.get('agency')!r}", Ref.AGENCY))
@@ -306,18 +318,31 @@ def _digest(paths: Iterable[Path], root: Path, texts: Mapping[str, str] | None =
 
 
 def _read(path: Path, problems: list[Problem]) -> str | None:
+    """The text of a page (a byte-order mark dropped), or None with a problem."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         problems.append(Problem(str(path), 0, "", "not UTF-8 text"))
-        return None
+    except OSError as exc:
+        problems.append(Problem(str(path), 0, "", f"cannot read: {exc.strerror or exc}"))
+    return None
+
+
+def _markdown(folder: Path) -> list[Path]:
+    """The .md files under `folder`, sorted: regular files only, hidden ones
+    (an editor's ``.#page.md`` lock, a ``.page.md.swp``) left out."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*.md")
+                  if not any(part.startswith(".") for part in p.relative_to(folder).parts)
+                  and p.is_file())
 
 
 def _answers(root: Path, extra: Mapping[str, str | None]) -> tuple[list[Path], dict[str, str]]:
     """The Q&A files under qa/ that no extra page replaces (same file name), and
     the extra pages' texts (None withdraws the file of that name)."""
     replaced = {PurePosixPath(name).name for name in extra}
-    found = sorted((root / "qa").rglob("*.md")) if (root / "qa").is_dir() else []
+    found = _markdown(root / "qa")
     return ([p for p in found if p.name not in replaced],
             {name: text for name, text in extra.items() if text is not None})
 
@@ -337,7 +362,9 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True,
     agencies = load_agencies(root / "agencies.yaml", problems)
     synonyms = load_synonyms(root / "synonyms.yaml", problems)
 
-    page_paths = sorted((root / "pages").rglob("*.md"))
+    page_paths = _markdown(root / "pages")
+    if not page_paths:
+        problems.append(Problem(str(root / "pages"), 0, "", "no pages (<category>/<id>.<lang>.md)"))
     qa_paths, answers = _answers(root, extra or {})
     sources = [(str(p), p.name, _read(p, problems), p) for p in page_paths]
     sources += [(str(p), p.name, _read(p, problems), None) for p in qa_paths]

@@ -56,7 +56,7 @@ from .topicmodel import TopicModel
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-ANALYZER_VERSION = "kkru-stem+ngram4+syn/3"
+ANALYZER_VERSION = "kkru-stem+ngram4+syn/4"  # 4: fold drops invisible characters
 BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
 KEEP_BUILDS = 3
 
@@ -226,6 +226,14 @@ def build_index(
                 model.save(tmp)
                 manifest["topic_model"] = model.info
         _write_json(tmp / "manifest.json", manifest)
+        # Load it as the bot will before it can be published: knowledge that
+        # validates yet writes a build no instance could start from must not
+        # replace the serving build (nor, kept builds pruned, the last good one).
+        try:
+            _load(tmp, build_id, encoder)
+        except (IndexCorrupt, IndexMismatch) as exc:
+            raise IndexCorrupt(f"the new build cannot be loaded, so it was not kept or "
+                               f"published: {exc}") from exc
         final = root / build_id
         os.replace(tmp, final)
     except BaseException:
@@ -397,6 +405,10 @@ def _json(path: Path, name: str) -> object:
 
 def _load(path: Path, build_id: str, encoder: Encoder) -> LoadedIndex:
     manifest = _json(path, "manifest.json")
+    if isinstance(manifest, dict) and manifest.get("schema") != SCHEMA_VERSION:
+        # A build of another version: its fields may differ, so say so first.
+        raise IndexMismatch(f"index build {path} has schema {manifest.get('schema')!r} (this "
+                            f"version reads {SCHEMA_VERSION}). Rebuild it with `saual index`.")
     check_manifest_types(manifest, path)
     assert isinstance(manifest, dict)
     check_manifest(manifest, encoder, path)

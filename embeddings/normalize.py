@@ -45,10 +45,24 @@ _KK_QUESTION_PARTICLES = frozenset("ма ме ба бе па пе".split())
 _KK_PLAIN_ENDINGS = ("мын", "мин", "мыз", "миз", "сыз", "сиз", "нын", "нин", "ныз", "низ")
 
 
+# Characters that are in a word without being seen: the soft hyphen, zero-width
+# spaces and joiners, direction marks, the word joiner and BOM, and the stress
+# mark (acute or grave) a dictionary or a careful writer puts over a Cyrillic
+# vowel. Text pasted from a web page or a document often carries them; left
+# in, «удосто\u00adверение» was two words and matched nothing.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+                        "\ufeff\u0300\u0301]")
+
+
+def visible(text: str) -> str:
+    """`text` in NFC without invisible characters and stress marks."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+
+
 def fold(text: str) -> str:
-    """Casefold, ё->е, NFC, and turn punctuation into spaces."""
-    text = unicodedata.normalize("NFC", text).casefold().replace("ё", "е")
-    return " ".join(words(text))
+    """Casefold, ё->е, NFC, drop invisible characters and stress marks inside
+    words, and turn punctuation into spaces."""
+    return " ".join(words(visible(text).casefold().replace("ё", "е")))
 
 
 def words(text: str) -> list[str]:

@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 
 import yaml
 
+from . import yamltext
 from .agencies import ID, valid_url
 from .errors import CorpusError, Problem
 from .langs import LANGS
@@ -31,6 +32,10 @@ REQUIRED_FIELDS = (
 _FRONT = re.compile(r"\A---\s*\n(.*?\n)---\s*\n", re.S)
 _SECTION = re.compile(r"^##[ \t]+(.+?)[ \t]*$", re.M)  # one line: "##\ntext" is no heading
 QA_SECTIONS = 2  # a published answer: the question, then the agency's answer
+# A section longer than this is refused: a chunk is read by the encoder's
+# window anyway, and a pasted-in document (the longest section of the shipped
+# knowledge has under 1,500 characters) would cost the build hours to embed.
+SECTION_CHARS = 20_000
 
 
 class DocKind(StrEnum):
@@ -85,6 +90,9 @@ def line_of(text: str, key: str, offset: int = 1) -> int:
 
 
 def _as_date(value: object) -> str | None:
+    """`value` as YYYY-MM-DD when it is a date (a date and time is not)."""
+    if isinstance(value, dt.datetime):
+        return None
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
@@ -136,7 +144,7 @@ def read_page(text: str, where: str, problems: list[Problem]) -> Document | None
         return None
     front_text = match.group(1)
     try:
-        front = yaml.safe_load(front_text)
+        front = yamltext.load(front_text)
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 2
         problems.append(Problem(where, line, "", f"front matter is not valid YAML: {exc}"))
@@ -163,7 +171,8 @@ def read_page(text: str, where: str, problems: list[Problem]) -> Document | None
         problems.append(Problem(where, line_of(front_text, "updated", 2), "updated",
                                 f"not a date (YYYY-MM-DD): {front.get('updated')!r}"))
     keywords = front.get("keywords") or []
-    if not isinstance(keywords, list) or not all(isinstance(k, str | int) for k in keywords):
+    if not isinstance(keywords, list) or not all(
+            isinstance(k, str | int) and not isinstance(k, bool) for k in keywords):
         problems.append(Problem(where, line_of(front_text, "keywords", 2), "keywords",
                                 "must be a list of words"))
         keywords = []
@@ -186,6 +195,10 @@ def read_page(text: str, where: str, problems: list[Problem]) -> Document | None
         line = body_line + body.count("\n", 0, head.start())
         if not content:
             problems.append(Problem(where, line, "body", f"empty section {head.group(1)!r}"))
+        elif len(content) > SECTION_CHARS:
+            problems.append(Problem(where, line, "body",
+                                    f"section {head.group(1)!r} has {len(content):,} characters "
+                                    f"(at most {SECTION_CHARS:,}): split it"))
         sections.append(Section(head.group(1), content, line))
     if len(problems) > before:
         return None

@@ -22,6 +22,7 @@ from .normalize import (
     loose,
     ru_stem,
     translit_word,
+    visible,
     words,
 )
 
@@ -144,7 +145,7 @@ class QueryProcessor:
         if lang == Lang.RU and restored and restored * 3 >= len(ws):
             lang = "kk"
         changes = {r: c for r, c in zip(raw, corrected, strict=True) if r != c}
-        dense_text = text.strip()
+        dense_text = visible(text).strip()
         if changes:
             dense_text = _WORD_RE.sub(
                 lambda m: changes.get(m.group().casefold().replace("ё", "е"), m.group()),

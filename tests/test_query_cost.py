@@ -44,7 +44,8 @@ def test_a_long_query_reaches_the_encoder_cut_to_the_character_cap(knowledge, tm
     cap = engine.config.max_query_chars
     assert cap == 1000
     result = engine.search(LONG)
-    assert encoder.queries == [LONG[:cap]]
+    # cut first, then read as the search reads it: the stress marks dropped
+    assert encoder.queries == [LONG[:cap].replace("\u0301", "")]
     assert len(result.query) == cap and len(result.normalized) <= cap
 
 
@@ -62,7 +63,7 @@ def test_a_query_is_cut_to_the_encoders_window_by_its_own_tokenizer(knowledge, t
     engine = _engine(knowledge, tmp_path, encoder)
     engine.search(LONG)
     engine.search("прописка")
-    assert encoder.queries == [LONG[:38], "прописка"]
+    assert encoder.queries == [LONG[:38].replace("\u0301", ""), "прописка"]
 
 
 def test_a_lone_surrogate_and_nul_are_not_passed_to_the_encoder(knowledge, tmp_path):
