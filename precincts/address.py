@@ -34,8 +34,8 @@ from embeddings import detect_lang, has_latin, loose, to_cyrillic
 from .boundaries import House, house, microdistrict_id, plain_digits
 
 # Roles of words, on loose keys (Kazakh letters folded to their Russian look-alikes).
-MKR, HOUSE, FLAT, TYPE, CITY, REGION, STOP, WORD, NOISE = (
-    "mkr", "house", "flat", "type", "city", "region", "stop", "word", "noise")
+MKR, HOUSE, PART, FLAT, TYPE, CITY, REGION, STOP, WORD, NOISE = (
+    "mkr", "house", "part", "flat", "type", "city", "region", "stop", "word", "noise")
 
 _VOWEL_Y = re.compile(r"(?<=[аеиоуэюя])ы")
 
@@ -51,7 +51,9 @@ _VOCABULARY: dict[str, str] = {}
 for _role, _words in {
     MKR: "мкр мкрн мкн мк мр микр микрорайон микрорайона микрорайоне микрорайоны "
          "микрорайонда шагын шагынаудан",
-    HOUSE: "д дом дома доме домa уй уйи уйде уйдин уйы здание зд гимарат гимараты корпус",
+    HOUSE: "д дом дома доме домa уй уйи уйде уйдин уйы здание зд гимарат гимараты",
+    # A part of a building (корпус 2 of house 45): its number is never the house.
+    PART: "корпус корп блок строение стр",
     FLAT: "кв квартира квартиры квартире кварт патер патери патерде пат",
     TYPE: "ул улица улице улицы уль коше кошеси кошесинде кошесиндеги кошеси пр просп проспект "
           "проспекте проспекта пркт дангыл дангылы дангылында дангылындагы бульвар бульваре бул "
@@ -84,9 +86,13 @@ _PRE = [
 _RAW = re.compile(r"\d+|[^\W\d_]+|[,;/-]")
 
 # Pairing preferences: which side a marker's number is usually on.
-# «дом 5», «кв 12», «здание 3»; microdistricts and «үй» take the number before
-# («12 мкр», «5 үй») unless only the one after fits («мкр 12»).
-_PREFER_AFTER = frozenset({"д", "дом", "кв", "квартира", "корпус", "здание", "зд"})
+# «дом 5», «кв 12», «пәтер 12», «здание 3», «корпус 2»; microdistricts and «үй»
+# take the number before («12 мкр», «5 үй») unless only the one after fits
+# («мкр 12»). A flat before its number in Kazakh too: «45 үй, пәтер 12» (else
+# «Абай даңғылы 45 пәтер 12» took 45 for the flat and 12 for the house).
+_PREFER_AFTER = frozenset(loose_key(w) for w in (
+    "д", "дом", "кв", "квартира", "кварт", "пәтер", "пат", "корпус", "корп", "блок",
+    "строение", "стр", "здание", "зд"))
 
 
 def normalize(text: str) -> str:
@@ -262,7 +268,7 @@ def _next(toks: list[_Tok], i: int, step: int) -> int | None:
 
 def _pair(toks: list[_Tok]) -> dict[int, int]:
     """Marker index -> number index, the best consistent pairing of markers and numbers."""
-    markers = [i for i, t in enumerate(toks) if t.role in (MKR, HOUSE, FLAT)][:6]
+    markers = [i for i, t in enumerate(toks) if t.role in (MKR, HOUSE, PART, FLAT)][:6]
     best: dict[int, int] = {}
     best_score = -1
     options = []

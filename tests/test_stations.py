@@ -118,6 +118,14 @@ def test_spans_overlap_only_when_they_share_a_building():
     ("12-ші шағын аудан 5 үй", "", "12", "5"),
     ("14 мкр-н, 2", "", "14", "2"),
     ("Ақтау қ., 12 ш/а, 5 үй", "", "12", "5"),
+    # a flat or a part of the building is never the house (a review found «пәтер 12»
+    # and «корпус 2» read as house 12 and 2, and the wrong station named)
+    ("Абай даңғылы 45 пәтер 12", "абай", None, "45"),
+    ("Абай көшесі 45 пат 12", "абай", None, "45"),
+    ("12 шағын аудан 5 пәтер 30", "", "12", "5"),
+    ("Абая 45 корпус 2", "абай", None, "45"),
+    ("12 мкр 13 корпус 1", "", "12", "13"),
+    ("Абая 45 строение 2, кв 7", "абай", None, "45"),
 ])
 def test_parse_address(text, street, mkr, number):
     parsed = parse_address(text, {("актау",): "Актау"})
@@ -164,6 +172,9 @@ SPELLINGS = [
     ("улица Горького 1", 41), ("Фрунзе 20", 44), ("ул. Советская 31", 38),
     # Aktau's own shorthand: microdistrict-building-flat
     ("12-5-34", 19), ("27-41", 31),
+    # with the flat or the part of the building
+    ("Абай даңғылы 45 пәтер 12", 33), ("12 шағын аудан 5 пәтер 30", 19),
+    ("Абая 45 корпус 2", 33), ("12 мкр 13 корпус 1", 20),
 ]
 
 
