@@ -36,6 +36,8 @@ from .boundaries import House, house, microdistrict_id, plain_digits
 # Roles of words, on loose keys (Kazakh letters folded to their Russian look-alikes).
 MKR, HOUSE, PART, FLAT, TYPE, CITY, REGION, STOP, WORD, NOISE = (
     "mkr", "house", "part", "flat", "type", "city", "region", "stop", "word", "noise")
+ELSEWHERE = "elsewhere"  # a city without a precinct list
+_KK_TYPES = ("коше", "дангыл", "туйык")  # Kazakh street types follow the name
 
 _VOWEL_Y = re.compile(r"(?<=[аеиоуэюя])ы")
 
@@ -157,6 +159,8 @@ class ParsedAddress:
     house: House | None = None
     city: str | None = None  # a city id, when the text names a known city
     numbers: int = 0  # how many numbers the text has
+    # A city the text names whose precinct list is not loaded: (ru, kk) names.
+    elsewhere: tuple[str, str] | None = None
 
     @property
     def street_key(self) -> str:
@@ -295,13 +299,16 @@ def _pair(toks: list[_Tok]) -> dict[int, int]:
     return best
 
 
-def parse_address(text: str, cities: Mapping[tuple[str, ...], str] | None = None
+def parse_address(text: str, cities: Mapping[tuple[str, ...], str] | None = None,
+                  elsewhere: Mapping[tuple[str, ...], tuple[str, str]] | None = None
                   ) -> ParsedAddress:
-    """Understand a typed address; `cities` maps a city name's word keys to a city id."""
+    """Understand a typed address; `cities` maps a city name's word keys to a city id,
+    `elsewhere` those of cities without a precinct list to their (ru, kk) names."""
     norm = normalize(text)
     lang = detect_lang(norm)
     toks = _tokens(norm)
     city = _classify(toks, lang, cities or {})
+    other = _elsewhere(toks, elsewhere or {}) if city is None else None
     pairs = _pair(toks)
     mkr = house_tok = None
     for m, n in pairs.items():
@@ -313,6 +320,14 @@ def parse_address(text: str, cities: Mapping[tuple[str, ...], str] | None = None
     numbers = [i for i, t in enumerate(toks) if t.kind == "num"]
     words = [t for t in toks if t.kind == "word" and t.role == WORD]
     has_mkr_marker = any(t.role == MKR for t in toks)
+    if other is not None and not words and not has_mkr_marker:
+        # The city's name is all the street there is («Астана 10»): a street
+        # named after it, as every city has.
+        for t in toks:
+            if t.role == ELSEWHERE:
+                t.role = WORD
+        words = [t for t in toks if t.kind == "word" and t.role == WORD]
+        other = None
     free = [i for i in numbers if i not in paired]
     if mkr is None and not words and not has_mkr_marker and len(numbers) >= 2 and all(
             toks[i].dash for i in numbers[1:2]):
@@ -334,4 +349,31 @@ def parse_address(text: str, cities: Mapping[tuple[str, ...], str] | None = None
         house=house(toks[house_tok].text) if house_tok is not None else None,
         city=city,
         numbers=len(numbers),
+        elsewhere=other,
     )
+
+
+def _elsewhere(toks: list[_Tok], names: Mapping[tuple[str, ...], tuple[str, str]]
+               ) -> tuple[str, str] | None:
+    """The first city of `names` the words name, not as a street's name (next to
+    «проспект», «көшесі»...); its tokens take the role ELSEWHERE."""
+    longest = max((len(k) for k in names), default=0)
+    for i in range(len(toks)):
+        for size in range(min(longest, len(toks) - i), 0, -1):
+            window = toks[i:i + size]
+            if not all(t.kind == "word" and t.role == WORD for t in window):
+                continue
+            found = names.get(tuple(t.key for t in window))
+            if found is None:
+                continue
+            before, after = (toks[j] if 0 <= j < len(toks) and toks[j].seg == window[0].seg
+                             else None for j in (i - 1, i + size))
+            marked = any(t is not None and t.role == CITY for t in (before, after))
+            if not marked and ((before is not None and before.role == TYPE) or (
+                    after is not None and after.role == TYPE
+                    and after.key.startswith(_KK_TYPES))):
+                continue  # «проспект Астана», «Астана даңғылы»: a street
+            for t in window:
+                t.role = ELSEWHERE
+            return found
+    return None

@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, process
 
 from .address import ParsedAddress, loose_key, name_words, parse_address, street_key
 from .boundaries import House, Houses, parse_boundary
+from .cities import CITIES
 from .errors import BoundaryError
 from .records import Precinct, Snapshot
 
@@ -71,6 +72,7 @@ class Status(StrEnum):
     UNKNOWN_PLACE = "unknown_place"  # no such street or microdistrict in the data
     NOT_UNDERSTOOD = "not_understood"  # no street or microdistrict in the text at all
     NO_DATA = "no_data"  # no precincts are loaded
+    OTHER_CITY = "other_city"  # the address is in a city whose list is not loaded
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,12 @@ class StationIndex:
                     area = Area("street", p.city_kk, p.city_ru, place.name, place.name)
                 entry = self._entries.setdefault((p.city_ru, place.kind, key), _Entry(area))
                 entry.rules.append((item.houses, p.id))
+        # Cities without a list, so that an address there is not matched here.
+        self.elsewhere_words: dict[tuple[str, ...], tuple[str, str]] = {}
+        for ru, kk, forms in CITIES:
+            keys = [tuple(loose_key(w) for w in name_words(n)) for n in (ru, kk, *forms)]
+            if not any(k in self.city_words for k in keys):
+                self.elsewhere_words.update((k, (ru, kk)) for k in keys if k)
         # Street names in each language: the aliases of kind "name", else the boundary's.
         display: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
         for city, key in street_names:
@@ -209,9 +217,11 @@ class StationIndex:
         return len(self.precincts)
 
     def find(self, text: str) -> Lookup:
-        parsed = parse_address(text, self.city_words)
+        parsed = parse_address(text, self.city_words, self.elsewhere_words)
         if not self.precincts:
             return Lookup(Status.NO_DATA, parsed)
+        if parsed.elsewhere is not None:
+            return Lookup(Status.OTHER_CITY, parsed)
         cities = [parsed.city] if parsed.city else list(self.cities)
         if parsed.microdistrict is not None:
             found = [self._entries.get((c, "mkr", parsed.microdistrict)) for c in cities]

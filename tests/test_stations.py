@@ -213,6 +213,23 @@ def test_boundaries_decide_the_precinct(index, text, number):
     assert result.best.precinct.number == number
 
 
+@pytest.mark.parametrize(("text", "city"), [
+    ("Астана, 12 мкр 5", "Астана"), ("г. Алматы, ул. Абая 45", "Алматы"),
+    ("Шымкент, Абая 10", "Шымкент"), ("в Караганде, мкр 5 дом 3", "Караганда"),
+    ("Nur-Sultan, Abaya 45", "Астана"), ("Қарағандыда Абай көшесі 5", "Караганда"),
+    ("Астана қаласы Абай даңғылы 5", "Астана"),
+])
+def test_an_address_in_a_city_without_a_list_is_not_matched_here(index, text, city):
+    result = index.find(text)
+    assert result.status is Status.OTHER_CITY and result.address.elsewhere[0] == city
+
+
+@pytest.mark.parametrize("text", ["Астана 10", "проспект Астана 10", "Астана даңғылы 5",
+                                  "Актау, Абая 45", "Абая 45"])
+def test_a_street_named_after_a_city_is_still_a_street(index, text):
+    assert index.find(text).status is not Status.OTHER_CITY
+
+
 def test_a_misspelt_street_is_found_with_a_lower_score(index):
     exact, typo = index.find("Сатпаева 3").best, index.find("Сатпева 3").best
     assert exact.score == 100 and 75 <= typo.score < 100

@@ -116,6 +116,15 @@ def not_found(result: Lookup, text: str, lang: str, cities: list[str]) -> Text:
                       "have. Check the number, or send your location to see the stations "
                       "nearby."), place=area_name(result.area, lang),
                     house=result.address.house.text)
+    if status is Status.OTHER_CITY:
+        assert result.address.elsewhere is not None
+        ru, kk = result.address.elsewhere
+        return join([
+            fill(_("I do not have the precinct lists for {city} yet. I have them for: "
+                   "{cities}."), city=kk if lang == "kk" else ru, cities=where),
+            fill(_("During an election campaign you can find your precinct by IIN at {site}, "
+                   "on gov.kz or in eGov Mobile."), site=ELECTION_SITE),
+        ])
     if status is Status.UNKNOWN_PLACE and result.address.microdistrict is not None:
         return fill(_("There is no microdistrict {number} in my lists for {cities}. Check the "
                       "number; write it like this: «12 мкр 5»."),

@@ -85,7 +85,7 @@ async def asked(message: Message, bot: Bot, state: FSMContext, stations: Station
     assert message.text is not None
     if any(ch.isdigit() for ch in message.text):
         result = await stations.find(message.text)
-        if result.status in (Status.FOUND, Status.CHOOSE):
+        if result.status in (Status.FOUND, Status.CHOOSE, Status.OTHER_CITY):
             await _answer(bot, message.chat.id, message.text, result, stations, state, locale)
             return
     await begin(bot, message.chat.id, state, stations, locale)

@@ -157,6 +157,23 @@ async def test_what_was_not_understood_and_how_to_write_it(aktau, citizen, saual
     assert "Избирательный участок № 34" in card.text
 
 
+async def test_an_address_in_a_city_without_a_list_is_told_so(aktau, citizen, saual):
+    # «Астана, 12 мкр 5» got Aktau's precinct № 19 with full confidence (a review's
+    # find): Aktau has a 12th microdistrict with a house 5.
+    await citizen.send("/stations")
+    calls = await citizen.send("Астана, 12 мкр 5")
+    assert not _sent(calls, "sendVenue")
+    [told] = _sent(calls)
+    assert told.text.startswith("Списков избирательных участков по городу Астана у меня пока "
+                                "нет. Они есть для: Актау.")
+    assert "по ИИН на" in told.text and "Избирательный участок" not in told.text
+    calls = await citizen.send("где мне голосовать, г. Шымкент, ул. Абая 10")
+    assert "по городу Шымкент" in _sent(calls)[0].text
+    # a street named after a city is still a street
+    card, _pin = _card_and_pin(await citizen.send("Актау, Абая 45"))
+    assert "Избирательный участок № 33" in card.text
+
+
 async def test_a_question_typed_instead_of_an_address_is_answered(aktau, citizen, saual):
     await citizen.send("/stations")
     calls = await citizen.send("как получить удостоверение личности")
