@@ -91,10 +91,22 @@ async def asked(message: Message, bot: Bot, state: FSMContext, stations: Station
     await begin(bot, message.chat.id, state, stations, locale)
 
 
+# Words a question starts with and an address does not.
+_QUESTION_WORDS = frozenset(
+    "как какой какая какие каким когда где куда откуда сколько почему зачем что чем кто "
+    "можно нужно надо ли подскажите скажите қалай қандай қашан қайда қайдан қанша неше "
+    "неге не кім кімге бола керек".split())
+
+
 def _a_question(text: str) -> bool:
-    """A text that is not an address at all: no number, and a sentence or a question."""
-    return not any(ch.isdigit() for ch in text) and (text.rstrip().endswith("?")
-                                                     or len(text.split()) >= 3)
+    """A text that is not an address at all: a question (a question mark, or a
+    question word first: «как оформить пособие до 1,5 лет»), or a sentence
+    with no number."""
+    words = text.split()
+    if text.rstrip().endswith("?") or (
+            words and words[0].casefold().strip(",.!:;«»\"") in _QUESTION_WORDS):
+        return True
+    return not any(ch.isdigit() for ch in text) and len(words) >= 3
 
 
 async def address(message: Message, bot: Bot, state: FSMContext, stations: Stations,

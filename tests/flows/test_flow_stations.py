@@ -181,6 +181,14 @@ async def test_a_question_typed_instead_of_an_address_is_answered(aktau, citizen
     assert _sent(calls)[0].text.startswith("Получение удостоверения личности")
     calls = await citizen.send("Абая 45")  # the lookup was left: this is a question now
     assert not _sent(calls, "sendVenue")
+    # a question with a number in it, while an address is awaited, is a question too
+    # (a review found it answered «Я не нашёл улицу ...» and never searched)
+    for question in ("Как оформить пособие по уходу за ребенком до 1,5 лет?",
+                     "сколько стоит паспорт в 2026 году"):
+        await citizen.send("/stations")
+        await citizen.send("Шевченко 150")  # not found: the lookup still waits
+        calls = await citizen.send(question)
+        assert calls[0].method == "sendChatAction", question  # the question router
 
 
 async def test_several_candidates_are_offered_as_buttons(aktau, citizen, saual):
