@@ -76,7 +76,7 @@ for _role, _words in {
 # Suffixes of an ordinal number: 12-й, 12-ші, 12th.
 _ORDINAL = frozenset("й ый ий ой я ая ши шы инши ыншы th st nd rd".split())
 _LETTER_WORDS = frozenset("абвг")  # a lone letter after a number: 45 а
-_LATIN_LETTER = str.maketrans("abvg", "абвг")
+_LATIN_LETTER = str.maketrans("abvgdeh", "абвгдеһ")  # as boundaries.py reads them
 _PRE = [
     (re.compile(r"[–—‒−]"), "-"),
     (re.compile(r"№"), " "),
@@ -203,7 +203,10 @@ def _tokens(text: str) -> list[_Tok]:
                 suffix = raw[k].group()
                 if loose_key(suffix) in _ORDINAL:
                     ordinal, j = True, k + 1
-                elif len(suffix) == 1 and suffix.translate(_LATIN_LETTER) in _LETTER_WORDS:
+                elif len(suffix) == 1:
+                    # a letter typed on the number is the building's, whatever it is
+                    # (32д, 32е, 32d); standing apart only а-г are («45 а»), as other
+                    # lone letters are words
                     num, j = num + suffix.translate(_LATIN_LETTER), k + 1
             dash = (i >= 2 and raw[i - 1].group() == "-" and bool(toks) and toks[-1].kind == "num"
                     and toks[-1].seg == seg)

@@ -126,6 +126,9 @@ def test_spans_overlap_only_when_they_share_a_building():
     ("Абая 45 корпус 2", "абай", None, "45"),
     ("12 мкр 13 корпус 1", "", "12", "13"),
     ("Абая 45 строение 2, кв 7", "абай", None, "45"),
+    # any letter typed on the number (only а-г were read: 32д lost its letter)
+    ("4 мкр 32д", "", "4", "32д"), ("мкр 4 дом 32е", "", "4", "32е"),
+    ("4 мкр 32d", "", "4", "32д"), ("Абая 32ж", "абай", None, "32ж"),
 ])
 def test_parse_address(text, street, mkr, number):
     parsed = parse_address(text, {("актау",): "Актау"})
