@@ -86,6 +86,9 @@ async def asked(message: Message, bot: Bot, state: FSMContext, stations: Station
     if any(ch.isdigit() for ch in message.text):
         result = await stations.find(message.text)
         if result.status in (Status.FOUND, Status.CHOOSE, Status.OTHER_CITY):
+            # waiting for an address, as after /stations: a choice may be refined
+            # by writing the address again («Жанаозен, Абая 45»); a card clears it
+            await state.set_state(StationsForm.address)
             await _answer(bot, message.chat.id, message.text, result, stations, state, locale)
             return
     await begin(bot, message.chat.id, state, stations, locale)

@@ -205,6 +205,12 @@ async def test_several_candidates_are_offered_as_buttons(aktau, citizen, saual):
     assert card.text.endswith("Границы участков: Тестовые данные (не решение акима).")
     assert pin.params["latitude"] == 43.34
     assert "Список участков" not in card.text and "⚠️" not in card.text
+    # offered from «где мне голосовать, ...», the choice can be refined by typing the
+    # address again (it went to the knowledge base: a review's find)
+    await citizen.send("где мне голосовать, Абая 45")
+    card, _pin = _card_and_pin(await citizen.send("Жанаозен, Абая 45"))
+    assert "Избирательный участок № 1\nШкола № 1" in card.text
+    assert await saual.storage.questions.recent() == []
 
 
 async def test_an_address_in_more_cities_than_buttons_asks_for_the_city(aktau, citizen, saual):
