@@ -29,6 +29,14 @@ PRECINCT_COLUMNS = (
 )
 OPTIONAL = frozenset({"district_kk", "district_ru", "phone", "hours"})
 ALIAS_COLUMNS = ("city", "street", "alias", "lang", "kind")
+# The most characters a value may have: what the database columns hold (a
+# longer one passed `--check`, then failed the import on PostgreSQL with a
+# traceback naming no line). test_station_import checks them against the tables.
+FIELD_CHARS = {
+    "city_kk": 100, "city_ru": 100, "district_kk": 100, "district_ru": 100,
+    "name_kk": 300, "name_ru": 300, "address_kk": 300, "address_ru": 300,
+    "phone": 40, "hours": 20, "source": 300, "city": 100, "street": 200, "alias": 200,
+}
 ALIAS_LANGS = ("kk", "ru", "lat")
 ALIAS_KINDS = ("name", "old", "variant")
 DEFAULT_HOURS = "07:00–20:00"  # the legal default in Kazakhstan
@@ -93,7 +101,10 @@ def _rows(text: str, path: str, columns: Sequence[str], optional: Iterable[str],
     semicolon when the header uses semicolons (a spreadsheet's "CSV" in a
     Russian or Kazakh locale).
     """
-    lines = text.splitlines()
+    # Lines end at \n (and \r\n, \r) only: str.splitlines() also ends one at a
+    # form feed, U+2028 and others that a cell may hold, and the line numbers
+    # reported were off.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     kept = ["" if line.lstrip().startswith("#") else line for line in lines]
     header_at = next((i for i, line in enumerate(kept) if line.strip()), None)
     if header_at is None:
@@ -143,6 +154,11 @@ def _rows(text: str, path: str, columns: Sequence[str], optional: Iterable[str],
         empty = [c for c in columns if c not in optional and not row[c]]
         if empty:
             problems.append(Problem(path, line, "empty: " + ", ".join(empty)))
+            continue
+        long = [f"{c} ({len(row[c])} characters, at most {FIELD_CHARS[c]})" for c in columns
+                if len(row[c]) > FIELD_CHARS.get(c, len(row[c]))]
+        if long:
+            problems.append(Problem(path, line, "too long: " + ", ".join(long)))
             continue
         out.append((line, row))
     return out

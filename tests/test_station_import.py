@@ -321,6 +321,40 @@ def test_a_field_over_the_csv_limit_is_a_problem_with_its_line(tmp_path):
         read_station_files(unclosed)
 
 
+def test_a_value_longer_than_its_column_is_a_problem_with_its_line(tmp_path):
+    # It passed --check and then failed the import on PostgreSQL with a traceback
+    # (a review's find).
+    path = write(tmp_path / "long.csv", row(1, "мкр 1: *"),
+                 row(2, "мкр 2: *", name="Мектеп " + "я" * 400, source="s" * 301))
+    with pytest.raises(StationDataError) as caught:
+        read_station_files(path)
+    assert _problems(caught.value) == [
+        (3, "too long: name_kk (407 characters, at most 300), source (301 characters, at most "
+            "300)")]
+
+
+def test_column_limits_are_the_database_columns():
+    from bot.storage.tables import precincts, street_aliases
+    from precincts.data import FIELD_CHARS
+
+    for table, columns in ((precincts, PRECINCT_LIMITED), (street_aliases, ("street", "alias"))):
+        for column in columns:
+            assert table.c[column].type.length == FIELD_CHARS[column], column
+    assert street_aliases.c.city_ru.type.length == FIELD_CHARS["city"]
+
+
+PRECINCT_LIMITED = ("city_kk", "city_ru", "district_kk", "district_ru", "name_kk", "name_ru",
+                    "address_kk", "address_ru", "phone", "hours", "source")
+
+
+def test_a_line_separator_inside_a_cell_does_not_shift_line_numbers(tmp_path):
+    path = write(tmp_path / "sep.csv", row(1, "мкр 1: *", name="Мектеп\u2028бір"),
+                 row(2, "мкр 2: *", lat="93.0"))
+    with pytest.raises(StationDataError) as caught:
+        read_station_files(path)
+    assert [line for line, _ in _problems(caught.value)] == [3]
+
+
 def test_nul_bytes_are_refused_line_by_line(tmp_path):
     nul = write(tmp_path / "nul.csv", row(1, "мкр 1: *"),
                 row(2, "мкр 2: *").replace("Школа", "Шко\x00ла"), row(3, "мкр 3: *"))
