@@ -22,7 +22,7 @@ from .langs import Lang
 
 KK_LETTERS = frozenset("әғқңөұүһі")
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
-_LATIN = re.compile(r"[a-zäöüışğñūçâ]", re.UNICODE)
+_LATIN = re.compile(r"[a-zäöüışğñūçâáóúýǵń]", re.UNICODE)
 _CYRILLIC = re.compile(r"[а-яәғқңөұүһіё]", re.UNICODE)
 
 # Frequent Kazakh words written without Kazakh-specific letters: enough to tell
@@ -90,15 +90,16 @@ def words(text: str) -> list[str]:
 # Language detection
 # --------------------------------------------------------------------------
 
-_KK_LATIN_MARKS = frozenset("äöüışğñū")
+_KK_LATIN_MARKS = frozenset("äöüışğñūáóúýǵń")  # the 2021 and 2018 alphabets
 
 
 def detect_lang(text: str, default: str = "ru") -> str:
     """'kk' or 'ru' for a text, by letters first, then by frequent words.
 
     Kazakh-specific Cyrillic letters (ә ғ қ ң ө ұ ү һ і) or letters of the
-    2021 Kazakh Latin alphabet (ä ö ü ı ş ğ ñ ū), or `q`/`w` in a Latin word,
-    mean Kazakh. Otherwise a few frequent Kazakh words decide; else `default`.
+    2021 or 2018 Kazakh Latin alphabets (ä ö ü ı ş ğ ñ ū, á ó ú ý ǵ ń), or
+    `q`/`w` in a Latin word, mean Kazakh. Otherwise a few frequent Kazakh
+    words decide; else `default`.
     """
     low = text.casefold()
     if any(ch in KK_LETTERS for ch in low) or any(ch in _KK_LATIN_MARKS for ch in low):
@@ -149,6 +150,8 @@ _KK_SINGLE = {
     **_COMMON,
     "ä": "ә", "â": "ә", "ö": "ө", "ü": "ү", "ū": "ұ", "ı": "і", "ğ": "ғ",
     "ñ": "ң", "ş": "ш", "ç": "ч", "q": "қ", "j": "ж", "y": "ы",
+    # the 2018 alphabet's acute letters: kýálik, Sátbaev kóshesi, ǵalym, jańa
+    "á": "ә", "ó": "ө", "ú": "ү", "ý": "у", "ǵ": "ғ", "ń": "ң",
 }
 _RU_SINGLE = {**_COMMON, "j": "й", "y": "ы", "q": "к", "ç": "ч", "ş": "ш"}
 _VOWELS_CYR = set("аәеиоөұүуыіэюя")

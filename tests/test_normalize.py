@@ -48,6 +48,10 @@ def test_detect_lang(text, lang):
          "әкесінің атын өзгертуге қандай жағдайда рұқсат етіледі", "kk"),
         ("şağyn audan", "шағын аудан", "kk"),
         ("tölem", "төлем", "kk"),
+        # the 2018 alphabet's acute letters (they were left as they were)
+        ("jeke kýálik", "жеке куәлик", "kk"),
+        ("sátbaev kóshesi", "сәтбаев көшеси", "kk"),
+        ("jańa ǵimarat túrý", "жаңа ғимарат түру", "kk"),
         # informal translit with digraphs
         ("zheke kualik", "жеке куалик", "kk"),
         ("shagyn audan", "шагын аудан", "kk"),

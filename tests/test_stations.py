@@ -165,7 +165,7 @@ SPELLINGS = [
     ("Abaya 45", 33), ("Abai dangyly 46 uy", 34), ("mkr 12 dom 5", 19),
     ("12 shagyn audan 5 uy", 19), ("Tole bi 12", 37), ("Qonaev koshesi 25", 42),
     ("Aqtau qalasy, Abay dangyly 45 uy", 33), ("Aktau, ulitsa Kunaeva 3", 41),
-    ("Satpaeva 10", 36), ("mikroraion 27 dom 41", 31),
+    ("Satpaeva 10", 36), ("mikroraion 27 dom 41", 31), ("Sátbaev kóshesi 5", 36),
     # typos
     ("Абйа 45", 33), ("Обая 44", 34), ("Сатпева 3", 36), ("Мангилик 4", 40),
     ("микрарайон 7 дом 3", 12), ("Толеби 40", 38), ("Есенво 2", 45),
