@@ -249,7 +249,7 @@ def _classify(toks: list[_Tok], lang: str, cities: Mapping[tuple[str, ...], str]
             window = toks[i:i + size]
             if all(t.kind == "word" for t in window):
                 found = cities.get(tuple(t.key for t in window))
-                if found is not None:
+                if found is not None and not _a_street_name(toks, i, size):
                     city = city or found
                     for t in window:
                         t.role = CITY
@@ -356,6 +356,19 @@ def parse_address(text: str, cities: Mapping[tuple[str, ...], str] | None = None
     )
 
 
+def _a_street_name(toks: list[_Tok], i: int, size: int) -> bool:
+    """Whether the city name in tokens i..i+size is a street's name: after a
+    street type («проспект Астана») or before a Kazakh one («Астана даңғылы»),
+    unless a city marker stands beside it («г. Астана», «Астана қаласы»)."""
+    seg = toks[i].seg
+    before, after = (toks[j] if 0 <= j < len(toks) and toks[j].seg == seg else None
+                     for j in (i - 1, i + size))
+    if any(t is not None and t.role == CITY for t in (before, after)):
+        return False
+    return ((before is not None and before.role == TYPE)
+            or (after is not None and after.role == TYPE and after.key.startswith(_KK_TYPES)))
+
+
 def _elsewhere(toks: list[_Tok], names: Mapping[tuple[str, ...], tuple[str, str]]
                ) -> tuple[str, str] | None:
     """The first city of `names` the words name, not as a street's name (next to
@@ -369,13 +382,8 @@ def _elsewhere(toks: list[_Tok], names: Mapping[tuple[str, ...], tuple[str, str]
             found = names.get(tuple(t.key for t in window))
             if found is None:
                 continue
-            before, after = (toks[j] if 0 <= j < len(toks) and toks[j].seg == window[0].seg
-                             else None for j in (i - 1, i + size))
-            marked = any(t is not None and t.role == CITY for t in (before, after))
-            if not marked and ((before is not None and before.role == TYPE) or (
-                    after is not None and after.role == TYPE
-                    and after.key.startswith(_KK_TYPES))):
-                continue  # «проспект Астана», «Астана даңғылы»: a street
+            if _a_street_name(toks, i, size):
+                continue
             for t in window:
                 t.role = ELSEWHERE
             return found
