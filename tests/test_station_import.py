@@ -292,6 +292,39 @@ def test_if_empty_imports_the_sample_once_and_never_over_a_real_list(env):
     assert [m["sample"] for m in data["matches"]] == [False]  # the real list still serves
 
 
+def _in_district(line: str, city: str, district: str) -> str:
+    return line.replace(f",{city},,,", f",{city},{district},{district},", 1)
+
+
+def test_a_district_file_does_not_silently_remove_the_other_districts(env):
+    # One file per district, imported one after another: the second import
+    # removed the first district's precincts and said only «replaced» (a review's
+    # find).
+    almaty = ("Алматы", "Алматы")
+    first = write(env / "almaly.csv", *(_in_district(row(n, f"мкр {n}: *", city=almaty),
+                                                      "Алматы", "Алмалинский") for n in (1, 2)))
+    second = write(env / "bostandyk.csv", _in_district(row(3, "мкр 3: *", city=almaty),
+                                                        "Алматы", "Бостандыкский"))
+    assert runner.invoke(app, ["stations", "import", str(first)]).exit_code == 0
+    refused = runner.invoke(app, ["stations", "import", str(second)])
+    assert refused.exit_code == 1
+    assert "2 precincts of Алматы, district «Алмалинский»" in refused.output
+    assert "--replace" in refused.output and "Nothing was imported." in refused.output
+    found = runner.invoke(app, ["stations", "find", "Алматы, мкр 1 дом 5"])
+    assert found.exit_code == 0 and "№ 1 (Алматы)" in found.output
+    replaced = runner.invoke(app, ["stations", "import", str(second), "--replace"])
+    assert replaced.exit_code == 0 and "removes what the file does not have" in replaced.output
+
+
+def test_a_city_under_another_name_is_refused(env):
+    # «г. Актау» beside the stored «Актау»: both lists stayed in service.
+    assert runner.invoke(app, ["stations", "import", str(SAMPLE)]).exit_code == 0
+    other = write(env / "other.csv", row(1, "мкр 1: *", city=("Ақтау", "г. Актау")))
+    result = runner.invoke(app, ["stations", "import", str(other)])
+    assert result.exit_code == 1
+    assert "«г. Актау» looks like the stored city «Актау»" in result.output
+
+
 def test_a_bad_file_is_refused_by_the_command_with_every_problem(env):
     assert runner.invoke(app, ["stations", "import", str(SAMPLE)]).exit_code == 0
     bad = write(env / "bad.csv", row(1, "мкр 1: *", lat="x"), row(2, "мкр 2: 1-"),

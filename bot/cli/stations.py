@@ -41,6 +41,9 @@ def stations_import(
     if_empty: Annotated[bool, typer.Option(
         "--if-empty", help="Import only into a database that has no precinct list yet "
                            "(`make run` loads the sample this way).")] = False,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Also remove the stored precincts of the file's cities in "
+                          "districts the file does not have.")] = False,
 ) -> None:
     """Validate a precinct list and replace its cities' precincts with it, all or nothing."""
     from ..services import StationDataError, read_station_files
@@ -64,8 +67,26 @@ def stations_import(
                + ("; SAMPLE data (source: sample)" if data.sample else "")
                + "; no errors")
     typer.echo(summary)
-    if check:
+    if check:  # the file only: --check opens no database
         return
+
+    async def changes(stations):
+        return await stations.changes(data)
+
+    found = asyncio.run(_with_stations(settings, changes, load=False))
+    if found.renamed:
+        fail("\n".join(f"{file}: «{new}» looks like the stored city «{old}» under another "
+                       "name; both would stay in service. Write it as «{old}» in the file."
+                       .replace("{old}", old) for old, new in found.renamed)
+             + "\nNothing was imported.")
+    if found.dropped:
+        lines = [f"{n} precincts of {city}, district «{district or '(none)'}»"
+                 for city, district, n in found.dropped]
+        what = ("the import removes what the file does not have: " + "; ".join(lines))
+        if not replace:
+            fail(f"{file}: {what}. Import a file with every district of the city, or add "
+                 "--replace to remove them.\nNothing was imported.")
+        typer.echo(what)
 
     async def work(stations):
         if if_empty and await stations.imported():

@@ -10,12 +10,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
+from dataclasses import dataclass
 
 from precincts import EMPTY, Lookup, Nearby, Precinct, StationData, StationIndex, StationsConfig
 
 from ..storage import Storage
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImportChanges:
+    """What an import would do beyond what its file shows: `dropped` (city,
+    district, precincts) stored for a city of the file in a district the file
+    does not have, which the import removes (one district's file imported after
+    another's); `renamed` (stored city, file's city) pairs that look like one
+    city under two Russian names, which would both stay in service."""
+
+    dropped: tuple[tuple[str, str, int], ...] = ()
+    renamed: tuple[tuple[str, str], ...] = ()
+
+
+def _city_key(name: str) -> str:
+    """A city name as compared for sameness: casefolded, «г.» and look-alike
+    Latin letters (an «A» typed in «Aктау») folded."""
+    folded = name.casefold().translate(str.maketrans("aceopxyk", "асеорхук"))
+    return " ".join(w for w in folded.replace(".", " ").split() if w not in ("г", "город"))
 
 
 class Stations:
@@ -69,6 +90,27 @@ class Stations:
     async def imported(self) -> bool:
         """Whether any precinct list was ever imported into this database."""
         return await self.storage.stations.latest_import_id() is not None
+
+    async def changes(self, data: StationData) -> ImportChanges:
+        """What importing `data` would remove or leave doubled (see ImportChanges)."""
+        stored = (await self.storage.stations.snapshot()).precincts
+        mine = set(data.cities)
+        districts = {(p.city_ru, p.district_ru) for p in data.precincts}
+        dropped = Counter((p.city_ru, p.district_ru) for p in stored
+                          if p.city_ru in mine and (p.city_ru, p.district_ru) not in districts)
+        keys = {}
+        for p in data.precincts:
+            keys.setdefault(_city_key(p.city_ru), p.city_ru)
+            keys.setdefault(_city_key(p.city_kk), p.city_ru)
+        renamed = {}
+        for p in stored:
+            if p.city_ru in mine:
+                continue
+            twin = keys.get(_city_key(p.city_ru)) or keys.get(_city_key(p.city_kk))
+            if twin is not None:
+                renamed[p.city_ru] = twin
+        return ImportChanges(tuple((c, d, n) for (c, d), n in sorted(dropped.items())),
+                             tuple(sorted(renamed.items())))
 
     async def import_data(self, data: StationData) -> int:
         """Replace the precincts of the file's cities (all or nothing); returns the import id."""
