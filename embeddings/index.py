@@ -322,8 +322,14 @@ def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
+# A build's temporary folder untouched this long was left by a killed build (a
+# build takes minutes; another one may be writing its own folder meanwhile).
+STALE_TMP_SECONDS = 6 * 3600
+
+
 def publish_build(root: Path | str, build_id: str) -> None:
-    """Point CURRENT at a build atomically, then prune old builds."""
+    """Point CURRENT at a build atomically, then prune old builds and the
+    temporary folders of builds killed before they finished."""
     root = Path(root)
     if not (root / build_id / "manifest.json").exists():
         raise IndexNotFound(f"no build {build_id!r} in {root}")
@@ -334,6 +340,14 @@ def publish_build(root: Path | str, build_id: str) -> None:
     for old in builds[:-KEEP_BUILDS]:
         if old.name != build_id:
             shutil.rmtree(old, ignore_errors=True)
+    now = time.time()
+    for left in root.glob(".*.tmp"):
+        try:
+            stale = left.is_dir() and now - left.stat().st_mtime > STALE_TMP_SECONDS
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(left, ignore_errors=True)
 
 
 def current_build(root: Path | str) -> str:

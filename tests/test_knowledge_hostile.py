@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,16 @@ def test_invisible_characters_and_stress_marks_do_not_split_words():
     # «удосто\u00adверение» was two words and matched nothing (soft hyphens come
     # with text pasted from web pages).
     assert fold("Удосто\u00adверение лич\u200bности, ка\u0301к") == "удостоверение личности как"
+
+
+def test_a_killed_builds_temporary_folder_is_removed_when_stale(knowledge, encoder, tmp_path):
+    root = tmp_path / "index"
+    build_index(load_knowledge(knowledge), encoder, root)
+    stale, fresh = root / ".20260101T000000Z-dead.tmp", root / ".20261204T000000Z-busy.tmp"
+    for folder in (stale, fresh):
+        folder.mkdir()
+        (folder / "dense.faiss").write_bytes(b"half")
+    old = time.time() - index_module.STALE_TMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    build_index(load_knowledge(knowledge), encoder, root)
+    assert not stale.exists() and fresh.exists()  # another build may be writing that one
