@@ -385,13 +385,13 @@ def load_knowledge(root: Path | str, *, require_catalog: bool = True,
             continue
         seen[key] = label
         if categories and doc.category not in categories:
-            problems.append(Problem(label, 0, "category", f"unknown category {doc.category!r}",
-                                    Ref.CATEGORY))
+            problems.append(Problem(label, line_of(text, "category"), "category",
+                                    f"unknown category {doc.category!r}", Ref.CATEGORY))
         if agencies and doc.agency not in agencies:
-            problems.append(Problem(label, 0, "agency", f"unknown agency {doc.agency!r}",
-                                    Ref.AGENCY))
+            problems.append(Problem(label, line_of(text, "agency"), "agency",
+                                    f"unknown agency {doc.agency!r}", Ref.AGENCY))
         if agencies and doc.verified_by and doc.verified_by not in agencies:
-            problems.append(Problem(label, 0, "verified_by",
+            problems.append(Problem(label, line_of(text, "verified_by"), "verified_by",
                                     f"unknown agency {doc.verified_by!r}", Ref.AGENCY))
         if page_path is not None:
             check_status(doc, label, problems)

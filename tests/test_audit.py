@@ -149,7 +149,7 @@ def test_the_details_say_what_and_where(clean):
     assert details[("id-card", "kk", K.OVERDUE_REVIEW)] == (
         "verified by mvd on 2026-01-10, 327 days ago (review every 180 days)")
     assert details[("residence-registration", "kk", K.DEAD_REFERENCE)] == (
-        "pages/documents/residence-registration.kk.md: [agency] unknown agency 'police'")
+        "pages/documents/residence-registration.kk.md:7: [agency] unknown agency 'police'")
 
 
 def test_review_days_decide_what_is_overdue(clean):
