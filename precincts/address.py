@@ -24,19 +24,21 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rapidfuzz import fuzz
 
 from embeddings import detect_lang, has_latin, loose, to_cyrillic
 
-from .boundaries import House, house, microdistrict_id, plain_digits
+from .boundaries import LATIN_LETTERS, House, house, microdistrict_id, plain_digits
 
 # Roles of words, on loose keys (Kazakh letters folded to their Russian look-alikes).
 MKR, HOUSE, PART, FLAT, TYPE, CITY, REGION, STOP, WORD, NOISE = (
     "mkr", "house", "part", "flat", "type", "city", "region", "stop", "word", "noise")
 ELSEWHERE = "elsewhere"  # a city without a precinct list
+_T = TypeVar("_T")
 _KK_TYPES = ("коше", "дангыл", "туйык")  # Kazakh street types follow the name
 
 _VOWEL_Y = re.compile(r"(?<=[аеиоуэюя])ы")
@@ -76,7 +78,6 @@ for _role, _words in {
 # Suffixes of an ordinal number: 12-й, 12-ші, 12th.
 _ORDINAL = frozenset("й ый ий ой я ая ши шы инши ыншы th st nd rd".split())
 _LETTER_WORDS = frozenset("абвг")  # a lone letter after a number: 45 а
-_LATIN_LETTER = str.maketrans("abvgdeh", "абвгдеһ")  # as boundaries.py reads them
 _PRE = [
     (re.compile(r"[–—‒−]"), "-"),
     (re.compile(r"№"), " "),
@@ -207,7 +208,7 @@ def _tokens(text: str) -> list[_Tok]:
                     # a letter typed on the number is the building's, whatever it is
                     # (32д, 32е, 32d); standing apart only а-г are («45 а»), as other
                     # lone letters are words
-                    num, j = num + suffix.translate(_LATIN_LETTER), k + 1
+                    num, j = num + suffix.translate(LATIN_LETTERS), k + 1
             dash = (i >= 2 and raw[i - 1].group() == "-" and bool(toks) and toks[-1].kind == "num"
                     and toks[-1].seg == seg)
             toks.append(_Tok("num", num, seg, ordinal=ordinal, dash=dash))
@@ -242,20 +243,10 @@ def _classify(toks: list[_Tok], lang: str, cities: Mapping[tuple[str, ...], str]
         if b.role == REGION and a.kind == "word":
             a.role = NOISE
     city = None
-    longest = max((len(k) for k in cities), default=0)
-    i = 0
-    while i < len(toks):
-        for size in range(min(longest, len(toks) - i), 0, -1):
-            window = toks[i:i + size]
-            if all(t.kind == "word" for t in window):
-                found = cities.get(tuple(t.key for t in window))
-                if found is not None and not _a_street_name(toks, i, size):
-                    city = city or found
-                    for t in window:
-                        t.role = CITY
-                    i += size - 1
-                    break
-        i += 1
+    for window, found in _named(toks, cities, lambda t: t.kind == "word"):
+        city = city or found
+        for t in window:
+            t.role = CITY
     # A lone letter right after a number is the building's letter (45 а).
     for a, b in itertools.pairwise(toks):
         if (a.kind == "num" and b.kind == "word" and b.role in (WORD, STOP) and b.seg == a.seg
@@ -369,22 +360,32 @@ def _a_street_name(toks: list[_Tok], i: int, size: int) -> bool:
             or (after is not None and after.role == TYPE and after.key.startswith(_KK_TYPES)))
 
 
+def _named(toks: list[_Tok], names: Mapping[tuple[str, ...], _T],
+           usable: Callable[[_Tok], bool]) -> Iterator[tuple[list[_Tok], _T]]:
+    """(tokens, value) for each name of `names` the tokens spell, left to right,
+    the longest first, never as a street's name (:func:`_a_street_name`);
+    `usable` tells which tokens a name may take. The caller may change the
+    roles of a window's tokens before the next is looked for."""
+    longest = max((len(k) for k in names), default=0)
+    i = 0
+    while i < len(toks):
+        for size in range(min(longest, len(toks) - i), 0, -1):
+            window = toks[i:i + size]
+            if all(usable(t) for t in window):
+                found = names.get(tuple(t.key for t in window))
+                if found is not None and not _a_street_name(toks, i, size):
+                    yield window, found
+                    i += size - 1
+                    break
+        i += 1
+
+
 def _elsewhere(toks: list[_Tok], names: Mapping[tuple[str, ...], tuple[str, str]]
                ) -> tuple[str, str] | None:
     """The first city of `names` the words name, not as a street's name (next to
     «проспект», «көшесі»...); its tokens take the role ELSEWHERE."""
-    longest = max((len(k) for k in names), default=0)
-    for i in range(len(toks)):
-        for size in range(min(longest, len(toks) - i), 0, -1):
-            window = toks[i:i + size]
-            if not all(t.kind == "word" and t.role == WORD for t in window):
-                continue
-            found = names.get(tuple(t.key for t in window))
-            if found is None:
-                continue
-            if _a_street_name(toks, i, size):
-                continue
-            for t in window:
-                t.role = ELSEWHERE
-            return found
+    for window, found in _named(toks, names, lambda t: t.kind == "word" and t.role == WORD):
+        for t in window:
+            t.role = ELSEWHERE
+        return found
     return None

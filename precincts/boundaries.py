@@ -37,7 +37,9 @@ _PARITY_WORDS = {
     "тақ": ODD, "жұп": EVEN,
 }
 # Latin letters that stand for Cyrillic building letters (5a = 5а).
-_LETTERS = str.maketrans("abvgdeh", "абвгдеһ")
+# Latin building letters as their Cyrillic look-alikes (45a -> 45а); address.py reads
+# a typed building letter the same way.
+LATIN_LETTERS = str.maketrans("abvgdeh", "абвгдеһ")
 _HOUSE = re.compile(r"(\d{1,5})(?:\s*/\s*(\d{1,4}))?\s*-?\s*([^\W\d_])?")
 _MKR = re.compile(r"(?:мкр|mkr)\.?\s+(\d{1,3}\s*-?\s*[^\W\d_]?)\s*$", re.IGNORECASE)
 _RANGE = re.compile(r"(\d{1,5})\s*-\s*(\d{1,5})?\s*([^\W\d_]*)")
@@ -85,13 +87,13 @@ def house(text: str) -> House | None:
     if m.group(2):
         out += "/" + str(int(m.group(2)))
     if m.group(3):
-        out += m.group(3).translate(_LETTERS)
+        out += m.group(3).translate(LATIN_LETTERS)
     return House(number, out)
 
 
 def microdistrict_id(text: str) -> str:
     """A microdistrict's id as compared: "3А", "3 a", "3-а" -> "3а"."""
-    return re.sub(r"[\s-]", "", _norm(text)).translate(_LETTERS)
+    return re.sub(r"[\s-]", "", _norm(text)).translate(LATIN_LETTERS)
 
 
 @dataclass(frozen=True)
