@@ -76,8 +76,8 @@ def stations_import(
     found = asyncio.run(_with_stations(settings, changes, load=False))
     if found.renamed:
         fail("\n".join(f"{file}: «{new}» looks like the stored city «{old}» under another "
-                       "name; both would stay in service. Write it as «{old}» in the file."
-                       .replace("{old}", old) for old, new in found.renamed)
+                       f"name; both would stay in service. Write it as «{old}» in the file."
+                       for old, new in found.renamed)
              + "\nNothing was imported.")
     if found.dropped:
         lines = [f"{n} precincts of {city}, district «{district or '(none)'}»"

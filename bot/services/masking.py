@@ -108,14 +108,16 @@ CURRENCY = re.compile(
 # A thousands-grouped amount has at most this many digits (99 billion); 12 in
 # groups of three are an IIN as often as a sum nobody asks the bot about.
 AMOUNT_DIGITS = 11
-# Digits with look-alike letters among them (see _digits_view()): words that
-# each hold a digit, joined by separators as a cluster's groups are.
-_LOOKALIKE_WORD = r"[OoОоIl]*[0-9][0-9OoОоIl]*"
+# Letters that look like 0 and 1 (Latin and Cyrillic O, I, l), and the digits
+# they are read as in a number (see _digits_view()).
+_LOOKALIKES = "OoОоIl"
+_LOOKALIKE_DIGITS = str.maketrans(_LOOKALIKES, "000011")
+# Digits with look-alike letters among them: words that each hold a digit,
+# joined by separators as a cluster's groups are.
+_LOOKALIKE_WORD = rf"[{_LOOKALIKES}]*[0-9][0-9{_LOOKALIKES}]*"
 LOOKALIKE = re.compile(
     rf"(?<!\w){_LOOKALIKE_WORD}(?:{_SEP}{{1,{MAX_SEP}}}{_LOOKALIKE_WORD})*(?!\w)")
-_LOOKALIKE_LETTERS = frozenset("OoОоIl")
 LOOKALIKE_MIN = 9  # digits and look-alike letters a number must have to be read
-_LOOKALIKE_DIGITS = str.maketrans("OoОоIl", "000011")
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 
 
@@ -157,7 +159,7 @@ def _digits_view(seen: str) -> str:
     def read(m: re.Match[str]) -> str:
         number = m.group()
         digits = sum(c.isdigit() for c in number)
-        letters = sum(c in _LOOKALIKE_LETTERS for c in number)
+        letters = sum(c in _LOOKALIKES for c in number)
         if not letters or digits + letters < LOOKALIKE_MIN or digits < letters:
             return number
         return number.translate(_LOOKALIKE_DIGITS)
