@@ -4,12 +4,16 @@ build that validates yet cannot be loaded."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from embeddings import (
     CorpusError,
@@ -18,10 +22,11 @@ from embeddings import (
     build_index,
     load_index,
     load_knowledge,
+    yamltext,
 )
 from embeddings import index as index_module
 from embeddings.normalize import fold
-from embeddings.pages import SECTION_CHARS
+from embeddings.pages import SECTION_CHARS, read_page
 
 PAGE = "pages/documents/id-card.ru.md"
 
@@ -175,3 +180,30 @@ def test_a_killed_builds_temporary_folder_is_removed_when_stale(knowledge, encod
     os.utime(stale, (old, old))
     build_index(load_knowledge(knowledge), encoder, root)
     assert not stale.exists() and fresh.exists()  # another build may be writing that one
+
+
+_YAML_PIECES = st.sampled_from([
+    "title: ", "updated: ", "2026-02-30", "2026-01-01 10:00:00", "2026-12-04", "yes", "on",
+    "[", "]", "{", "}", ": ", "- ", "\n", "  ", "&a ", "*a", "!!python/object:os.system ",
+    "? ", "|", ">", "'", '"', "#", "keywords: [", "id: id-card", "\t", "%YAML 1.1\n", "---\n",
+])
+_YAML_TEXT = st.one_of(st.text(), st.lists(st.one_of(_YAML_PIECES, st.text(max_size=4)),
+                                           max_size=20).map("".join))
+
+
+@given(_YAML_TEXT)
+@example("[" * 3000 + "]" * 3000)
+@example("a: 2026-02-30\nb: [x]\n")
+def test_the_yaml_reader_only_ever_raises_a_yaml_error(text):
+    # Before, a date like 2026-02-30 raised ValueError and deep nesting a
+    # RecursionError, both with no file or line.
+    with contextlib.suppress(yaml.YAMLError):
+        yamltext.load(text)
+
+
+@given(_YAML_TEXT)
+def test_any_front_matter_is_a_page_or_problems_never_an_exception(front):
+    problems: list = []
+    page = read_page(f"---\n{front}\n---\n## Раздел\nТекст.\n", "pages/x/id-card.ru.md",
+                     problems)
+    assert page is not None or problems

@@ -18,7 +18,9 @@ SEPARATORS = (" ", "  ", ".", "/", "_", "-", " - ", "\n", "\t", "\r\n", "\u00a0"
               "\u2009", "\u200b", "\u3000", "\u2013", " \u200b ", ". ",
               # invisible ones: soft hyphen, direction marks, invisible times, a
               # keycap's variation selector and enclosing mark
-              "\xad", "\u200f", "\u202c\u2066", "\u2062", "\ufe0f\u20e3")
+              "\xad", "\u200f", "\u202c\u2066", "\u2062", "\ufe0f\u20e3",
+              # a comma with a digit right after it («8,701,123,45,67»)
+              ",")
 TEMPLATES = (
     "Менің ЖСН {} болады, көмектесіңізші.",
     "Мой ИИН: {}. Подскажите, пожалуйста",

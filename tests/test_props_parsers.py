@@ -23,11 +23,15 @@ _PIECES = st.sampled_from([
     "Абая", "ул.", "мкр", "мкр-н", "ш/а", "дом", "д.", "үй", "кв", "корпус", "12", "45", "5а",
     "0", "007", "²", "³", "½", "٤٥", "𝟓", "१२", "Ⅻ", "ª", "-", "/", ",", ";", ":", "*", " ",
     "нечет", "odd", "-й", "ші", "Алматы", "г.", "Boltaytsay", "1" * 4400, "е́", "\u0301",
-    "\x00", "№", "—",
+    "\x00", "№", "—", "пәтер", "пат", "корп", "блок", "Астана", "Астане", "проспект",
+    "даңғылы", "қаласы", "32д", "32 d",
 ])
 _TEXT = st.one_of(st.text(), st.lists(st.one_of(_PIECES, st.text(max_size=3)),
                                       max_size=12).map("".join))
 _CITIES = {("алматы",): "almaty", ("нур", "султан"): "astana"}
+# Cities without a list (precincts/cities.py), as StationIndex passes them.
+_ELSEWHERE = {("астана",): ("Астана", "Астана"), ("астане",): ("Астана", "Астана"),
+              ("караганда",): ("Караганда", "Қарағанды")}
 
 
 @given(_TEXT)
@@ -37,6 +41,10 @@ _CITIES = {("алматы",): "almaty", ("нур", "султан"): "astana"}
 def test_the_address_parser_is_total(text):
     parsed = parse_address(text, _CITIES)
     assert isinstance(parsed, ParsedAddress)
+    # with cities that have no list: one of them, or none, and never a loaded city too
+    other = parse_address(text, _CITIES, _ELSEWHERE)
+    assert other.elsewhere in (None, *_ELSEWHERE.values())
+    assert other.elsewhere is None or other.city is None
     assert isinstance(parsed.street_key, str) and isinstance(parsed.street_text, str)
     assert parsed.microdistrict is None or isinstance(parsed.microdistrict, str)
     assert parsed.house is None or (isinstance(parsed.house, House) and parsed.house.number > 0)
